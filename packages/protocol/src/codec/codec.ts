@@ -1,0 +1,29 @@
+/**
+ * A payload codec turns message values into bytes and back. JSON is the default; any codec both
+ * peers know can be used (the hello names it and the server refuses codecs it lacks). Handshake
+ * payloads are always JSON, whatever codec the connection then uses.
+ *
+ * `decode` must throw a {@link SockwireError} (`ERR_PAYLOAD_INVALID` or `ERR_PAYLOAD_TOO_DEEP`)
+ * for bad input and never let any other exception escape; `encode` throws `ERR_PAYLOAD_INVALID`
+ * for values it cannot represent.
+ *
+ * @example
+ * ```ts
+ * const upper: PayloadCodec = {
+ *   name: "json-upper",
+ *   encode: (value) => JSON.stringify(value).toUpperCase(),
+ *   decode: (bytes) => JSON.parse(Buffer.from(bytes).toString("utf8")),
+ * };
+ * ```
+ */
+export interface PayloadCodec {
+  /** Name announced in the handshake, 1-32 chars of `[a-z0-9-]`. */
+  readonly name: string;
+  /** Encodes a value; a string result is sent as UTF-8. `undefined` should encode to no bytes. */
+  encode(value: unknown): Uint8Array | string;
+  /** Decodes payload bytes; zero bytes should decode to `undefined`. */
+  decode(bytes: Buffer): unknown;
+}
+
+/** Shape of a codec name. */
+export const CODEC_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;

@@ -1,0 +1,72 @@
+import { isUtf8 } from "node:buffer";
+import { DEFAULT_MAX_DEPTH } from "../constants.js";
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
+import type { PayloadCodec } from "./codec.js";
+import { assertJsonDepth } from "./json-depth.js";
+import { mayContainPoisonedKeys, stripPoisonedKeys } from "./poisoning.js";
+
+/** Options of {@link jsonCodec}. */
+export interface JsonCodecOptions {
+  /** Deepest nesting of objects and arrays accepted when decoding. Default 64. */
+  maxDepth?: number;
+}
+
+const REPLACEMENT_CHAR = "\uFFFD";
+
+/**
+ * The default codec: UTF-8 JSON, with a nesting-depth limit, strict UTF-8 (invalid bytes are an
+ * error, never silently replaced) and prototype-poisoning keys removed. `undefined` encodes to an
+ * empty payload and an empty payload decodes to `undefined`.
+ *
+ * @example
+ * ```ts
+ * const codec = jsonCodec({ maxDepth: 32 });
+ * codec.decode(Buffer.from('{"a":1}'));   // { a: 1 }
+ * ```
+ */
+export function jsonCodec(options: JsonCodecOptions = {}): PayloadCodec {
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > 10_000) {
+    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "maxDepth must be an integer from 1 to 10000");
+  }
+  return {
+    name: "json",
+    encode(value: unknown): string {
+      if (value === undefined) return "";
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch (cause) {
+        throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value cannot be encoded as JSON", { cause });
+      }
+      if (text === undefined) {
+        throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value has no JSON representation");
+      }
+      return text;
+    },
+    decode(bytes: Buffer): unknown {
+      if (bytes.length === 0) return undefined;
+      assertJsonDepth(bytes, maxDepth);
+      const text = bytes.toString("utf8");
+      // Decoding replaces invalid sequences with U+FFFD; only then is the strict check needed.
+      if (text.includes(REPLACEMENT_CHAR) && !isUtf8(bytes)) {
+        throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "payload is not valid UTF-8");
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (cause) {
+        throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "payload is not valid JSON", {
+          cause,
+          details: { bytes: bytes.length },
+        });
+      }
+      if (mayContainPoisonedKeys(text)) stripPoisonedKeys(value);
+      return value;
+    },
+  };
+}
+
+/** The shared default JSON codec (depth 64). */
+export const defaultCodec: PayloadCodec = jsonCodec();

@@ -1,0 +1,107 @@
+import type { z } from "zod";
+
+/** Schemas of one request: what the caller sends and what the handler answers. */
+export interface RequestSchema<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+}
+
+/** The messages one side may send: one-way events and request/response pairs. */
+export interface DirectionSchema {
+  events?: Record<string, z.ZodType>;
+  requests?: Record<string, RequestSchema>;
+}
+
+/** What {@link defineContract} takes. */
+export interface ContractSchema {
+  /** Contract name, checked in the handshake (1-64 chars of `[A-Za-z0-9_.-]`). */
+  name: string;
+  /** Schema of the hello's credentials, if the server authenticates. */
+  credentials?: z.ZodType;
+  /** Messages the client sends to the server. */
+  client?: DirectionSchema;
+  /** Messages the server sends to the client. */
+  server?: DirectionSchema;
+}
+
+/** A side of the connection; in the type helpers it names the side that *sends* the message. */
+export type Side = "client" | "server";
+
+/** The other side. */
+export type Opposite<S extends Side> = S extends "client" ? "server" : "client";
+
+/** Lookup tables built once per contract, for routing without walking the schema object. */
+export interface CompiledDirection {
+  readonly events: ReadonlyMap<string, z.ZodType>;
+  readonly requests: ReadonlyMap<string, RequestSchema>;
+}
+
+/**
+ * A defined contract: the schemas plus what both ends need at run time. Create it with
+ * {@link defineContract}; share the same value (or the same module) between server and client.
+ */
+export interface Contract<D extends ContractSchema = ContractSchema> {
+  readonly name: string;
+  /** 32 hex chars: a hash of the canonical form of every schema; equal contracts share it. */
+  readonly fingerprint: string;
+  /** The schemas exactly as given (carries the static types). */
+  readonly schema: D;
+  /** Messages sent by the client, by name. */
+  readonly client: CompiledDirection;
+  /** Messages sent by the server, by name. */
+  readonly server: CompiledDirection;
+}
+
+/** Any contract; what generic server and client code accepts. */
+// biome-ignore lint/suspicious/noExplicitAny: the widest contract type has to accept every schema.
+export type AnyContract = Contract<any>;
+
+type DirectionOf<C extends AnyContract, S extends Side> =
+  C["schema"][S] extends DirectionSchema ? C["schema"][S] : Record<never, never>;
+type EventsOf<C extends AnyContract, S extends Side> =
+  DirectionOf<C, S> extends { events: infer E extends Record<string, z.ZodType> } ? E : Record<never, never>;
+type RequestAt<C extends AnyContract, S extends Side, K> =
+  RequestsOf<C, S>[K & keyof RequestsOf<C, S>] extends RequestSchema<infer I, infer O> ? { input: I; output: O } : never;
+type RequestsOf<C extends AnyContract, S extends Side> =
+  DirectionOf<C, S> extends { requests: infer R extends Record<string, RequestSchema> }
+    ? R
+    : Record<never, never>;
+
+/** Names of the events side `S` sends. */
+export type EventName<C extends AnyContract, S extends Side> = keyof EventsOf<C, S> & string;
+/** What the sender passes for event `K` (schema input type). */
+export type EventInput<C extends AnyContract, S extends Side, K extends EventName<C, S>> = z.input<
+  EventsOf<C, S>[K]
+>;
+/** What the receiver's handler gets for event `K` (schema output type). */
+export type EventData<C extends AnyContract, S extends Side, K extends EventName<C, S>> = z.output<
+  EventsOf<C, S>[K]
+>;
+
+/** Names of the requests side `S` sends. */
+export type RequestName<C extends AnyContract, S extends Side> = keyof RequestsOf<C, S> & string;
+/** What the caller passes for request `K`. */
+export type RequestInput<C extends AnyContract, S extends Side, K extends RequestName<C, S>> = z.input<
+  RequestAt<C, S, K>["input"]
+>;
+/** What the handler of request `K` receives (validated). */
+export type RequestParams<C extends AnyContract, S extends Side, K extends RequestName<C, S>> = z.output<
+  RequestAt<C, S, K>["input"]
+>;
+/** What the handler of request `K` returns. */
+export type ResponseInput<C extends AnyContract, S extends Side, K extends RequestName<C, S>> = z.input<
+  RequestAt<C, S, K>["output"]
+>;
+/** What the caller of request `K` receives (validated). */
+export type ResponseData<C extends AnyContract, S extends Side, K extends RequestName<C, S>> = z.output<
+  RequestAt<C, S, K>["output"]
+>;
+
+/** What the client passes as credentials (`undefined` when the contract declares none). */
+export type CredentialsInput<C extends AnyContract> = C["schema"]["credentials"] extends z.ZodType
+  ? z.input<C["schema"]["credentials"]>
+  : undefined;
+/** What the server's authenticate hook receives (validated). */
+export type CredentialsData<C extends AnyContract> = C["schema"]["credentials"] extends z.ZodType
+  ? z.output<C["schema"]["credentials"]>
+  : undefined;

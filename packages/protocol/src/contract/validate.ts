@@ -1,0 +1,57 @@
+import type { z } from "zod";
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
+
+/** One schema problem, summarised: a dotted path, zod's issue code, a short message. */
+export interface IssueSummary {
+  path: string;
+  code: string;
+  message: string;
+}
+
+const MAX_ISSUES = 5;
+const MAX_MESSAGE_CHARS = 160;
+
+/**
+ * Validates `value` against `schema` and returns the parsed value, or throws
+ * `ERR_VALIDATION_FAILED` carrying at most 5 short issue summaries in `details.issues` (never the
+ * offending input, so a 1 MiB bad payload yields a small error). The ZodError is kept as `cause`
+ * for local debugging; it never crosses the wire.
+ *
+ * @example
+ * ```ts
+ * const msg = validatePayload(schema, decoded, "event say");
+ * ```
+ */
+export function validatePayload<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = summarizeIssues(result.error.issues);
+  const summary = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
+  throw new SockwireError(ErrorCode.VALIDATION_FAILED, `invalid ${what}: ${summary}`, {
+    cause: result.error,
+    details: { issues, issueCount: result.error.issues.length },
+  });
+}
+
+/** Reduces zod issues to at most 5 bounded summaries. */
+export function summarizeIssues(issues: readonly z.core.$ZodIssue[]): IssueSummary[] {
+  return issues.slice(0, MAX_ISSUES).map((issue) => ({
+    path: formatPath(issue.path),
+    code: issue.code,
+    message: truncate(issue.message, MAX_MESSAGE_CHARS),
+  }));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path.slice(0, 16)) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? truncate(String(part), 40) : `.${truncate(String(part), 40)}`;
+  }
+  return out;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

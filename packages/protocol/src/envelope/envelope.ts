@@ -1,0 +1,155 @@
+import {
+  DEADLINE_FIELD_BYTES,
+  ENVELOPE_FIXED_BYTES,
+  FRAME_PREFIX_BYTES,
+  MAX_FRAME_BYTES_LIMIT,
+  MAX_TYPE_NAME_BYTES,
+} from "../constants.js";
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
+import {
+  Flag,
+  isIgnorableKind,
+  isKnownKind,
+  KNOWN_REQUIRED_FLAGS,
+  type Kind,
+  kindName,
+  REQUIRED_FLAG_MASK,
+} from "./kinds.js";
+
+/**
+ * A decoded frame body: the fixed header fields plus the still-encoded payload. The payload is a
+ * view into the received bytes; nothing has been parsed yet, so a frame can be routed by `kind`,
+ * `id` and `type` alone.
+ */
+export interface Envelope {
+  kind: Kind;
+  flags: number;
+  /** Request id (request, response, error, cancel; ping/pong echo it); 0 when unused. */
+  id: number;
+  /** Message type name (event and request); empty for other kinds. */
+  type: string;
+  /** Request deadline in ms when the DEADLINE flag is set, else `undefined`. */
+  deadlineMs: number | undefined;
+  /** Codec bytes of the payload (possibly empty). */
+  payload: Buffer;
+}
+
+/** Header fields to encode; omitted fields are 0 or empty. */
+export interface EnvelopeHeader {
+  kind: Kind;
+  id?: number;
+  type?: string;
+  /** Request deadline in ms (sets the DEADLINE flag). */
+  deadlineMs?: number;
+  /** Advisory flag bits (low nibble) to set; required bits come from the other fields. */
+  flags?: number;
+}
+
+/**
+ * Encodes a whole frame (length prefix, envelope header and payload) into one buffer, ready for a
+ * single `socket.write()`. A string payload is written as UTF-8 straight into the frame, saving
+ * one copy.
+ *
+ * @example
+ * ```ts
+ * const frame = encodeEnvelope({ kind: Kind.EVENT, type: "say" }, JSON.stringify({ text: "hi" }));
+ * ```
+ */
+export function encodeEnvelope(
+  header: EnvelopeHeader,
+  payload: Uint8Array | string | undefined,
+): Buffer {
+  const type = header.type ?? "";
+  if (type.length > MAX_TYPE_NAME_BYTES) {
+    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "message type name longer than 255 bytes");
+  }
+  const id = header.id ?? 0;
+  let flags = (header.flags ?? 0) & ~REQUIRED_FLAG_MASK;
+  const hasDeadline = header.deadlineMs !== undefined;
+  if (hasDeadline) flags |= Flag.DEADLINE;
+  const payloadBytes =
+    payload === undefined
+      ? 0
+      : typeof payload === "string"
+        ? Buffer.byteLength(payload, "utf8")
+        : payload.length;
+  const headerBytes =
+    ENVELOPE_FIXED_BYTES + type.length + (hasDeadline ? DEADLINE_FIELD_BYTES : 0);
+  const bodyBytes = headerBytes + payloadBytes;
+  if (bodyBytes > MAX_FRAME_BYTES_LIMIT) {
+    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, `frame body of ${bodyBytes} bytes is over 64 MiB`);
+  }
+  const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyBytes);
+  frame.writeUInt32BE(bodyBytes, 0);
+  frame[4] = header.kind;
+  frame[5] = flags;
+  frame.writeUInt32BE(id, 6);
+  frame[10] = type.length;
+  let at = 11;
+  if (type.length > 0) at += frame.write(type, at, "latin1");
+  if (hasDeadline) {
+    frame.writeUInt32BE(clampDeadline(header.deadlineMs as number), at);
+    at += DEADLINE_FIELD_BYTES;
+  }
+  if (typeof payload === "string") frame.write(payload, at, "utf8");
+  else if (payload !== undefined) frame.set(payload, at);
+  return frame;
+}
+
+/**
+ * Parses a frame body into an {@link Envelope}. Returns `undefined` for an ignorable extension
+ * kind this version does not know (the caller drops the frame). Throws a {@link SockwireError}
+ * (`ERR_FRAME_MALFORMED`, `ERR_UNKNOWN_KIND`, `ERR_UNKNOWN_FLAGS`) for a body that breaks the
+ * format; those are fatal to the connection.
+ *
+ * @example
+ * ```ts
+ * const env = parseEnvelope(body);
+ * if (env?.kind === Kind.EVENT) route(env.type, env.payload);
+ * ```
+ */
+export function parseEnvelope(body: Buffer): Envelope | undefined {
+  if (body.length < ENVELOPE_FIXED_BYTES) {
+    throw new SockwireError(
+      ErrorCode.FRAME_MALFORMED,
+      `frame body of ${body.length} bytes is shorter than the 7-byte envelope header`,
+    );
+  }
+  const kind = body[0] as number;
+  if (!isKnownKind(kind)) {
+    if (isIgnorableKind(kind)) return undefined;
+    throw new SockwireError(ErrorCode.UNKNOWN_KIND, `unknown frame kind ${kindName(kind)}`, {
+      details: { kind },
+    });
+  }
+  const flags = body[1] as number;
+  const unknownRequired = flags & REQUIRED_FLAG_MASK & ~KNOWN_REQUIRED_FLAGS;
+  if (unknownRequired !== 0) {
+    throw new SockwireError(ErrorCode.UNKNOWN_FLAGS, `unknown required flags 0x${flags.toString(16)}`, {
+      details: { flags },
+    });
+  }
+  const id = body.readUInt32BE(2);
+  const typeLength = body[6] as number;
+  let at = ENVELOPE_FIXED_BYTES + typeLength;
+  const hasDeadline = (flags & Flag.DEADLINE) !== 0;
+  const headerEnd = at + (hasDeadline ? DEADLINE_FIELD_BYTES : 0);
+  if (headerEnd > body.length) {
+    throw new SockwireError(ErrorCode.FRAME_MALFORMED, "envelope header runs past the frame body", {
+      details: { bodyBytes: body.length, headerBytes: headerEnd },
+    });
+  }
+  const type = typeLength === 0 ? "" : body.toString("latin1", ENVELOPE_FIXED_BYTES, at);
+  let deadlineMs: number | undefined;
+  if (hasDeadline) {
+    deadlineMs = body.readUInt32BE(at);
+    at += DEADLINE_FIELD_BYTES;
+  }
+  return { kind, flags, id, type, deadlineMs, payload: body.subarray(at) };
+}
+
+function clampDeadline(ms: number): number {
+  if (!Number.isFinite(ms) || ms <= 0) return 1;
+  return Math.min(Math.ceil(ms), 0xffff_ffff);
+}

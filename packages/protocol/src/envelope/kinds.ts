@@ -1,0 +1,54 @@
+/**
+ * Frame kinds (byte 0 of every body). Values are part of the wire format and never change.
+ * Kinds 0x40-0x7F are reserved for extensions a receiver may ignore; any other unknown kind is a
+ * protocol error.
+ */
+export const Kind = {
+  HELLO: 0x01,
+  WELCOME: 0x02,
+  REJECT: 0x03,
+  EVENT: 0x04,
+  REQUEST: 0x05,
+  RESPONSE: 0x06,
+  ERROR: 0x07,
+  CANCEL: 0x08,
+  PING: 0x09,
+  PONG: 0x0a,
+  GOAWAY: 0x0b,
+} as const;
+
+/** Union of the known kind values. */
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+const names: Record<number, string> = {};
+for (const [name, value] of Object.entries(Kind)) names[value] = name.toLowerCase();
+
+/** Lower-case name of a kind (`"event"`), or `"0x4f"` for an unknown value. */
+export function kindName(kind: number): string {
+  return names[kind] ?? `0x${kind.toString(16).padStart(2, "0")}`;
+}
+
+/** True for a kind this version knows. */
+export function isKnownKind(kind: number): kind is Kind {
+  return names[kind] !== undefined;
+}
+
+/** True for a kind in the extension range that a receiver drops silently when it does not know it. */
+export function isIgnorableKind(kind: number): boolean {
+  return kind >= 0x40 && kind <= 0x7f;
+}
+
+/**
+ * Flag bits (byte 1). The low nibble holds advisory flags: a receiver ignores bits it does not
+ * know, so they can never change the layout. The high nibble holds required flags: a receiver
+ * that sees an unknown one must fail the connection, because the layout may differ.
+ */
+export const Flag = {
+  /** Request only: a u32 deadline in milliseconds follows the type name. Required bit. */
+  DEADLINE: 0x10,
+} as const;
+
+/** Mask of the required bits this version understands. */
+export const KNOWN_REQUIRED_FLAGS = Flag.DEADLINE;
+/** Mask of all required (layout-changing) bits. */
+export const REQUIRED_FLAG_MASK = 0xf0;

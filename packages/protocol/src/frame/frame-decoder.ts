@@ -1,0 +1,219 @@
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_RETAINED_CHUNKS,
+  FRAME_PREFIX_BYTES,
+  MAX_FRAME_BYTES_LIMIT,
+} from "../constants.js";
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
+
+/** Options of {@link FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /** Largest frame body accepted, in bytes. Default 1 MiB, at most 64 MiB. */
+  maxFrameBytes?: number;
+  /**
+   * Chunks kept for one partial frame before they are merged into a single buffer, so a peer
+   * trickling one byte per packet cannot make the list grow without bound. Default 1024.
+   */
+  maxRetainedChunks?: number;
+}
+
+/** Where the decoder is: waiting for a length prefix, for a body of known size, or dead. */
+export type FrameDecoderState = "header" | "body" | "errored";
+
+/**
+ * Streaming decoder for length-prefixed frames: a 4-byte unsigned big-endian length, then that
+ * many body bytes. It is pure (no sockets, timers or events), so it can be driven byte by byte.
+ *
+ * Chunks are kept in a list as they arrive and consumed in place: a body that lies inside one
+ * chunk is returned as a view without copying; only a body spanning chunks is copied, once, at its
+ * known length. The declared length is checked against the limit the moment the prefix is
+ * complete, before anything of the body is buffered or allocated.
+ *
+ * Each call to {@link next} has one outcome: a frame body, `undefined` because more bytes are
+ * needed, or `undefined` with {@link error} set. The first error is terminal: the decoder drops
+ * everything it holds and ignores later input.
+ *
+ * ```
+ *   push(chunk) ──► chunks[] ──► next():  header ──(4 bytes)──► body(n) ──(n bytes)──► frame
+ *                                           │ n > max                                  │
+ *                                           └────────► errored ◄── end() mid-frame ────┘
+ * ```
+ *
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder({ maxFrameBytes: 1024 * 1024 });
+ * socket.on("data", (chunk) => {
+ *   decoder.push(chunk);
+ *   for (let body = decoder.next(); body; body = decoder.next()) handle(body);
+ *   if (decoder.error) socket.destroy(decoder.error);
+ * });
+ * ```
+ */
+export class FrameDecoder {
+  readonly maxFrameBytes: number;
+  readonly maxRetainedChunks: number;
+  private chunks: Buffer[] = [];
+  /** Read position inside chunks[0]. */
+  private offset = 0;
+  private buffered = 0;
+  /** Body length being waited for, or -1 while reading a prefix. */
+  private need = -1;
+  private failure: SockwireError | undefined;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    this.maxFrameBytes = checkLimit(
+      "maxFrameBytes",
+      options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      0,
+      MAX_FRAME_BYTES_LIMIT,
+    );
+    this.maxRetainedChunks = checkLimit(
+      "maxRetainedChunks",
+      options.maxRetainedChunks ?? DEFAULT_MAX_RETAINED_CHUNKS,
+      2,
+      1 << 20,
+    );
+  }
+
+  /** Current state; see the diagram in the class comment. */
+  get state(): FrameDecoderState {
+    if (this.failure) return "errored";
+    return this.need < 0 ? "header" : "body";
+  }
+
+  /** The terminal error, once there is one. */
+  get error(): SockwireError | undefined {
+    return this.failure;
+  }
+
+  /** Bytes received and not yet returned as frames. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Chunks currently held (bounded by `maxRetainedChunks`). */
+  get retainedChunks(): number {
+    return this.chunks.length;
+  }
+
+  /** True when part of a frame has arrived and the rest has not. */
+  get hasPartialFrame(): boolean {
+    return this.buffered > 0;
+  }
+
+  /** Adds received bytes. Never throws; empty chunks are ignored; input after an error is dropped. */
+  push(chunk: Buffer): void {
+    if (this.failure || chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.chunks.length > this.maxRetainedChunks) this.merge();
+  }
+
+  /** Returns the next complete frame body, or `undefined` (need more bytes, or errored). */
+  next(): Buffer | undefined {
+    if (this.failure) return undefined;
+    if (this.need < 0) {
+      if (this.buffered < FRAME_PREFIX_BYTES) return undefined;
+      const length = this.readPrefix();
+      if (length > this.maxFrameBytes) {
+        this.fail(
+          new SockwireError(
+            ErrorCode.FRAME_TOO_LARGE,
+            `frame of ${length} bytes exceeds the receive limit of ${this.maxFrameBytes} bytes`,
+            { details: { length, limit: this.maxFrameBytes } },
+          ),
+        );
+        return undefined;
+      }
+      this.need = length;
+    }
+    if (this.buffered < this.need) return undefined;
+    const body = this.consume(this.need);
+    this.need = -1;
+    return body;
+  }
+
+  /**
+   * Signals the end of the stream. Returns (and records) `ERR_FRAME_TRUNCATED` when a frame was
+   * only partly received, else the existing error or `undefined`.
+   */
+  end(): SockwireError | undefined {
+    if (!this.failure && this.buffered > 0) {
+      const where = this.need < 0 ? "length prefix" : "frame body";
+      this.fail(
+        new SockwireError(ErrorCode.FRAME_TRUNCATED, `stream ended inside a ${where}`, {
+          details: { bufferedBytes: this.buffered },
+        }),
+      );
+    }
+    return this.failure;
+  }
+
+  private fail(error: SockwireError): void {
+    this.failure = error;
+    this.chunks = [];
+    this.offset = 0;
+    this.buffered = 0;
+  }
+
+  /** Reads and consumes the 4-byte prefix, which may straddle chunks. */
+  private readPrefix(): number {
+    const head = this.chunks[0] as Buffer;
+    if (head.length - this.offset >= FRAME_PREFIX_BYTES) {
+      const length = head.readUInt32BE(this.offset);
+      this.skip(FRAME_PREFIX_BYTES);
+      return length;
+    }
+    return this.consume(FRAME_PREFIX_BYTES).readUInt32BE(0);
+  }
+
+  private skip(n: number): void {
+    const head = this.chunks[0] as Buffer;
+    this.offset += n;
+    this.buffered -= n;
+    if (this.offset === head.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  /** Takes `n` buffered bytes: a view when they lie in one chunk, one copy when they span. */
+  private consume(n: number): Buffer {
+    const head = this.chunks[0];
+    if (n === 0 || head === undefined) return Buffer.alloc(0);
+    if (head.length - this.offset >= n) {
+      const view = head.subarray(this.offset, this.offset + n);
+      this.skip(n);
+      return view;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let written = 0;
+    while (written < n) {
+      const chunk = this.chunks[0] as Buffer;
+      const take = Math.min(chunk.length - this.offset, n - written);
+      chunk.copy(out, written, this.offset, this.offset + take);
+      written += take;
+      this.skip(take);
+    }
+    return out;
+  }
+
+  /** Collapses the chunk list into one buffer so a trickling peer cannot grow it without bound. */
+  private merge(): void {
+    const first = this.chunks[0] as Buffer;
+    this.chunks[0] = first.subarray(this.offset);
+    this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+    this.offset = 0;
+  }
+}
+
+function checkLimit(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}

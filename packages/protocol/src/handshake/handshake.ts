@@ -1,0 +1,66 @@
+import { z } from "zod";
+import {
+  MAX_FRAME_BYTES_LIMIT,
+  MIN_FRAME_BYTES_LIMIT,
+  PROTOCOL_MAJOR,
+  PROTOCOL_MINOR,
+} from "../constants.js";
+import { APP_CODE_PATTERN } from "../errors/wire-codes.js";
+
+const version = z.object({
+  major: z.number().int().min(0).max(255),
+  minor: z.number().int().min(0).max(255),
+});
+const frameLimit = z.number().int().min(MIN_FRAME_BYTES_LIMIT).max(MAX_FRAME_BYTES_LIMIT);
+const heartbeat = z.object({
+  /** Idle time after which a side pings; 0 disables pinging on the sender's side. */
+  intervalMs: z.number().int().min(0).max(3_600_000),
+  /** How long after the interval a silent peer is declared dead. */
+  timeoutMs: z.number().int().min(0).max(3_600_000),
+});
+const shortText = z.string().max(1024);
+
+/** Payload of `hello` (client to server, always JSON). */
+export const helloSchema = z.object({
+  protocol: version,
+  contract: z.object({ name: z.string().max(64), fingerprint: z.string().max(64) }),
+  codec: z.string().max(32),
+  maxFrameBytes: frameLimit,
+  heartbeat,
+  credentials: z.unknown().optional(),
+  agent: z.string().max(128).optional(),
+});
+export type Hello = z.infer<typeof helloSchema>;
+
+/** Payload of `welcome` (server to client, always JSON). */
+export const welcomeSchema = z.object({
+  protocol: version,
+  sessionId: z.string().max(64),
+  maxFrameBytes: frameLimit,
+  heartbeat,
+  maxInFlight: z.number().int().min(1).max(1_000_000),
+});
+export type Welcome = z.infer<typeof welcomeSchema>;
+
+/** Payload of `reject`, `goaway` and `error`: a wire code and a short message. */
+export const reasonSchema = z.object({
+  code: z.string().regex(APP_CODE_PATTERN),
+  message: shortText.optional(),
+  /** goaway only: suggested wait before reconnecting, in ms. */
+  reconnectAfterMs: z.number().int().min(0).max(86_400_000).optional(),
+  /** error only: bounded, serialisable detail (issue summaries for validation errors). */
+  details: z.unknown().optional(),
+});
+export type Reason = z.infer<typeof reasonSchema>;
+
+/** This implementation's protocol version. */
+export const PROTOCOL_VERSION = Object.freeze({ major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR });
+
+/**
+ * The minor version both sides speak: the lower of the two. Returns `undefined` when the majors
+ * differ, which must end the handshake with `UNSUPPORTED_VERSION`.
+ */
+export function negotiateMinor(peer: { major: number; minor: number }): number | undefined {
+  if (peer.major !== PROTOCOL_MAJOR) return undefined;
+  return Math.min(peer.minor, PROTOCOL_MINOR);
+}

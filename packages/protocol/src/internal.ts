@@ -1,0 +1,22 @@
+/**
+ * Building blocks shared by @sockwire/server and @sockwire/client. Not a public API: it may change
+ * in any release. Applications use the server and client packages instead.
+ * @packageDocumentation
+ */
+export {
+  type CloseInfo,
+  encodeEventFrame,
+  Session,
+  type SessionHooks,
+  type SessionLimits,
+  type SessionOptions,
+  type SessionState,
+  type SessionStats,
+} from "./session/session.js";
+export type { RequestContext } from "./session/incoming-requests.js";
+export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";
+export { periodFor, type Tickable, Ticker } from "./session/ticker.js";
+export type { SocketLike } from "./session/socket-like.js";
+export { type Deferred, deferred, noop, rejected } from "./session/deferred.js";
+export { PendingRequests } from "./session/pending-requests.js";
+export { clip } from "./session/wire-error.js";

@@ -1,0 +1,27 @@
+/** A promise with its settle functions, for results that arrive through callbacks. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+/** Creates a {@link Deferred}. With `handled`, an unobserved rejection never reaches `unhandledRejection`. */
+export function deferred<T>(handled = false): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  if (handled) promise.catch(noop);
+  return { promise, resolve, reject };
+}
+
+/** Returns a rejected promise that does not trip `unhandledRejection` when nobody awaits it. */
+export function rejected(reason: unknown): Promise<never> {
+  const promise = Promise.reject(reason);
+  promise.catch(noop);
+  return promise;
+}
+
+export function noop(): void {}

@@ -1,0 +1,163 @@
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
+import { type Deferred, deferred } from "./deferred.js";
+import type { SocketLike } from "./socket-like.js";
+
+/** Limits of {@link OutboundWriter}. */
+export interface OutboundLimits {
+  /** Above this many buffered bytes `hasRoom` turns false and producers should wait. */
+  softBytes: number;
+  /** Above this many buffered bytes nothing more is accepted. */
+  hardBytes: number;
+  /** A socket that stays unwritable this long (ms) is stalled; 0 disables the deadline. */
+  writeDeadlineMs: number;
+}
+
+/** Frames queued in one tick are concatenated into one write up to this size. */
+const CONCAT_LIMIT = 1024 * 1024;
+/** Past this many queued bytes the batch is flushed at once instead of at the end of the tick. */
+const INLINE_FLUSH_BYTES = 256 * 1024;
+
+/**
+ * Coalesces outgoing frames: everything queued in the same tick leaves in one `socket.write()`
+ * (one syscall, one TCP segment where it fits), instead of one write per message. It tracks the
+ * bytes buffered on our side and in the socket, so the owner can apply the soft mark
+ * (backpressure signal), the hard cap and the write deadline.
+ *
+ * Every frame queued in a batch shares one promise that settles when the batch is handed to the
+ * socket, so a burst of sends costs one promise, not one per message.
+ */
+export class OutboundWriter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private batch: Deferred<void> | undefined;
+  private scheduled = false;
+  private roomWaiters: Deferred<void>[] = [];
+  private stallTimer: NodeJS.Timeout | undefined;
+  private closedWith: SockwireError | undefined;
+  /** Bytes handed to the socket so far. */
+  bytesWritten = 0;
+  /** Frames handed to the socket so far. */
+  framesWritten = 0;
+  private queuedFrames = 0;
+
+  constructor(
+    private readonly socket: SocketLike,
+    private readonly limits: OutboundLimits,
+    /** Called once when the socket stays unwritable past the write deadline. */
+    private readonly onStall: () => void,
+  ) {
+    socket.on("drain", () => this.onDrain());
+  }
+
+  /** Bytes queued here plus bytes the socket has not yet passed to the kernel. */
+  get bufferedAmount(): number {
+    return this.pendingBytes + this.socket.writableLength;
+  }
+
+  /** False above the soft mark: producers should `await waitForRoom()`. */
+  get hasRoom(): boolean {
+    return this.bufferedAmount < this.limits.softBytes;
+  }
+
+  /** True when `bytes` more would pass the hard cap. */
+  wouldOverflow(bytes: number): boolean {
+    return this.bufferedAmount + bytes > this.limits.hardBytes;
+  }
+
+  /** Queues a complete frame; the promise resolves once it is handed to the socket. */
+  enqueue(frame: Buffer): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    this.pending.push(frame);
+    this.pendingBytes += frame.length;
+    this.queuedFrames++;
+    this.batch ??= deferred<void>(true);
+    const promise = this.batch.promise;
+    if (this.pendingBytes >= INLINE_FLUSH_BYTES) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+    return promise;
+  }
+
+  /** Resolves when the buffered amount is below the soft mark (at once if it already is). */
+  waitForRoom(): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (this.hasRoom) return Promise.resolve();
+    const waiter = deferred<void>(true);
+    this.roomWaiters.push(waiter);
+    return waiter.promise;
+  }
+
+  /** Writes everything queued now. Safe to call at any time. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.batch;
+    if (this.pending.length === 0) {
+      this.batch = undefined;
+      batch?.resolve();
+      return;
+    }
+    const frames = this.pending;
+    const bytes = this.pendingBytes;
+    const count = this.queuedFrames;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.queuedFrames = 0;
+    this.batch = undefined;
+    if (this.closedWith || this.socket.destroyed || this.socket.writableEnded) {
+      batch?.reject(this.closedWith ?? notWritable());
+      return;
+    }
+    let ok: boolean;
+    if (frames.length === 1) ok = this.socket.write(frames[0] as Buffer);
+    else if (bytes <= CONCAT_LIMIT) ok = this.socket.write(Buffer.concat(frames, bytes));
+    else {
+      this.socket.cork();
+      ok = true;
+      for (const frame of frames) ok = this.socket.write(frame) && ok;
+      this.socket.uncork();
+    }
+    this.bytesWritten += bytes;
+    this.framesWritten += count;
+    if (!ok) this.armStallTimer();
+    batch?.resolve();
+  }
+
+  /** Fails queued and future sends with `error` and releases waiters and timers. */
+  close(error: SockwireError): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    this.clearStallTimer();
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.queuedFrames = 0;
+    this.batch?.reject(error);
+    this.batch = undefined;
+    for (const waiter of this.roomWaiters.splice(0)) waiter.reject(error);
+  }
+
+  private onDrain(): void {
+    this.clearStallTimer();
+    if (!this.hasRoom) return;
+    for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
+  }
+
+  private armStallTimer(): void {
+    if (this.stallTimer || this.limits.writeDeadlineMs <= 0) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.socket.writableLength > 0) this.onStall();
+    }, this.limits.writeDeadlineMs);
+  }
+
+  private clearStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+}
+
+function notWritable(): SockwireError {
+  return new SockwireError(ErrorCode.CONNECTION_CLOSED, "the socket is no longer writable");
+}

@@ -1,0 +1,775 @@
+import type { PayloadCodec } from "../codec/codec.js";
+import { FRAME_PREFIX_BYTES } from "../constants.js";
+import type { AnyContract, Side } from "../contract/types.js";
+import { validatePayload } from "../contract/validate.js";
+import { type Envelope, encodeEnvelope, parseEnvelope } from "../envelope/envelope.js";
+import { Kind, kindName } from "../envelope/kinds.js";
+import { ErrorCode } from "../errors/codes.js";
+import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
+import { WireCode } from "../errors/wire-codes.js";
+import { FrameDecoder } from "../frame/frame-decoder.js";
+import { type Reason, reasonSchema } from "../handshake/handshake.js";
+import { decodeControl, encodeControl } from "../handshake/control.js";
+import { rejected } from "./deferred.js";
+import { IncomingRequest, type RequestContext } from "./incoming-requests.js";
+import { type HeartbeatSettings, Liveness } from "./liveness.js";
+import { OutboundWriter } from "./outbound-writer.js";
+import { PendingRequests } from "./pending-requests.js";
+import type { SocketLike } from "./socket-like.js";
+import type { Tickable, Ticker } from "./ticker.js";
+import { clip, reasonForInvalid, reasonForThrown, remoteError, wireCodeOf } from "./wire-error.js";
+
+/** Limits a session enforces; the server and client fill them from their options. */
+export interface SessionLimits {
+  /** Receive limit for one frame body (what we announce). */
+  maxFrameBytes: number;
+  /** Chunks held for one partial frame before merging. */
+  maxRetainedChunks: number;
+  /** A partial frame must complete within this many ms (0 = no deadline). */
+  frameTimeoutMs: number;
+  /** Soft mark of the outbound queue (backpressure signal). */
+  sendSoftBytes: number;
+  /** Hard cap of the outbound queue. */
+  sendHardBytes: number;
+  /** A socket unwritable for this long is a slow consumer (0 = no deadline). */
+  writeDeadlineMs: number;
+  /** Inbound requests handled at once; above it the session stops reading. */
+  maxInFlight: number;
+  /** Graceful close gives up and destroys the socket after this many ms. */
+  closeTimeoutMs: number;
+  /** Too-frequent pings tolerated before closing with TOO_MANY_PINGS. */
+  maxPingStrikes: number;
+  /** Default timeout of outbound requests (0 = none). */
+  requestTimeoutMs: number;
+}
+
+/** How a session ended. */
+export interface CloseInfo {
+  /** Wire code of the reason: NORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, SLOW_CONSUMER, ... */
+  code: string;
+  message: string;
+  /** Which side started the close. */
+  initiator: "local" | "remote";
+  /** True when both FINs were exchanged in order: nothing accepted for sending was lost. */
+  graceful: boolean;
+  /** The failure behind an abnormal close, if any. */
+  error: SockwireError | undefined;
+  /** From the peer's goaway: how long it suggests waiting before reconnecting. */
+  reconnectAfterMs: number | undefined;
+}
+
+/** Callbacks from a session to its owner (server connection or client). */
+export interface SessionHooks {
+  /** Frames that arrive before `open()`: hello, welcome or reject. */
+  handshake(envelope: Envelope): void;
+  /** A validated inbound event. */
+  event(name: string, data: unknown): unknown;
+  /** A validated inbound request; the return value (or promise) is the response. */
+  request(name: string, params: unknown, context: RequestContext): unknown;
+  /** A non-fatal problem: an invalid event dropped, a handler that threw, a late response. */
+  error(error: SockwireError): void;
+  /** The peer announced it is going away. */
+  goaway(reason: Reason): void;
+  /** Called exactly once when the session has ended. */
+  closed(info: CloseInfo): void;
+}
+
+/** Everything a session needs. */
+export interface SessionOptions {
+  socket: SocketLike;
+  /** Which side this session is on; it sends `contract[side]` messages. */
+  side: Side;
+  contract: AnyContract;
+  codec: PayloadCodec;
+  limits: SessionLimits;
+  /** What passing the hard cap does: close the connection (server) or reject the send (client). */
+  overflow: "close" | "reject";
+  /** Validate outbound payloads against the contract before sending (default true). */
+  validateOutbound: boolean;
+  hooks: SessionHooks;
+  /** Shared timer that drives heartbeats and deadlines. */
+  ticker: Ticker;
+}
+
+/** Counters of one session. */
+export interface SessionStats {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Bytes accepted for sending and not yet passed to the kernel. */
+  bufferedBytes: number;
+  /** Chunks held by the frame decoder. */
+  retainedChunks: number;
+  /** Inbound requests being handled. */
+  inFlightIn: number;
+  /** Outbound requests awaiting an answer. */
+  inFlightOut: number;
+  /** Answers that arrived after their request had settled. */
+  lateResponses: number;
+}
+
+/**
+ * Lifecycle of a session:
+ *
+ * ```
+ *  handshake ──open()──► open ──close()/goaway/FIN──► closing ──both FINs──► closed
+ *      │                   │                            │ close timeout ──► closed (destroyed)
+ *      └──── fail()/destroy()/socket error ─────────────┴───────────────────► closed
+ * ```
+ */
+export type SessionState = "handshake" | "open" | "closing" | "closed";
+
+/**
+ * One framed, typed conversation over a socket, shared by the server's connections and the
+ * client: decoding, routing by kind, validation against the contract, request tables, liveness,
+ * backpressure and the graceful close. The owner supplies the handshake and what happens to
+ * validated messages.
+ */
+export class Session implements Tickable {
+  state: SessionState = "handshake";
+  private readonly socket: SocketLike;
+  private readonly side: Side;
+  private readonly remoteSide: Side;
+  private readonly decoder: FrameDecoder;
+  private readonly writer: OutboundWriter;
+  private readonly pending = new PendingRequests();
+  private readonly incoming = new Map<number, IncomingRequest>();
+  private readonly liveness: Liveness;
+  private readonly pingWaiters = new Map<number, { start: number; resolve(ms: number): void }>();
+  private nextPingId = 1;
+  private peerMaxFrameBytes: number;
+  private inputPaused = false;
+  private discarding = false;
+  private endSent = false;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private closeInfo: Omit<CloseInfo, "graceful"> | undefined;
+  private messagesIn = 0;
+  private bytesIn = 0;
+  private finished = false;
+
+  constructor(private readonly options: SessionOptions) {
+    const { socket, limits } = options;
+    this.socket = socket;
+    this.side = options.side;
+    this.remoteSide = options.side === "client" ? "server" : "client";
+    this.peerMaxFrameBytes = limits.maxFrameBytes;
+    this.decoder = new FrameDecoder({
+      maxFrameBytes: limits.maxFrameBytes,
+      maxRetainedChunks: limits.maxRetainedChunks,
+    });
+    this.writer = new OutboundWriter(
+      socket,
+      { softBytes: limits.sendSoftBytes, hardBytes: limits.sendHardBytes, writeDeadlineMs: limits.writeDeadlineMs },
+      () => this.destroy(WireCode.SLOW_CONSUMER, slowConsumer("the peer stopped reading past the write deadline")),
+    );
+    this.liveness = new Liveness({ intervalMs: 0, timeoutMs: 0 }, limits.frameTimeoutMs, limits.maxPingStrikes, Date.now());
+    socket.setNoDelay?.(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("end", () => this.onEnd());
+    socket.on("error", (error: Error) => this.onSocketError(error));
+    socket.on("close", () => this.onSocketClose());
+    options.ticker.add(this);
+  }
+
+  // ── public surface for owners ───────────────────────────────────────────────────────────
+
+  /** Ends the handshake: from now on events and requests flow. */
+  open(peerMaxFrameBytes: number, heartbeat: HeartbeatSettings): void {
+    if (this.state !== "handshake") return;
+    this.state = "open";
+    this.peerMaxFrameBytes = peerMaxFrameBytes;
+    this.liveness.setHeartbeat(heartbeat);
+    this.liveness.received(Date.now());
+    if (heartbeat.intervalMs > 0) this.options.ticker.atMost(Math.min(heartbeat.intervalMs, heartbeat.timeoutMs || heartbeat.intervalMs) / 5);
+  }
+
+  /** The receive limit the peer announced (what we may send in one frame). */
+  get peerFrameLimit(): number {
+    return this.peerMaxFrameBytes;
+  }
+
+  /** Sends a control frame (hello, welcome, reject) during the handshake. */
+  sendControl(kind: Kind, payload: unknown): void {
+    void this.writer.enqueue(encodeEnvelope({ kind }, encodeControl(payload))).catch(() => {});
+  }
+
+  /** Bytes accepted for sending and not yet passed to the kernel. */
+  get bufferedAmount(): number {
+    return this.writer.bufferedAmount;
+  }
+
+  /** False above the soft mark of the outbound queue. */
+  get hasRoom(): boolean {
+    return this.writer.hasRoom;
+  }
+
+  /** Resolves when the outbound queue is below its soft mark. */
+  waitForRoom(): Promise<void> {
+    return this.writer.waitForRoom();
+  }
+
+  /** Validates and encodes an event frame once, for one peer or many (broadcast). */
+  encodeEvent(name: string, data: unknown): Buffer {
+    return encodeEventFrame(this.options.contract, this.side, this.options.codec, name, data, this.options.validateOutbound);
+  }
+
+  /** Sends an event; resolves when it is handed to the socket. */
+  emit(name: string, data: unknown): Promise<void> {
+    let frame: Buffer;
+    try {
+      frame = this.encodeEvent(name, data);
+    } catch (error) {
+      return rejected(error);
+    }
+    return this.sendFrame(frame);
+  }
+
+  /** Queues an already-encoded frame (a broadcast shares one buffer between sessions). */
+  sendFrame(frame: Buffer): Promise<void> {
+    if (this.state !== "open") return rejected(notConnected(this.state));
+    const refusal = this.admit(frame);
+    if (refusal) return rejected(refusal);
+    return this.writer.enqueue(frame);
+  }
+
+  /** Sends a request and resolves with the validated response. */
+  request(name: string, input: unknown, options: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<unknown> {
+    if (this.state !== "open") return rejected(notConnected(this.state));
+    const signal = options.signal;
+    if (signal?.aborted) {
+      return rejected(new SockwireError(ErrorCode.REQUEST_CANCELLED, `request ${name} was cancelled`, { cause: signal.reason }));
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.limits.requestTimeoutMs;
+    let frame: Buffer;
+    const id = this.pending.allocateId();
+    try {
+      const schema = this.options.contract[this.side].requests.get(name);
+      if (!schema) throw unknownType("request", name);
+      if (this.options.validateOutbound) validatePayload(schema.input, input, `request ${name} input`);
+      frame = encodeEnvelope(
+        { kind: Kind.REQUEST, id, type: name, ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}) },
+        this.options.codec.encode(input),
+      );
+    } catch (error) {
+      return rejected(error);
+    }
+    const refusal = this.admit(frame);
+    if (refusal) return rejected(refusal);
+    const result = this.pending.add(id, name, {
+      timeoutMs,
+      signal,
+      onGiveUp: (gaveUp) => this.sendCancel(gaveUp),
+    });
+    this.writer.enqueue(frame).catch((error) => this.pending.reject(id, lost(name, error)));
+    return result;
+  }
+
+  /** Measures a round trip with a ping; resolves with milliseconds. */
+  ping(timeoutMs = 5000): Promise<number> {
+    if (this.state !== "open") return rejected(notConnected(this.state));
+    const id = this.nextPingId++;
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pingWaiters.delete(id);
+        reject(new SockwireError(ErrorCode.REQUEST_TIMEOUT, `no pong within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pingWaiters.set(id, {
+        start: performance.now(),
+        resolve: (ms) => {
+          clearTimeout(timer);
+          resolve(ms);
+        },
+      });
+      this.sendRaw(encodeEnvelope({ kind: Kind.PING, id }, undefined));
+    });
+  }
+
+  /**
+   * Graceful close: goaway, let in-flight requests finish both ways, flush everything accepted,
+   * half-close (FIN), keep reading until the peer's FIN, then close. After `closeTimeoutMs` the
+   * socket is destroyed instead.
+   */
+  close(code: string = WireCode.NORMAL, message = "", reconnectAfterMs?: number): void {
+    if (this.state === "closed" || this.state === "closing") return;
+    const wasOpen = this.state === "open";
+    this.closeInfo = { code, message, initiator: "local", error: undefined, reconnectAfterMs: undefined };
+    if (wasOpen) {
+      const reason: Reason = { code, ...(message ? { message } : {}), ...(reconnectAfterMs !== undefined ? { reconnectAfterMs } : {}) };
+      this.sendRaw(encodeEnvelope({ kind: Kind.GOAWAY }, encodeControl(reason)));
+    }
+    this.beginClosing();
+  }
+
+  /** Sends a final control frame (reject) and closes without goaway. */
+  closeWith(kind: Kind, payload: Reason, error?: SockwireError): void {
+    if (this.state === "closed" || this.state === "closing") return;
+    this.closeInfo = { code: payload.code, message: payload.message ?? "", initiator: "local", error, reconnectAfterMs: undefined };
+    this.sendRaw(encodeEnvelope({ kind }, encodeControl(payload)));
+    this.beginClosing();
+  }
+
+  /** Immediate close: pending output is dropped (lossy by design). */
+  destroy(code: string = WireCode.NORMAL, error?: SockwireError): void {
+    if (this.finished) return;
+    this.closeInfo ??= { code, message: error?.message ?? "", initiator: "local", error, reconnectAfterMs: undefined };
+    this.socket.destroy();
+    this.finish(false);
+  }
+
+  /** Counters for `stats()`. */
+  stats(): SessionStats {
+    return {
+      messagesIn: this.messagesIn,
+      messagesOut: this.writer.framesWritten,
+      bytesIn: this.bytesIn,
+      bytesOut: this.writer.bytesWritten,
+      bufferedBytes: this.writer.bufferedAmount,
+      retainedChunks: this.decoder.retainedChunks,
+      inFlightIn: this.incoming.size,
+      inFlightOut: this.pending.size,
+      lateResponses: this.pending.lateResponses,
+    };
+  }
+
+  /** Periodic check from the shared ticker: heartbeat and frame deadline. */
+  tick(now: number): void {
+    if (this.finished) return;
+    switch (this.liveness.check(now)) {
+      case "ping":
+        if (this.state === "open") this.sendRaw(encodeEnvelope({ kind: Kind.PING }, undefined));
+        return;
+      case "dead":
+        this.destroy(
+          WireCode.HEARTBEAT_TIMEOUT,
+          new SockwireError(ErrorCode.CONNECTION_LOST, "no frame from the peer within heartbeat interval + timeout"),
+        );
+        return;
+      case "frame-stalled":
+        this.fail(new SockwireError(ErrorCode.FRAME_TIMEOUT, "a partial frame did not complete within the frame deadline"));
+        return;
+      default:
+    }
+  }
+
+  // ── inbound ────────────────────────────────────────────────────────────────────────────
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.liveness.received(Date.now());
+    if (this.discarding) return;
+    this.decoder.push(chunk);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (!this.inputPaused && !this.discarding) {
+      const body = this.decoder.next();
+      if (body === undefined) break;
+      this.messagesIn++;
+      this.dispatch(body);
+    }
+    if (this.decoder.error) this.fail(this.decoder.error);
+    else if (this.decoder.hasPartialFrame) {
+      if (this.liveness.partialSince < 0) this.liveness.partialSince = Date.now();
+    } else this.liveness.partialSince = -1;
+  }
+
+  private dispatch(body: Buffer): void {
+    let envelope: Envelope | undefined;
+    try {
+      envelope = parseEnvelope(body);
+    } catch (error) {
+      this.fail(error as SockwireError);
+      return;
+    }
+    if (envelope === undefined) return; // extension kind we may ignore
+    const { kind } = envelope;
+    if (kind === Kind.PING) return this.onPing(envelope.id);
+    if (kind === Kind.PONG) return this.onPong(envelope.id);
+    if (kind === Kind.ERROR && envelope.id === 0) return this.onConnectionError(envelope);
+    if (this.state === "handshake") {
+      if (kind === Kind.HELLO || kind === Kind.WELCOME || kind === Kind.REJECT) {
+        this.options.hooks.handshake(envelope);
+        return;
+      }
+      return this.fail(unexpected(kind, "before the handshake completed"));
+    }
+    switch (kind) {
+      case Kind.EVENT:
+        return this.onEvent(envelope);
+      case Kind.REQUEST:
+        return this.onRequest(envelope);
+      case Kind.RESPONSE:
+        return this.onResponse(envelope);
+      case Kind.ERROR:
+        return this.onErrorFrame(envelope);
+      case Kind.CANCEL:
+        this.incoming.get(envelope.id)?.abandon({ code: WireCode.CANCELLED, message: "cancelled by the requester" });
+        return;
+      case Kind.GOAWAY:
+        return this.onGoaway(envelope);
+      default:
+        return this.fail(unexpected(kind, "after the handshake"));
+    }
+  }
+
+  private onEvent(envelope: Envelope): void {
+    const name = envelope.type;
+    const schema = this.options.contract[this.remoteSide].events.get(name);
+    let data: unknown;
+    try {
+      if (!schema) throw unknownType("event", name);
+      data = validatePayload(schema, this.options.codec.decode(envelope.payload), `event ${name}`);
+    } catch (error) {
+      this.report(error);
+      return;
+    }
+    try {
+      const result = this.options.hooks.event(name, data);
+      if (isThenable(result)) result.then(undefined, (error: unknown) => this.report(handlerFailed(`event ${name}`, error)));
+    } catch (error) {
+      this.report(handlerFailed(`event ${name}`, error));
+    }
+  }
+
+  private onRequest(envelope: Envelope): void {
+    const { id, type: name } = envelope;
+    if (id === 0 || this.incoming.has(id)) {
+      this.fail(new SockwireError(ErrorCode.FRAME_MALFORMED, `request id ${id} is zero or already in use`));
+      return;
+    }
+    if (this.state !== "open") {
+      this.sendError(id, { code: WireCode.SHUTTING_DOWN, message: "the connection is closing" });
+      return;
+    }
+    const schema = this.options.contract[this.remoteSide].requests.get(name);
+    let params: unknown;
+    try {
+      if (!schema) throw unknownType("request", name);
+      params = validatePayload(schema.input, this.options.codec.decode(envelope.payload), `request ${name} input`);
+    } catch (error) {
+      this.sendError(id, reasonForInvalid(error as SockwireError));
+      return;
+    }
+    const expiresAt = envelope.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + envelope.deadlineMs;
+    const request = new IncomingRequest(id, name, expiresAt);
+    this.incoming.set(id, request);
+    if (this.incoming.size >= this.options.limits.maxInFlight) this.pauseInput();
+    let result: unknown;
+    try {
+      result = this.options.hooks.request(name, params, request);
+    } catch (error) {
+      this.finishRequest(request, false, error);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.finishRequest(request, true, value),
+        (error: unknown) => this.finishRequest(request, false, error),
+      );
+    } else this.finishRequest(request, true, result);
+  }
+
+  private finishRequest(request: IncomingRequest, ok: boolean, outcome: unknown): void {
+    this.incoming.delete(request.id);
+    request.clear();
+    if (this.finished) return;
+    if (!request.expired) {
+      if (ok) this.sendResponse(request, outcome);
+      else {
+        const { reason, internal } = reasonForThrown(outcome);
+        if (internal) this.report(handlerFailed(`request ${request.name}`, outcome));
+        this.sendError(request.id, reason);
+      }
+    }
+    if (this.inputPaused && this.incoming.size < this.options.limits.maxInFlight) this.resumeInput();
+    this.maybeEnd();
+  }
+
+  private sendResponse(request: IncomingRequest, value: unknown): void {
+    const schema = this.options.contract[this.remoteSide].requests.get(request.name);
+    let frame: Buffer;
+    try {
+      if (schema && this.options.validateOutbound) validatePayload(schema.output, value, `response to ${request.name}`);
+      frame = encodeEnvelope({ kind: Kind.RESPONSE, id: request.id }, this.options.codec.encode(value));
+    } catch (error) {
+      this.report(handlerFailed(`request ${request.name}`, error));
+      this.sendError(request.id, { code: WireCode.INTERNAL, message: "internal error" });
+      return;
+    }
+    if (frame.length - FRAME_PREFIX_BYTES > this.peerMaxFrameBytes) {
+      this.report(tooLargeForPeer(frame.length - FRAME_PREFIX_BYTES, this.peerMaxFrameBytes));
+      this.sendError(request.id, { code: WireCode.FRAME_TOO_LARGE, message: "response exceeds the requester's receive limit" });
+      return;
+    }
+    this.sendRaw(frame);
+  }
+
+  private onResponse(envelope: Envelope): void {
+    const name = this.pending.nameOf(envelope.id);
+    if (name === undefined) {
+      this.pending.resolve(envelope.id, undefined); // counts the late response
+      return;
+    }
+    const schema = this.options.contract[this.side].requests.get(name);
+    try {
+      const value = this.options.codec.decode(envelope.payload);
+      this.pending.resolve(envelope.id, schema ? validatePayload(schema.output, value, `response to ${name}`) : value);
+    } catch (error) {
+      this.pending.reject(envelope.id, error);
+    }
+    this.maybeEnd();
+  }
+
+  private onErrorFrame(envelope: Envelope): void {
+    const name = this.pending.nameOf(envelope.id) ?? "request";
+    let reason: Reason;
+    try {
+      reason = decodeControl(reasonSchema, envelope.payload, "error");
+    } catch (error) {
+      this.pending.reject(envelope.id, error);
+      this.maybeEnd();
+      return;
+    }
+    this.pending.reject(envelope.id, remoteError(reason, `request ${name}`));
+    this.maybeEnd();
+  }
+
+  private onConnectionError(envelope: Envelope): void {
+    try {
+      const reason = decodeControl(reasonSchema, envelope.payload, "error");
+      this.report(remoteError(reason, "connection"));
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  private onGoaway(envelope: Envelope): void {
+    let reason: Reason;
+    try {
+      reason = decodeControl(reasonSchema, envelope.payload, "goaway");
+    } catch (error) {
+      this.fail(error as SockwireError);
+      return;
+    }
+    if (this.state !== "open") return;
+    this.closeInfo = {
+      code: reason.code,
+      message: reason.message ?? "",
+      initiator: "remote",
+      error: undefined,
+      reconnectAfterMs: reason.reconnectAfterMs,
+    };
+    this.options.hooks.goaway(reason);
+    this.beginClosing();
+  }
+
+  private onPing(id: number): void {
+    if (!this.liveness.pingReceived(Date.now())) {
+      this.destroy(WireCode.TOO_MANY_PINGS, new SockwireError(ErrorCode.CONNECTION_LOST, "the peer pinged too often"));
+      return;
+    }
+    this.sendRaw(encodeEnvelope({ kind: Kind.PONG, id }, undefined));
+  }
+
+  private onPong(id: number): void {
+    const waiter = this.pingWaiters.get(id);
+    if (!waiter) return;
+    this.pingWaiters.delete(id);
+    waiter.resolve(performance.now() - waiter.start);
+  }
+
+  // ── closing ────────────────────────────────────────────────────────────────────────────
+
+  private onEnd(): void {
+    const truncated = this.discarding ? undefined : this.decoder.end();
+    if (this.state === "handshake" || this.state === "open") {
+      this.closeInfo ??= truncated
+        ? { code: WireCode.PROTOCOL_ERROR, message: truncated.message, initiator: "remote", error: truncated, reconnectAfterMs: undefined }
+        : { code: WireCode.NORMAL, message: "the peer closed the connection", initiator: "remote", error: undefined, reconnectAfterMs: undefined };
+    }
+    // The peer sends nothing more, so answers we still wait for will never come.
+    this.pending.rejectAll((name) => lost(name, this.closeInfo?.error));
+    if (this.state !== "closing") this.beginClosing();
+    else this.maybeEnd();
+  }
+
+  private beginClosing(): void {
+    this.state = "closing";
+    this.closeTimer ??= setTimeout(() => {
+      this.destroy(this.closeInfo?.code ?? WireCode.NORMAL, new SockwireError(ErrorCode.CONNECTION_CLOSED, "close timed out; socket destroyed"));
+    }, this.options.limits.closeTimeoutMs);
+    this.maybeEnd();
+  }
+
+  /** Half-closes once nothing is in flight either way; everything queued is flushed first. */
+  private maybeEnd(): void {
+    if (this.state !== "closing" || this.endSent || this.finished) return;
+    if (!this.discarding && (this.incoming.size > 0 || this.pending.size > 0)) return;
+    this.endSent = true;
+    this.writer.flush();
+    if (this.inputPaused) this.resumeInput();
+    this.socket.end();
+  }
+
+  /**
+   * Fatal protocol error: tell the peer why (error frame, id 0), stop interpreting input, and
+   * close gracefully so that frame is not lost to an RST.
+   */
+  private fail(error: SockwireError): void {
+    if (this.finished || this.discarding) return;
+    const code = wireCodeOf(error);
+    this.discarding = true;
+    this.closeInfo = { code, message: error.message, initiator: "local", error, reconnectAfterMs: undefined };
+    this.sendRaw(encodeEnvelope({ kind: Kind.ERROR }, encodeControl({ code, message: clip(error.message) })));
+    for (const request of this.incoming.values()) request.abandon({ code, message: "connection failed" });
+    this.pending.rejectAll((name) => lost(name, error));
+    if (this.state !== "closing") this.beginClosing();
+    else this.maybeEnd();
+  }
+
+  private onSocketError(error: Error): void {
+    if (this.finished) return;
+    this.closeInfo ??= {
+      code: WireCode.PROTOCOL_ERROR,
+      message: error.message,
+      initiator: "remote",
+      error: new SockwireError(ErrorCode.SOCKET_ERROR, `socket error: ${error.message}`, { cause: error }),
+      reconnectAfterMs: undefined,
+    };
+  }
+
+  private onSocketClose(): void {
+    this.finish(this.endSent && this.closeInfo?.error === undefined);
+  }
+
+  private finish(graceful: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.state = "closed";
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.options.ticker.delete(this);
+    const info: CloseInfo = {
+      ...(this.closeInfo ?? { code: WireCode.NORMAL, message: "", initiator: "remote", error: undefined, reconnectAfterMs: undefined }),
+      graceful,
+    };
+    const cause = info.error ?? new SockwireError(ErrorCode.CONNECTION_CLOSED, `connection closed (${info.code})`);
+    this.writer.close(
+      info.initiator === "local" && info.error === undefined
+        ? new SockwireError(ErrorCode.CONNECTION_CLOSED, "the connection was closed")
+        : new SockwireError(ErrorCode.CONNECTION_LOST, `the connection was lost (${info.code})`, { cause }),
+    );
+    this.pending.rejectAll((name) =>
+      info.initiator === "local" && info.error === undefined
+        ? new SockwireError(ErrorCode.CONNECTION_CLOSED, `request ${name} was abandoned: the connection was closed`)
+        : lost(name, cause),
+    );
+    for (const request of this.incoming.values()) request.abandon({ code: info.code, message: "the connection ended" });
+    this.incoming.clear();
+    for (const waiter of this.pingWaiters.values()) waiter.resolve(Number.NaN);
+    this.pingWaiters.clear();
+    this.options.hooks.closed(info);
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────────────────
+
+  /** Checks a user frame against the peer's limit and our hard cap. */
+  private admit(frame: Buffer): SockwireError | undefined {
+    const bodyBytes = frame.length - FRAME_PREFIX_BYTES;
+    if (bodyBytes > this.peerMaxFrameBytes) return tooLargeForPeer(bodyBytes, this.peerMaxFrameBytes);
+    if (!this.writer.wouldOverflow(frame.length)) return undefined;
+    const full = new SockwireError(ErrorCode.OUTBOUND_BUFFER_FULL, "the outbound queue is over its hard cap", {
+      details: { bufferedBytes: this.writer.bufferedAmount, hardBytes: this.options.limits.sendHardBytes },
+    });
+    if (this.options.overflow === "close") this.destroy(WireCode.SLOW_CONSUMER, slowConsumer("the outbound queue passed its hard cap"));
+    return full;
+  }
+
+  /** Queues a protocol-generated frame (responses, pongs, goaway); a full queue closes as slow consumer. */
+  private sendRaw(frame: Buffer): void {
+    if (this.finished || this.endSent) return;
+    if (this.writer.wouldOverflow(frame.length) && this.options.overflow === "close") {
+      this.destroy(WireCode.SLOW_CONSUMER, slowConsumer("the outbound queue passed its hard cap"));
+      return;
+    }
+    this.writer.enqueue(frame).catch(() => {});
+  }
+
+  private sendError(id: number, reason: Reason): void {
+    this.sendRaw(encodeEnvelope({ kind: Kind.ERROR, id }, encodeControl(reason)));
+  }
+
+  private sendCancel(id: number): void {
+    if (this.state === "open" || this.state === "closing") this.sendRaw(encodeEnvelope({ kind: Kind.CANCEL, id }, undefined));
+    this.maybeEnd();
+  }
+
+  private pauseInput(): void {
+    this.inputPaused = true;
+    this.socket.pause();
+  }
+
+  private resumeInput(): void {
+    this.inputPaused = false;
+    this.socket.resume();
+    this.drain();
+  }
+
+  private report(error: unknown): void {
+    this.options.hooks.error(isSockwireError(error) ? error : handlerFailed("handler", error));
+  }
+}
+
+/**
+ * Validates and encodes an event frame once. The broadcast paths call this directly so a message
+ * for 10,000 connections is validated and encoded a single time.
+ */
+export function encodeEventFrame(
+  contract: AnyContract,
+  side: Side,
+  codec: PayloadCodec,
+  name: string,
+  data: unknown,
+  validate: boolean,
+): Buffer {
+  const schema = contract[side].events.get(name);
+  if (!schema) throw unknownType("event", name);
+  if (validate) validatePayload(schema, data, `event ${name}`);
+  return encodeEnvelope({ kind: Kind.EVENT, type: name }, codec.encode(data));
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}
+
+function unknownType(what: string, name: string): SockwireError {
+  return new SockwireError(ErrorCode.UNKNOWN_MESSAGE_TYPE, `the contract declares no ${what} named ${JSON.stringify(clip(name, 64))}`);
+}
+
+function unexpected(kind: number, when: string): SockwireError {
+  return new SockwireError(ErrorCode.UNEXPECTED_FRAME, `unexpected ${kindName(kind)} frame ${when}`);
+}
+
+function notConnected(state: SessionState): SockwireError {
+  return new SockwireError(ErrorCode.NOT_CONNECTED, `the connection is ${state === "handshake" ? "not open yet" : state}`);
+}
+
+function lost(name: string, cause: unknown): SockwireError {
+  return new SockwireError(ErrorCode.CONNECTION_LOST, `request ${name} was lost with its connection`, { cause });
+}
+
+function slowConsumer(message: string): SockwireError {
+  return new SockwireError(ErrorCode.CONNECTION_LOST, message, { remoteCode: WireCode.SLOW_CONSUMER });
+}
+
+function tooLargeForPeer(bytes: number, limit: number): SockwireError {
+  return new SockwireError(ErrorCode.PEER_FRAME_LIMIT, `message of ${bytes} bytes exceeds the peer's receive limit of ${limit} bytes`, {
+    details: { bytes, limit },
+  });
+}
+
+function handlerFailed(what: string, cause: unknown): SockwireError {
+  if (isSockwireError(cause)) return cause;
+  return new SockwireError(ErrorCode.HANDLER_FAILED, `${what} handler threw`, { cause });
+}
