@@ -69,6 +69,8 @@ export const ErrorCode = {
   SERVER_CLOSED: "ERR_SERVER_CLOSED",
   /** The socket failed (reset, write after end, TLS failure); `cause` is the system error. */
   SOCKET_ERROR: "ERR_SOCKET",
+  /** An event stream's bounded buffer overflowed because its consumer fell behind; the stream ended. */
+  EVENT_BUFFER_FULL: "ERR_EVENT_BUFFER_FULL",
 } as const;
 
 /** Union of every local error code. */
