@@ -1,6 +1,6 @@
 import { isAppError } from "../errors/app-error.js";
 import { ErrorCode } from "../errors/codes.js";
-import { SockwireError } from "../errors/sockwire-error.js";
+import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
 import type { Reason } from "../handshake/handshake.js";
 
@@ -33,6 +33,10 @@ export function wireCodeOf(error: SockwireError): string {
 export function reasonForThrown(thrown: unknown): { reason: Reason; internal: boolean } {
   if (isAppError(thrown)) {
     return { reason: { code: thrown.code, message: clip(thrown.message), details: thrown.details }, internal: false };
+  }
+  // A receiver with no handler for a declared request says so precisely; the peer did nothing wrong.
+  if (isSockwireError(thrown) && thrown.code === ErrorCode.HANDLER_NOT_FOUND) {
+    return { reason: { code: WireCode.NOT_IMPLEMENTED, message: clip(thrown.message) }, internal: false };
   }
   return { reason: { code: WireCode.INTERNAL, message: "internal error" }, internal: true };
 }
