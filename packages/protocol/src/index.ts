@@ -3,17 +3,45 @@
  * Framing, envelopes, payload codecs, contracts, handshake schemas and coded errors.
  * @packageDocumentation
  */
-export * from "./constants.js";
-export { FrameDecoder, type FrameDecoderOptions, type FrameDecoderState } from "./frame/frame-decoder.js";
-export { encodeFrame, framePrefix } from "./frame/frame-encoder.js";
-export { Flag, isIgnorableKind, isKnownKind, Kind, kindName } from "./envelope/kinds.js";
-export { type Envelope, type EnvelopeHeader, encodeEnvelope, parseEnvelope } from "./envelope/envelope.js";
+
 export { CODEC_NAME_PATTERN, type PayloadCodec } from "./codec/codec.js";
-export { defaultCodec, jsonCodec, type JsonCodecOptions } from "./codec/json-codec.js";
-export { CONTRACT_NAME_PATTERN, defineContract, MESSAGE_NAME_PATTERN } from "./contract/define-contract.js";
+export { defaultCodec, type JsonCodecOptions, jsonCodec } from "./codec/json-codec.js";
+export * from "./constants.js";
+export {
+  CONTRACT_NAME_PATTERN,
+  defineContract,
+  MESSAGE_NAME_PATTERN,
+} from "./contract/define-contract.js";
 export { canonicalJson, contractFingerprint } from "./contract/fingerprint.js";
-export { type IssueSummary, summarizeIssues, validatePayload } from "./contract/validate.js";
 export type * from "./contract/types.js";
+export { type IssueSummary, summarizeIssues, validatePayload } from "./contract/validate.js";
+export {
+  type Envelope,
+  type EnvelopeHeader,
+  encodeEnvelope,
+  parseEnvelope,
+} from "./envelope/envelope.js";
+export { Flag, isIgnorableKind, isKnownKind, Kind, kindName } from "./envelope/kinds.js";
+export { AppError, isAppError } from "./errors/app-error.js";
+export { ALL_ERROR_CODES, ErrorCode } from "./errors/codes.js";
+export {
+  isSockwireError,
+  SockwireError,
+  type SockwireErrorOptions,
+} from "./errors/sockwire-error.js";
+export {
+  ALL_WIRE_CODES,
+  APP_CODE_PATTERN,
+  isRegistryWireCode,
+  WireCode,
+} from "./errors/wire-codes.js";
+export {
+  FrameDecoder,
+  type FrameDecoderOptions,
+  type FrameDecoderState,
+} from "./frame/frame-decoder.js";
+export { encodeFrame, framePrefix } from "./frame/frame-encoder.js";
+export { decodeControl, encodeControl } from "./handshake/control.js";
 export {
   type Hello,
   helloSchema,
@@ -24,8 +52,3 @@ export {
   type Welcome,
   welcomeSchema,
 } from "./handshake/handshake.js";
-export { decodeControl, encodeControl } from "./handshake/control.js";
-export { ALL_ERROR_CODES, ErrorCode } from "./errors/codes.js";
-export { ALL_WIRE_CODES, APP_CODE_PATTERN, isRegistryWireCode, WireCode } from "./errors/wire-codes.js";
-export { isSockwireError, SockwireError, type SockwireErrorOptions } from "./errors/sockwire-error.js";
-export { AppError, isAppError } from "./errors/app-error.js";

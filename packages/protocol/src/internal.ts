@@ -3,6 +3,11 @@
  * in any release. Applications use the server and client packages instead.
  * @packageDocumentation
  */
+
+export { type Deferred, deferred, noop, rejected } from "./session/deferred.js";
+export type { RequestContext } from "./session/incoming-requests.js";
+export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";
+export { PendingRequests } from "./session/pending-requests.js";
 export {
   type CloseInfo,
   encodeEventFrame,
@@ -13,10 +18,6 @@ export {
   type SessionState,
   type SessionStats,
 } from "./session/session.js";
-export type { RequestContext } from "./session/incoming-requests.js";
-export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";
-export { periodFor, type Tickable, Ticker } from "./session/ticker.js";
 export type { SocketLike } from "./session/socket-like.js";
-export { type Deferred, deferred, noop, rejected } from "./session/deferred.js";
-export { PendingRequests } from "./session/pending-requests.js";
+export { periodFor, type Tickable, Ticker } from "./session/ticker.js";
 export { clip } from "./session/wire-error.js";

@@ -28,7 +28,10 @@ const REPLACEMENT_CHAR = "\uFFFD";
 export function jsonCodec(options: JsonCodecOptions = {}): PayloadCodec {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > 10_000) {
-    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "maxDepth must be an integer from 1 to 10000");
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      "maxDepth must be an integer from 1 to 10000",
+    );
   }
   return {
     name: "json",
@@ -38,7 +41,9 @@ export function jsonCodec(options: JsonCodecOptions = {}): PayloadCodec {
       try {
         text = JSON.stringify(value);
       } catch (cause) {
-        throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value cannot be encoded as JSON", { cause });
+        throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value cannot be encoded as JSON", {
+          cause,
+        });
       }
       if (text === undefined) {
         throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value has no JSON representation");

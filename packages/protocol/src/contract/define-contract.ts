@@ -38,7 +38,10 @@ export const CONTRACT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  */
 export function defineContract<const D extends ContractSchema>(schema: D): Contract<D> {
   if (typeof schema?.name !== "string" || !CONTRACT_NAME_PATTERN.test(schema.name)) {
-    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, `invalid contract name ${JSON.stringify(schema?.name)}`);
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      `invalid contract name ${JSON.stringify(schema?.name)}`,
+    );
   }
   if (schema.credentials !== undefined) assertSchema(schema.credentials, "credentials");
   return Object.freeze({
@@ -69,7 +72,10 @@ function compileDirection(direction: DirectionSchema | undefined, side: string):
 
 function assertName(name: string, what: string): void {
   if (!MESSAGE_NAME_PATTERN.test(name)) {
-    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, `invalid ${what} name ${JSON.stringify(name)}`);
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      `invalid ${what} name ${JSON.stringify(name)}`,
+    );
   }
 }
 

@@ -56,12 +56,17 @@ export interface Contract<D extends ContractSchema = ContractSchema> {
 // biome-ignore lint/suspicious/noExplicitAny: the widest contract type has to accept every schema.
 export type AnyContract = Contract<any>;
 
-type DirectionOf<C extends AnyContract, S extends Side> =
-  C["schema"][S] extends DirectionSchema ? C["schema"][S] : Record<never, never>;
+type DirectionOf<C extends AnyContract, S extends Side> = C["schema"][S] extends DirectionSchema
+  ? C["schema"][S]
+  : Record<never, never>;
 type EventsOf<C extends AnyContract, S extends Side> =
-  DirectionOf<C, S> extends { events: infer E extends Record<string, z.ZodType> } ? E : Record<never, never>;
+  DirectionOf<C, S> extends { events: infer E extends Record<string, z.ZodType> }
+    ? E
+    : Record<never, never>;
 type RequestAt<C extends AnyContract, S extends Side, K> =
-  RequestsOf<C, S>[K & keyof RequestsOf<C, S>] extends RequestSchema<infer I, infer O> ? { input: I; output: O } : never;
+  RequestsOf<C, S>[K & keyof RequestsOf<C, S>] extends RequestSchema<infer I, infer O>
+    ? { input: I; output: O }
+    : never;
 type RequestsOf<C extends AnyContract, S extends Side> =
   DirectionOf<C, S> extends { requests: infer R extends Record<string, RequestSchema> }
     ? R
@@ -81,21 +86,29 @@ export type EventData<C extends AnyContract, S extends Side, K extends EventName
 /** Names of the requests side `S` sends. */
 export type RequestName<C extends AnyContract, S extends Side> = keyof RequestsOf<C, S> & string;
 /** What the caller passes for request `K`. */
-export type RequestInput<C extends AnyContract, S extends Side, K extends RequestName<C, S>> = z.input<
-  RequestAt<C, S, K>["input"]
->;
+export type RequestInput<
+  C extends AnyContract,
+  S extends Side,
+  K extends RequestName<C, S>,
+> = z.input<RequestAt<C, S, K>["input"]>;
 /** What the handler of request `K` receives (validated). */
-export type RequestParams<C extends AnyContract, S extends Side, K extends RequestName<C, S>> = z.output<
-  RequestAt<C, S, K>["input"]
->;
+export type RequestParams<
+  C extends AnyContract,
+  S extends Side,
+  K extends RequestName<C, S>,
+> = z.output<RequestAt<C, S, K>["input"]>;
 /** What the handler of request `K` returns. */
-export type ResponseInput<C extends AnyContract, S extends Side, K extends RequestName<C, S>> = z.input<
-  RequestAt<C, S, K>["output"]
->;
+export type ResponseInput<
+  C extends AnyContract,
+  S extends Side,
+  K extends RequestName<C, S>,
+> = z.input<RequestAt<C, S, K>["output"]>;
 /** What the caller of request `K` receives (validated). */
-export type ResponseData<C extends AnyContract, S extends Side, K extends RequestName<C, S>> = z.output<
-  RequestAt<C, S, K>["output"]
->;
+export type ResponseData<
+  C extends AnyContract,
+  S extends Side,
+  K extends RequestName<C, S>,
+> = z.output<RequestAt<C, S, K>["output"]>;
 
 /** What the client passes as credentials (`undefined` when the contract declares none). */
 export type CredentialsInput<C extends AnyContract> = C["schema"]["credentials"] extends z.ZodType

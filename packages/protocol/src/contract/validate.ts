@@ -23,7 +23,11 @@ const MAX_MESSAGE_CHARS = 160;
  * const msg = validatePayload(schema, decoded, "event say");
  * ```
  */
-export function validatePayload<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+export function validatePayload<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = summarizeIssues(result.error.issues);

@@ -41,5 +41,7 @@ export class AppError extends Error {
 
 /** True for an {@link AppError}, also across duplicate package copies. */
 export function isAppError(value: unknown): value is AppError {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARK] === true;
+  return (
+    typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARK] === true
+  );
 }

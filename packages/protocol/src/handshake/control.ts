@@ -1,8 +1,8 @@
-import { ErrorCode } from "../errors/codes.js";
-import { SockwireError } from "../errors/sockwire-error.js";
+import type { z } from "zod";
 import { jsonCodec } from "../codec/json-codec.js";
 import { validatePayload } from "../contract/validate.js";
-import type { z } from "zod";
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
 
 // Control payloads (hello, welcome, reject, error, goaway) are JSON whatever codec the connection
 // negotiates, so any implementation can read them. Their depth is small; 16 is plenty.
@@ -17,7 +17,11 @@ export function encodeControl(value: unknown): string {
  * Decodes and validates a control payload. Throws `ERR_PAYLOAD_INVALID`/`ERR_PAYLOAD_TOO_DEEP`
  * for bad JSON and `ERR_VALIDATION_FAILED` for a wrong shape.
  */
-export function decodeControl<T extends z.ZodType>(schema: T, bytes: Buffer, what: string): z.output<T> {
+export function decodeControl<T extends z.ZodType>(
+  schema: T,
+  bytes: Buffer,
+  what: string,
+): z.output<T> {
   const value = controlCodec.decode(bytes);
   if (value === undefined) {
     throw new SockwireError(ErrorCode.PAYLOAD_INVALID, `${what} payload is empty`);

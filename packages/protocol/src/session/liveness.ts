@@ -43,7 +43,11 @@ export class Liveness {
 
   /** Decides what the session should do at time `now`. */
   check(now: number): LivenessVerdict {
-    if (this.frameTimeoutMs > 0 && this.partialSince >= 0 && now - this.partialSince > this.frameTimeoutMs) {
+    if (
+      this.frameTimeoutMs > 0 &&
+      this.partialSince >= 0 &&
+      now - this.partialSince > this.frameTimeoutMs
+    ) {
       return "frame-stalled";
     }
     const { intervalMs, timeoutMs } = this.heartbeat;
@@ -63,7 +67,8 @@ export class Liveness {
    * well-spaced ping clears the strikes (gRPC's ping-strike rule, simplified).
    */
   pingReceived(now: number): boolean {
-    const minGap = this.heartbeat.intervalMs > 0 ? Math.min(1000, this.heartbeat.intervalMs / 2) : 1000;
+    const minGap =
+      this.heartbeat.intervalMs > 0 ? Math.min(1000, this.heartbeat.intervalMs / 2) : 1000;
     const gap = now - this.lastPingReceivedAt;
     this.lastPingReceivedAt = now;
     if (gap >= minGap) {
@@ -80,7 +85,10 @@ export class Liveness {
  * and the shorter non-zero timeout, so neither side waits longer than it asked for.
  */
 export function agreeHeartbeat(a: HeartbeatSettings, b: HeartbeatSettings): HeartbeatSettings {
-  return { intervalMs: minNonZero(a.intervalMs, b.intervalMs), timeoutMs: minNonZero(a.timeoutMs, b.timeoutMs) };
+  return {
+    intervalMs: minNonZero(a.intervalMs, b.intervalMs),
+    timeoutMs: minNonZero(a.timeoutMs, b.timeoutMs),
+  };
 }
 
 function minNonZero(x: number, y: number): number {

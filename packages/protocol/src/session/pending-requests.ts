@@ -3,9 +3,7 @@ import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 
 /** How a pending request ended. */
-export type Settlement =
-  | { ok: true; value: unknown }
-  | { ok: false; error: unknown };
+export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface Entry {
   name: string;
@@ -68,7 +66,14 @@ export class PendingRequests {
       { details: { timeoutMs: options.timeoutMs } },
     );
     return new Promise<unknown>((resolve, reject) => {
-      const entry: Entry = { name, resolve, reject, timer: undefined, signal: options.signal, onAbort: undefined };
+      const entry: Entry = {
+        name,
+        resolve,
+        reject,
+        timer: undefined,
+        signal: options.signal,
+        onAbort: undefined,
+      };
       if (options.timeoutMs > 0 && Number.isFinite(options.timeoutMs)) {
         entry.timer = setTimeout(() => {
           if (this.take(id)) {
@@ -136,5 +141,7 @@ export class PendingRequests {
 }
 
 function cancelled(name: string, reason: unknown): SockwireError {
-  return new SockwireError(ErrorCode.REQUEST_CANCELLED, `request ${name} was cancelled`, { cause: reason });
+  return new SockwireError(ErrorCode.REQUEST_CANCELLED, `request ${name} was cancelled`, {
+    cause: reason,
+  });
 }

@@ -8,8 +8,8 @@ import { ErrorCode } from "../errors/codes.js";
 import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
 import { FrameDecoder } from "../frame/frame-decoder.js";
-import { type Reason, reasonSchema } from "../handshake/handshake.js";
 import { decodeControl, encodeControl } from "../handshake/control.js";
+import { type Reason, reasonSchema } from "../handshake/handshake.js";
 import { rejected } from "./deferred.js";
 import { IncomingRequest, type RequestContext } from "./incoming-requests.js";
 import { type HeartbeatSettings, Liveness } from "./liveness.js";
@@ -160,10 +160,23 @@ export class Session implements Tickable {
     });
     this.writer = new OutboundWriter(
       socket,
-      { softBytes: limits.sendSoftBytes, hardBytes: limits.sendHardBytes, writeDeadlineMs: limits.writeDeadlineMs },
-      () => this.destroy(WireCode.SLOW_CONSUMER, slowConsumer("the peer stopped reading past the write deadline")),
+      {
+        softBytes: limits.sendSoftBytes,
+        hardBytes: limits.sendHardBytes,
+        writeDeadlineMs: limits.writeDeadlineMs,
+      },
+      () =>
+        this.destroy(
+          WireCode.SLOW_CONSUMER,
+          slowConsumer("the peer stopped reading past the write deadline"),
+        ),
     );
-    this.liveness = new Liveness({ intervalMs: 0, timeoutMs: 0 }, limits.frameTimeoutMs, limits.maxPingStrikes, Date.now());
+    this.liveness = new Liveness(
+      { intervalMs: 0, timeoutMs: 0 },
+      limits.frameTimeoutMs,
+      limits.maxPingStrikes,
+      Date.now(),
+    );
     socket.setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("end", () => this.onEnd());
@@ -181,7 +194,10 @@ export class Session implements Tickable {
     this.peerMaxFrameBytes = peerMaxFrameBytes;
     this.liveness.setHeartbeat(heartbeat);
     this.liveness.received(Date.now());
-    if (heartbeat.intervalMs > 0) this.options.ticker.atMost(Math.min(heartbeat.intervalMs, heartbeat.timeoutMs || heartbeat.intervalMs) / 5);
+    if (heartbeat.intervalMs > 0)
+      this.options.ticker.atMost(
+        Math.min(heartbeat.intervalMs, heartbeat.timeoutMs || heartbeat.intervalMs) / 5,
+      );
   }
 
   /** The receive limit the peer announced (what we may send in one frame). */
@@ -211,7 +227,14 @@ export class Session implements Tickable {
 
   /** Validates and encodes an event frame once, for one peer or many (broadcast). */
   encodeEvent(name: string, data: unknown): Buffer {
-    return encodeEventFrame(this.options.contract, this.side, this.options.codec, name, data, this.options.validateOutbound);
+    return encodeEventFrame(
+      this.options.contract,
+      this.side,
+      this.options.codec,
+      name,
+      data,
+      this.options.validateOutbound,
+    );
   }
 
   /** Sends an event; resolves when it is handed to the socket. */
@@ -234,11 +257,19 @@ export class Session implements Tickable {
   }
 
   /** Sends a request and resolves with the validated response. */
-  request(name: string, input: unknown, options: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<unknown> {
+  request(
+    name: string,
+    input: unknown,
+    options: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined } = {},
+  ): Promise<unknown> {
     if (this.state !== "open") return rejected(notConnected(this.state));
     const signal = options.signal;
     if (signal?.aborted) {
-      return rejected(new SockwireError(ErrorCode.REQUEST_CANCELLED, `request ${name} was cancelled`, { cause: signal.reason }));
+      return rejected(
+        new SockwireError(ErrorCode.REQUEST_CANCELLED, `request ${name} was cancelled`, {
+          cause: signal.reason,
+        }),
+      );
     }
     const timeoutMs = options.timeoutMs ?? this.options.limits.requestTimeoutMs;
     let frame: Buffer;
@@ -246,7 +277,8 @@ export class Session implements Tickable {
     try {
       const schema = this.options.contract[this.side].requests.get(name);
       if (!schema) throw unknownType("request", name);
-      if (this.options.validateOutbound) validatePayload(schema.input, input, `request ${name} input`);
+      if (this.options.validateOutbound)
+        validatePayload(schema.input, input, `request ${name} input`);
       frame = encodeEnvelope(
         { kind: Kind.REQUEST, id, type: name, ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}) },
         this.options.codec.encode(input),
@@ -293,9 +325,19 @@ export class Session implements Tickable {
   close(code: string = WireCode.NORMAL, message = "", reconnectAfterMs?: number): void {
     if (this.state === "closed" || this.state === "closing") return;
     const wasOpen = this.state === "open";
-    this.closeInfo = { code, message, initiator: "local", error: undefined, reconnectAfterMs: undefined };
+    this.closeInfo = {
+      code,
+      message,
+      initiator: "local",
+      error: undefined,
+      reconnectAfterMs: undefined,
+    };
     if (wasOpen) {
-      const reason: Reason = { code, ...(message ? { message } : {}), ...(reconnectAfterMs !== undefined ? { reconnectAfterMs } : {}) };
+      const reason: Reason = {
+        code,
+        ...(message ? { message } : {}),
+        ...(reconnectAfterMs !== undefined ? { reconnectAfterMs } : {}),
+      };
       this.sendRaw(encodeEnvelope({ kind: Kind.GOAWAY }, encodeControl(reason)));
     }
     this.beginClosing();
@@ -304,7 +346,13 @@ export class Session implements Tickable {
   /** Sends a final control frame (reject) and closes without goaway. */
   closeWith(kind: Kind, payload: Reason, error?: SockwireError): void {
     if (this.state === "closed" || this.state === "closing") return;
-    this.closeInfo = { code: payload.code, message: payload.message ?? "", initiator: "local", error, reconnectAfterMs: undefined };
+    this.closeInfo = {
+      code: payload.code,
+      message: payload.message ?? "",
+      initiator: "local",
+      error,
+      reconnectAfterMs: undefined,
+    };
     this.sendRaw(encodeEnvelope({ kind }, encodeControl(payload)));
     this.beginClosing();
   }
@@ -312,7 +360,13 @@ export class Session implements Tickable {
   /** Immediate close: pending output is dropped (lossy by design). */
   destroy(code: string = WireCode.NORMAL, error?: SockwireError): void {
     if (this.finished) return;
-    this.closeInfo ??= { code, message: error?.message ?? "", initiator: "local", error, reconnectAfterMs: undefined };
+    this.closeInfo ??= {
+      code,
+      message: error?.message ?? "",
+      initiator: "local",
+      error,
+      reconnectAfterMs: undefined,
+    };
     this.socket.destroy();
     this.finish(false);
   }
@@ -342,11 +396,19 @@ export class Session implements Tickable {
       case "dead":
         this.destroy(
           WireCode.HEARTBEAT_TIMEOUT,
-          new SockwireError(ErrorCode.CONNECTION_LOST, "no frame from the peer within heartbeat interval + timeout"),
+          new SockwireError(
+            ErrorCode.CONNECTION_LOST,
+            "no frame from the peer within heartbeat interval + timeout",
+          ),
         );
         return;
       case "frame-stalled":
-        this.fail(new SockwireError(ErrorCode.FRAME_TIMEOUT, "a partial frame did not complete within the frame deadline"));
+        this.fail(
+          new SockwireError(
+            ErrorCode.FRAME_TIMEOUT,
+            "a partial frame did not complete within the frame deadline",
+          ),
+        );
         return;
       default:
     }
@@ -385,32 +447,49 @@ export class Session implements Tickable {
     }
     if (envelope === undefined) return; // extension kind we may ignore
     const { kind } = envelope;
-    if (kind === Kind.PING) return this.onPing(envelope.id);
-    if (kind === Kind.PONG) return this.onPong(envelope.id);
-    if (kind === Kind.ERROR && envelope.id === 0) return this.onConnectionError(envelope);
+    if (kind === Kind.PING) {
+      this.onPing(envelope.id);
+      return;
+    }
+    if (kind === Kind.PONG) {
+      this.onPong(envelope.id);
+      return;
+    }
+    if (kind === Kind.ERROR && envelope.id === 0) {
+      this.onConnectionError(envelope);
+      return;
+    }
     if (this.state === "handshake") {
       if (kind === Kind.HELLO || kind === Kind.WELCOME || kind === Kind.REJECT) {
         this.options.hooks.handshake(envelope);
         return;
       }
-      return this.fail(unexpected(kind, "before the handshake completed"));
+      this.fail(unexpected(kind, "before the handshake completed"));
+      return;
     }
     switch (kind) {
       case Kind.EVENT:
-        return this.onEvent(envelope);
+        this.onEvent(envelope);
+        return;
       case Kind.REQUEST:
-        return this.onRequest(envelope);
+        this.onRequest(envelope);
+        return;
       case Kind.RESPONSE:
-        return this.onResponse(envelope);
+        this.onResponse(envelope);
+        return;
       case Kind.ERROR:
-        return this.onErrorFrame(envelope);
+        this.onErrorFrame(envelope);
+        return;
       case Kind.CANCEL:
-        this.incoming.get(envelope.id)?.abandon({ code: WireCode.CANCELLED, message: "cancelled by the requester" });
+        this.incoming
+          .get(envelope.id)
+          ?.abandon({ code: WireCode.CANCELLED, message: "cancelled by the requester" });
         return;
       case Kind.GOAWAY:
-        return this.onGoaway(envelope);
+        this.onGoaway(envelope);
+        return;
       default:
-        return this.fail(unexpected(kind, "after the handshake"));
+        this.fail(unexpected(kind, "after the handshake"));
     }
   }
 
@@ -427,7 +506,10 @@ export class Session implements Tickable {
     }
     try {
       const result = this.options.hooks.event(name, data);
-      if (isThenable(result)) result.then(undefined, (error: unknown) => this.report(handlerFailed(`event ${name}`, error)));
+      if (isThenable(result))
+        result.then(undefined, (error: unknown) =>
+          this.report(handlerFailed(`event ${name}`, error)),
+        );
     } catch (error) {
       this.report(handlerFailed(`event ${name}`, error));
     }
@@ -436,7 +518,9 @@ export class Session implements Tickable {
   private onRequest(envelope: Envelope): void {
     const { id, type: name } = envelope;
     if (id === 0 || this.incoming.has(id)) {
-      this.fail(new SockwireError(ErrorCode.FRAME_MALFORMED, `request id ${id} is zero or already in use`));
+      this.fail(
+        new SockwireError(ErrorCode.FRAME_MALFORMED, `request id ${id} is zero or already in use`),
+      );
       return;
     }
     if (this.state !== "open") {
@@ -447,12 +531,19 @@ export class Session implements Tickable {
     let params: unknown;
     try {
       if (!schema) throw unknownType("request", name);
-      params = validatePayload(schema.input, this.options.codec.decode(envelope.payload), `request ${name} input`);
+      params = validatePayload(
+        schema.input,
+        this.options.codec.decode(envelope.payload),
+        `request ${name} input`,
+      );
     } catch (error) {
       this.sendError(id, reasonForInvalid(error as SockwireError));
       return;
     }
-    const expiresAt = envelope.deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + envelope.deadlineMs;
+    const expiresAt =
+      envelope.deadlineMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : Date.now() + envelope.deadlineMs;
     const request = new IncomingRequest(id, name, expiresAt);
     this.incoming.set(id, request);
     if (this.incoming.size >= this.options.limits.maxInFlight) this.pauseInput();
@@ -483,7 +574,8 @@ export class Session implements Tickable {
         this.sendError(request.id, reason);
       }
     }
-    if (this.inputPaused && this.incoming.size < this.options.limits.maxInFlight) this.resumeInput();
+    if (this.inputPaused && this.incoming.size < this.options.limits.maxInFlight)
+      this.resumeInput();
     this.maybeEnd();
   }
 
@@ -491,8 +583,12 @@ export class Session implements Tickable {
     const schema = this.options.contract[this.remoteSide].requests.get(request.name);
     let frame: Buffer;
     try {
-      if (schema && this.options.validateOutbound) validatePayload(schema.output, value, `response to ${request.name}`);
-      frame = encodeEnvelope({ kind: Kind.RESPONSE, id: request.id }, this.options.codec.encode(value));
+      if (schema && this.options.validateOutbound)
+        validatePayload(schema.output, value, `response to ${request.name}`);
+      frame = encodeEnvelope(
+        { kind: Kind.RESPONSE, id: request.id },
+        this.options.codec.encode(value),
+      );
     } catch (error) {
       this.report(handlerFailed(`request ${request.name}`, error));
       this.sendError(request.id, { code: WireCode.INTERNAL, message: "internal error" });
@@ -500,7 +596,10 @@ export class Session implements Tickable {
     }
     if (frame.length - FRAME_PREFIX_BYTES > this.peerMaxFrameBytes) {
       this.report(tooLargeForPeer(frame.length - FRAME_PREFIX_BYTES, this.peerMaxFrameBytes));
-      this.sendError(request.id, { code: WireCode.FRAME_TOO_LARGE, message: "response exceeds the requester's receive limit" });
+      this.sendError(request.id, {
+        code: WireCode.FRAME_TOO_LARGE,
+        message: "response exceeds the requester's receive limit",
+      });
       return;
     }
     this.sendRaw(frame);
@@ -515,7 +614,10 @@ export class Session implements Tickable {
     const schema = this.options.contract[this.side].requests.get(name);
     try {
       const value = this.options.codec.decode(envelope.payload);
-      this.pending.resolve(envelope.id, schema ? validatePayload(schema.output, value, `response to ${name}`) : value);
+      this.pending.resolve(
+        envelope.id,
+        schema ? validatePayload(schema.output, value, `response to ${name}`) : value,
+      );
     } catch (error) {
       this.pending.reject(envelope.id, error);
     }
@@ -567,7 +669,10 @@ export class Session implements Tickable {
 
   private onPing(id: number): void {
     if (!this.liveness.pingReceived(Date.now())) {
-      this.destroy(WireCode.TOO_MANY_PINGS, new SockwireError(ErrorCode.CONNECTION_LOST, "the peer pinged too often"));
+      this.destroy(
+        WireCode.TOO_MANY_PINGS,
+        new SockwireError(ErrorCode.CONNECTION_LOST, "the peer pinged too often"),
+      );
       return;
     }
     this.sendRaw(encodeEnvelope({ kind: Kind.PONG, id }, undefined));
@@ -586,8 +691,20 @@ export class Session implements Tickable {
     const truncated = this.discarding ? undefined : this.decoder.end();
     if (this.state === "handshake" || this.state === "open") {
       this.closeInfo ??= truncated
-        ? { code: WireCode.PROTOCOL_ERROR, message: truncated.message, initiator: "remote", error: truncated, reconnectAfterMs: undefined }
-        : { code: WireCode.NORMAL, message: "the peer closed the connection", initiator: "remote", error: undefined, reconnectAfterMs: undefined };
+        ? {
+            code: WireCode.PROTOCOL_ERROR,
+            message: truncated.message,
+            initiator: "remote",
+            error: truncated,
+            reconnectAfterMs: undefined,
+          }
+        : {
+            code: WireCode.NORMAL,
+            message: "the peer closed the connection",
+            initiator: "remote",
+            error: undefined,
+            reconnectAfterMs: undefined,
+          };
     }
     // The peer sends nothing more, so answers we still wait for will never come.
     this.pending.rejectAll((name) => lost(name, this.closeInfo?.error));
@@ -598,7 +715,10 @@ export class Session implements Tickable {
   private beginClosing(): void {
     this.state = "closing";
     this.closeTimer ??= setTimeout(() => {
-      this.destroy(this.closeInfo?.code ?? WireCode.NORMAL, new SockwireError(ErrorCode.CONNECTION_CLOSED, "close timed out; socket destroyed"));
+      this.destroy(
+        this.closeInfo?.code ?? WireCode.NORMAL,
+        new SockwireError(ErrorCode.CONNECTION_CLOSED, "close timed out; socket destroyed"),
+      );
     }, this.options.limits.closeTimeoutMs);
     this.maybeEnd();
   }
@@ -621,9 +741,18 @@ export class Session implements Tickable {
     if (this.finished || this.discarding) return;
     const code = wireCodeOf(error);
     this.discarding = true;
-    this.closeInfo = { code, message: error.message, initiator: "local", error, reconnectAfterMs: undefined };
-    this.sendRaw(encodeEnvelope({ kind: Kind.ERROR }, encodeControl({ code, message: clip(error.message) })));
-    for (const request of this.incoming.values()) request.abandon({ code, message: "connection failed" });
+    this.closeInfo = {
+      code,
+      message: error.message,
+      initiator: "local",
+      error,
+      reconnectAfterMs: undefined,
+    };
+    this.sendRaw(
+      encodeEnvelope({ kind: Kind.ERROR }, encodeControl({ code, message: clip(error.message) })),
+    );
+    for (const request of this.incoming.values())
+      request.abandon({ code, message: "connection failed" });
     this.pending.rejectAll((name) => lost(name, error));
     if (this.state !== "closing") this.beginClosing();
     else this.maybeEnd();
@@ -635,7 +764,9 @@ export class Session implements Tickable {
       code: WireCode.PROTOCOL_ERROR,
       message: error.message,
       initiator: "remote",
-      error: new SockwireError(ErrorCode.SOCKET_ERROR, `socket error: ${error.message}`, { cause: error }),
+      error: new SockwireError(ErrorCode.SOCKET_ERROR, `socket error: ${error.message}`, {
+        cause: error,
+      }),
       reconnectAfterMs: undefined,
     };
   }
@@ -651,21 +782,35 @@ export class Session implements Tickable {
     if (this.closeTimer) clearTimeout(this.closeTimer);
     this.options.ticker.delete(this);
     const info: CloseInfo = {
-      ...(this.closeInfo ?? { code: WireCode.NORMAL, message: "", initiator: "remote", error: undefined, reconnectAfterMs: undefined }),
+      ...(this.closeInfo ?? {
+        code: WireCode.NORMAL,
+        message: "",
+        initiator: "remote",
+        error: undefined,
+        reconnectAfterMs: undefined,
+      }),
       graceful,
     };
-    const cause = info.error ?? new SockwireError(ErrorCode.CONNECTION_CLOSED, `connection closed (${info.code})`);
+    const cause =
+      info.error ??
+      new SockwireError(ErrorCode.CONNECTION_CLOSED, `connection closed (${info.code})`);
     this.writer.close(
       info.initiator === "local" && info.error === undefined
         ? new SockwireError(ErrorCode.CONNECTION_CLOSED, "the connection was closed")
-        : new SockwireError(ErrorCode.CONNECTION_LOST, `the connection was lost (${info.code})`, { cause }),
+        : new SockwireError(ErrorCode.CONNECTION_LOST, `the connection was lost (${info.code})`, {
+            cause,
+          }),
     );
     this.pending.rejectAll((name) =>
       info.initiator === "local" && info.error === undefined
-        ? new SockwireError(ErrorCode.CONNECTION_CLOSED, `request ${name} was abandoned: the connection was closed`)
+        ? new SockwireError(
+            ErrorCode.CONNECTION_CLOSED,
+            `request ${name} was abandoned: the connection was closed`,
+          )
         : lost(name, cause),
     );
-    for (const request of this.incoming.values()) request.abandon({ code: info.code, message: "the connection ended" });
+    for (const request of this.incoming.values())
+      request.abandon({ code: info.code, message: "the connection ended" });
     this.incoming.clear();
     for (const waiter of this.pingWaiters.values()) waiter.resolve(Number.NaN);
     this.pingWaiters.clear();
@@ -677,12 +822,21 @@ export class Session implements Tickable {
   /** Checks a user frame against the peer's limit and our hard cap. */
   private admit(frame: Buffer): SockwireError | undefined {
     const bodyBytes = frame.length - FRAME_PREFIX_BYTES;
-    if (bodyBytes > this.peerMaxFrameBytes) return tooLargeForPeer(bodyBytes, this.peerMaxFrameBytes);
+    if (bodyBytes > this.peerMaxFrameBytes)
+      return tooLargeForPeer(bodyBytes, this.peerMaxFrameBytes);
     if (!this.writer.wouldOverflow(frame.length)) return undefined;
-    const full = new SockwireError(ErrorCode.OUTBOUND_BUFFER_FULL, "the outbound queue is over its hard cap", {
-      details: { bufferedBytes: this.writer.bufferedAmount, hardBytes: this.options.limits.sendHardBytes },
-    });
-    if (this.options.overflow === "close") this.destroy(WireCode.SLOW_CONSUMER, slowConsumer("the outbound queue passed its hard cap"));
+    const full = new SockwireError(
+      ErrorCode.OUTBOUND_BUFFER_FULL,
+      "the outbound queue is over its hard cap",
+      {
+        details: {
+          bufferedBytes: this.writer.bufferedAmount,
+          hardBytes: this.options.limits.sendHardBytes,
+        },
+      },
+    );
+    if (this.options.overflow === "close")
+      this.destroy(WireCode.SLOW_CONSUMER, slowConsumer("the outbound queue passed its hard cap"));
     return full;
   }
 
@@ -701,7 +855,8 @@ export class Session implements Tickable {
   }
 
   private sendCancel(id: number): void {
-    if (this.state === "open" || this.state === "closing") this.sendRaw(encodeEnvelope({ kind: Kind.CANCEL, id }, undefined));
+    if (this.state === "open" || this.state === "closing")
+      this.sendRaw(encodeEnvelope({ kind: Kind.CANCEL, id }, undefined));
     this.maybeEnd();
   }
 
@@ -744,29 +899,48 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function unknownType(what: string, name: string): SockwireError {
-  return new SockwireError(ErrorCode.UNKNOWN_MESSAGE_TYPE, `the contract declares no ${what} named ${JSON.stringify(clip(name, 64))}`);
+  return new SockwireError(
+    ErrorCode.UNKNOWN_MESSAGE_TYPE,
+    `the contract declares no ${what} named ${JSON.stringify(clip(name, 64))}`,
+  );
 }
 
 function unexpected(kind: number, when: string): SockwireError {
-  return new SockwireError(ErrorCode.UNEXPECTED_FRAME, `unexpected ${kindName(kind)} frame ${when}`);
+  return new SockwireError(
+    ErrorCode.UNEXPECTED_FRAME,
+    `unexpected ${kindName(kind)} frame ${when}`,
+  );
 }
 
 function notConnected(state: SessionState): SockwireError {
-  return new SockwireError(ErrorCode.NOT_CONNECTED, `the connection is ${state === "handshake" ? "not open yet" : state}`);
+  return new SockwireError(
+    ErrorCode.NOT_CONNECTED,
+    `the connection is ${state === "handshake" ? "not open yet" : state}`,
+  );
 }
 
 function lost(name: string, cause: unknown): SockwireError {
-  return new SockwireError(ErrorCode.CONNECTION_LOST, `request ${name} was lost with its connection`, { cause });
+  return new SockwireError(
+    ErrorCode.CONNECTION_LOST,
+    `request ${name} was lost with its connection`,
+    { cause },
+  );
 }
 
 function slowConsumer(message: string): SockwireError {
-  return new SockwireError(ErrorCode.CONNECTION_LOST, message, { remoteCode: WireCode.SLOW_CONSUMER });
+  return new SockwireError(ErrorCode.CONNECTION_LOST, message, {
+    remoteCode: WireCode.SLOW_CONSUMER,
+  });
 }
 
 function tooLargeForPeer(bytes: number, limit: number): SockwireError {
-  return new SockwireError(ErrorCode.PEER_FRAME_LIMIT, `message of ${bytes} bytes exceeds the peer's receive limit of ${limit} bytes`, {
-    details: { bytes, limit },
-  });
+  return new SockwireError(
+    ErrorCode.PEER_FRAME_LIMIT,
+    `message of ${bytes} bytes exceeds the peer's receive limit of ${limit} bytes`,
+    {
+      details: { bytes, limit },
+    },
+  );
 }
 
 function handlerFailed(what: string, cause: unknown): SockwireError {

@@ -32,11 +32,17 @@ export function wireCodeOf(error: SockwireError): string {
  */
 export function reasonForThrown(thrown: unknown): { reason: Reason; internal: boolean } {
   if (isAppError(thrown)) {
-    return { reason: { code: thrown.code, message: clip(thrown.message), details: thrown.details }, internal: false };
+    return {
+      reason: { code: thrown.code, message: clip(thrown.message), details: thrown.details },
+      internal: false,
+    };
   }
   // A receiver with no handler for a declared request says so precisely; the peer did nothing wrong.
   if (isSockwireError(thrown) && thrown.code === ErrorCode.HANDLER_NOT_FOUND) {
-    return { reason: { code: WireCode.NOT_IMPLEMENTED, message: clip(thrown.message) }, internal: false };
+    return {
+      reason: { code: WireCode.NOT_IMPLEMENTED, message: clip(thrown.message) },
+      internal: false,
+    };
   }
   return { reason: { code: WireCode.INTERNAL, message: "internal error" }, internal: true };
 }
@@ -44,15 +50,23 @@ export function reasonForThrown(thrown: unknown): { reason: Reason; internal: bo
 /** The error payload for an inbound message that failed to decode or validate. */
 export function reasonForInvalid(error: SockwireError): Reason {
   const issues = error.details?.issues;
-  return { code: wireCodeOf(error), message: clip(error.message), ...(issues ? { details: { issues } } : {}) };
+  return {
+    code: wireCodeOf(error),
+    message: clip(error.message),
+    ...(issues ? { details: { issues } } : {}),
+  };
 }
 
 /** The local error a requester sees for a remote error payload. */
 export function remoteError(reason: Reason, what: string): SockwireError {
-  return new SockwireError(ErrorCode.REMOTE_ERROR, `${what} failed remotely: ${reason.code}${reason.message ? ` (${reason.message})` : ""}`, {
-    remoteCode: reason.code,
-    ...(reason.details === undefined ? {} : { details: { remote: reason.details } }),
-  });
+  return new SockwireError(
+    ErrorCode.REMOTE_ERROR,
+    `${what} failed remotely: ${reason.code}${reason.message ? ` (${reason.message})` : ""}`,
+    {
+      remoteCode: reason.code,
+      ...(reason.details === undefined ? {} : { details: { remote: reason.details } }),
+    },
+  );
 }
 
 /** Caps text sent to the peer (error messages are bounded on the wire). */
