@@ -60,6 +60,17 @@ export class FrameDecoder {
   /** Body length being waited for, or -1 while reading a prefix. */
   private need = -1;
   private failure: SockwireError | undefined;
+  /**
+   * After a merge: the buffer the last chunk is a view of, with spare room at its end. Small
+   * chunks that fit are copied into the room instead of being listed, so a trickling peer costs
+   * linear copying (the room doubles from one merge to the next) rather than one merge per
+   * `maxRetainedChunks` chunks of the whole backlog.
+   */
+  private spill: Buffer | undefined;
+  /** Bytes of `spill` written so far. */
+  private spillUsed = 0;
+  /** Where the view that is the last chunk starts inside `spill`. */
+  private spillStart = 0;
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameBytes = checkLimit(
@@ -97,16 +108,30 @@ export class FrameDecoder {
     return this.chunks.length;
   }
 
-  /** True when part of a frame has arrived and the rest has not. */
+  /**
+   * True when part of a frame has arrived and the rest has not: some bytes are held, or a length
+   * prefix has been read and its body has not started yet.
+   */
   get hasPartialFrame(): boolean {
-    return this.buffered > 0;
+    return this.buffered > 0 || this.need >= 0;
   }
 
   /** Adds received bytes. Never throws; empty chunks are ignored; input after an error is dropped. */
   push(chunk: Buffer): void {
     if (this.failure || chunk.length === 0) return;
-    this.chunks.push(chunk);
     this.buffered += chunk.length;
+    const spill = this.spill;
+    if (spill !== undefined && chunk.length <= spill.length - this.spillUsed) {
+      spill.set(chunk, this.spillUsed);
+      if (this.chunks.length === 0) this.spillStart = this.spillUsed;
+      this.spillUsed += chunk.length;
+      const view = spill.subarray(this.spillStart, this.spillUsed);
+      if (this.chunks.length === 0) this.chunks.push(view);
+      else this.chunks[this.chunks.length - 1] = view;
+      return;
+    }
+    this.spill = undefined;
+    this.chunks.push(chunk);
     if (this.chunks.length > this.maxRetainedChunks) this.merge();
   }
 
@@ -135,11 +160,12 @@ export class FrameDecoder {
   }
 
   /**
-   * Signals the end of the stream. Returns (and records) `ERR_FRAME_TRUNCATED` when a frame was
-   * only partly received, else the existing error or `undefined`.
+   * Signals the end of the stream; call it once {@link next} has returned `undefined`. Returns
+   * (and records) `ERR_FRAME_TRUNCATED` when a frame was only partly received, including a length
+   * prefix whose body never started, else the existing error or `undefined`.
    */
   end(): SockwireError | undefined {
-    if (!this.failure && this.buffered > 0) {
+    if (!this.failure && this.hasPartialFrame) {
       const where = this.need < 0 ? "length prefix" : "frame body";
       this.fail(
         new SockwireError(ErrorCode.FRAME_TRUNCATED, `stream ended inside a ${where}`, {
@@ -155,6 +181,8 @@ export class FrameDecoder {
     this.chunks = [];
     this.offset = 0;
     this.buffered = 0;
+    this.need = -1;
+    this.spill = undefined;
   }
 
   /** Reads and consumes the 4-byte prefix, which may straddle chunks. */
@@ -199,14 +227,35 @@ export class FrameDecoder {
     return out;
   }
 
-  /** Collapses the chunk list into one buffer so a trickling peer cannot grow it without bound. */
+  /**
+   * Collapses the chunk list into one buffer so a trickling peer cannot grow the list without
+   * bound. The new buffer has room for as many bytes again (up to one whole frame), which later
+   * small chunks fill by copy; merges therefore copy each byte O(1) times on average.
+   */
   private merge(): void {
-    const first = this.chunks[0] as Buffer;
-    this.chunks[0] = first.subarray(this.offset);
-    this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+    const total = this.buffered;
+    const capacity = Math.max(
+      total,
+      Math.min(Math.max(total * 2, MIN_SPILL_BYTES), this.maxFrameBytes + FRAME_PREFIX_BYTES),
+    );
+    const spill = Buffer.allocUnsafe(capacity);
+    let at = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i] as Buffer;
+      const from = i === 0 ? this.offset : 0;
+      spill.set(from === 0 ? chunk : chunk.subarray(from), at);
+      at += chunk.length - from;
+    }
+    this.chunks = [spill.subarray(0, total)];
     this.offset = 0;
+    this.spill = spill;
+    this.spillStart = 0;
+    this.spillUsed = total;
   }
 }
+
+/** Smallest merge buffer: merging is rare, so a few KiB of slack costs nothing. */
+const MIN_SPILL_BYTES = 16 * 1024;
 
 function checkLimit(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
