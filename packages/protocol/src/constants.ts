@@ -24,3 +24,5 @@ export const DEFAULT_MAX_RETAINED_CHUNKS = 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 /** Largest request id; ids are unsigned 32-bit and 0 means "no request". */
 export const MAX_REQUEST_ID = 0xffff_ffff;
+/** Longest request deadline the u32 field can carry, in ms (about 49.7 days). */
+export const MAX_DEADLINE_MS = 0xffff_ffff;

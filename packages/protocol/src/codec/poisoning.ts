@@ -5,13 +5,14 @@
  * dangerous the moment application code merges the object (`Object.assign`, spread into a class,
  * lodash merge). We drop every `__proto__` key, and every `constructor` key whose value is an
  * object with a `prototype` key, the two shapes that reach `Object.prototype`. A plain
- * `constructor` string or number stays. The walk is iterative so depth cannot overflow the stack.
+ * `constructor` string or number stays. The walk is iterative so depth cannot overflow the stack,
+ * and it visits every node: its cost is linear in the payload, like the parse before it, and a
+ * budget that stopped early would let a key placed after the budget through.
  */
 export function stripPoisonedKeys(root: unknown): void {
   if (typeof root !== "object" || root === null) return;
   const stack: object[] = [root];
-  let budget = 1_000_000;
-  while (stack.length > 0 && budget-- > 0) {
+  while (stack.length > 0) {
     const node = stack.pop() as Record<string, unknown>;
     if (Array.isArray(node)) {
       for (const item of node) if (typeof item === "object" && item !== null) stack.push(item);
@@ -34,7 +35,5 @@ export function stripPoisonedKeys(root: unknown): void {
  * (which could spell them), needs the walk. Almost every payload skips it.
  */
 export function mayContainPoisonedKeys(text: string): boolean {
-  return (
-    text.includes("__proto__") || text.includes("constructor") || text.includes("\\u")
-  );
+  return text.includes("__proto__") || text.includes("constructor") || text.includes("\\u");
 }

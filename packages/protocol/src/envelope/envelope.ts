@@ -2,17 +2,20 @@ import {
   DEADLINE_FIELD_BYTES,
   ENVELOPE_FIXED_BYTES,
   FRAME_PREFIX_BYTES,
+  MAX_DEADLINE_MS,
   MAX_FRAME_BYTES_LIMIT,
+  MAX_REQUEST_ID,
   MAX_TYPE_NAME_BYTES,
 } from "../constants.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import {
+  ADVISORY_FLAG_MASK,
   Flag,
   isIgnorableKind,
   isKnownKind,
-  KNOWN_REQUIRED_FLAGS,
   type Kind,
+  KNOWN_REQUIRED_FLAGS,
   kindName,
   REQUIRED_FLAG_MASK,
 } from "./kinds.js";
@@ -40,7 +43,10 @@ export interface EnvelopeHeader {
   kind: Kind;
   id?: number;
   type?: string;
-  /** Request deadline in ms (sets the DEADLINE flag). */
+  /**
+   * Request deadline in ms (sets the DEADLINE flag). `undefined`, 0 and `Infinity` mean none;
+   * fractions round up; values above 0xFFFFFFFF are capped.
+   */
   deadlineMs?: number;
   /** Advisory flag bits (low nibble) to set; required bits come from the other fields. */
   flags?: number;
@@ -50,6 +56,9 @@ export interface EnvelopeHeader {
  * Encodes a whole frame (length prefix, envelope header and payload) into one buffer, ready for a
  * single `socket.write()`. A string payload is written as UTF-8 straight into the frame, saving
  * one copy.
+ *
+ * @throws `ERR_INVALID_ARGUMENT` for an id outside 0..0xFFFFFFFF, a type name that is not 0-255
+ * printable ASCII characters, a negative or NaN deadline, or a body over 64 MiB.
  *
  * @example
  * ```ts
@@ -61,12 +70,14 @@ export function encodeEnvelope(
   payload: Uint8Array | string | undefined,
 ): Buffer {
   const type = header.type ?? "";
-  if (type.length > MAX_TYPE_NAME_BYTES) {
-    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "message type name longer than 255 bytes");
-  }
+  checkTypeName(type);
   const id = header.id ?? 0;
-  let flags = (header.flags ?? 0) & ~REQUIRED_FLAG_MASK;
-  const hasDeadline = header.deadlineMs !== undefined;
+  if (!Number.isInteger(id) || id < 0 || id > MAX_REQUEST_ID) {
+    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, `request id must be 0..${MAX_REQUEST_ID}`);
+  }
+  const deadline = wireDeadline(header.deadlineMs);
+  const hasDeadline = deadline !== undefined;
+  let flags = (header.flags ?? 0) & ADVISORY_FLAG_MASK;
   if (hasDeadline) flags |= Flag.DEADLINE;
   const payloadBytes =
     payload === undefined
@@ -74,11 +85,13 @@ export function encodeEnvelope(
       : typeof payload === "string"
         ? Buffer.byteLength(payload, "utf8")
         : payload.length;
-  const headerBytes =
-    ENVELOPE_FIXED_BYTES + type.length + (hasDeadline ? DEADLINE_FIELD_BYTES : 0);
+  const headerBytes = ENVELOPE_FIXED_BYTES + type.length + (hasDeadline ? DEADLINE_FIELD_BYTES : 0);
   const bodyBytes = headerBytes + payloadBytes;
   if (bodyBytes > MAX_FRAME_BYTES_LIMIT) {
-    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, `frame body of ${bodyBytes} bytes is over 64 MiB`);
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      `frame body of ${bodyBytes} bytes is over 64 MiB`,
+    );
   }
   const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + bodyBytes);
   frame.writeUInt32BE(bodyBytes, 0);
@@ -89,7 +102,7 @@ export function encodeEnvelope(
   let at = 11;
   if (type.length > 0) at += frame.write(type, at, "latin1");
   if (hasDeadline) {
-    frame.writeUInt32BE(clampDeadline(header.deadlineMs as number), at);
+    frame.writeUInt32BE(deadline, at);
     at += DEADLINE_FIELD_BYTES;
   }
   if (typeof payload === "string") frame.write(payload, at, "utf8");
@@ -126,9 +139,13 @@ export function parseEnvelope(body: Buffer): Envelope | undefined {
   const flags = body[1] as number;
   const unknownRequired = flags & REQUIRED_FLAG_MASK & ~KNOWN_REQUIRED_FLAGS;
   if (unknownRequired !== 0) {
-    throw new SockwireError(ErrorCode.UNKNOWN_FLAGS, `unknown required flags 0x${flags.toString(16)}`, {
-      details: { flags },
-    });
+    throw new SockwireError(
+      ErrorCode.UNKNOWN_FLAGS,
+      `unknown required flags 0x${flags.toString(16)}`,
+      {
+        details: { flags },
+      },
+    );
   }
   const id = body.readUInt32BE(2);
   const typeLength = body[6] as number;
@@ -149,7 +166,34 @@ export function parseEnvelope(body: Buffer): Envelope | undefined {
   return { kind, flags, id, type, deadlineMs, payload: body.subarray(at) };
 }
 
-function clampDeadline(ms: number): number {
-  if (!Number.isFinite(ms) || ms <= 0) return 1;
-  return Math.min(Math.ceil(ms), 0xffff_ffff);
+/**
+ * The u32 written for a deadline, or `undefined` for none. `undefined`, 0 and `Infinity` mean no
+ * deadline (0 disables limits everywhere in sockwire); fractions round up so a deadline never
+ * shrinks; values past the u32 range are capped (about 49.7 days).
+ */
+function wireDeadline(ms: number | undefined): number | undefined {
+  if (ms === undefined || ms === 0 || ms === Number.POSITIVE_INFINITY) return undefined;
+  if (!(ms > 0)) {
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      `deadlineMs must be positive, got ${String(ms)}`,
+    );
+  }
+  return Math.min(Math.ceil(ms), MAX_DEADLINE_MS);
+}
+
+/** Type names are 0-255 printable ASCII characters (0x21-0x7E), one byte each on the wire. */
+function checkTypeName(type: string): void {
+  if (type.length > MAX_TYPE_NAME_BYTES) {
+    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "message type name longer than 255 bytes");
+  }
+  for (let i = 0; i < type.length; i++) {
+    const c = type.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) {
+      throw new SockwireError(
+        ErrorCode.INVALID_ARGUMENT,
+        "message type name must be printable ASCII",
+      );
+    }
+  }
 }

@@ -52,3 +52,5 @@ export const Flag = {
 export const KNOWN_REQUIRED_FLAGS = Flag.DEADLINE;
 /** Mask of all required (layout-changing) bits. */
 export const REQUIRED_FLAG_MASK = 0xf0;
+/** Mask of all advisory bits (receivers ignore the ones they do not know). */
+export const ADVISORY_FLAG_MASK = 0x0f;
