@@ -13,6 +13,18 @@ export {
   MESSAGE_NAME_PATTERN,
 } from "./contract/define-contract.js";
 export { canonicalJson, contractFingerprint } from "./contract/fingerprint.js";
+export {
+  type DecodeOptions,
+  decodeEvent,
+  decodeRequest,
+  decodeResponse,
+  type EncodeOptions,
+  encodeEvent,
+  encodeRequest,
+  encodeResponse,
+  type InboundEvent,
+  type InboundRequest,
+} from "./contract/messages.js";
 export type * from "./contract/types.js";
 export { type IssueSummary, summarizeIssues, validatePayload } from "./contract/validate.js";
 export {

@@ -44,12 +44,15 @@ export function defineContract<const D extends ContractSchema>(schema: D): Contr
     );
   }
   if (schema.credentials !== undefined) assertSchema(schema.credentials, "credentials");
+  // Check every schema before fingerprinting: the JSON Schema conversion would crash on a non-zod value.
+  const client = compileDirection(schema.client, "client");
+  const server = compileDirection(schema.server, "server");
   return Object.freeze({
     name: schema.name,
     fingerprint: contractFingerprint(schema),
     schema,
-    client: compileDirection(schema.client, "client"),
-    server: compileDirection(schema.server, "server"),
+    client,
+    server,
   });
 }
 
