@@ -1,0 +1,176 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { z } from "zod";
+import {
+  decodeControl,
+  decodeEvent,
+  decodeRequest,
+  decodeResponse,
+  type Envelope,
+  encodeEnvelope,
+  FrameDecoder,
+  helloSchema,
+  isSockwireError,
+  Kind,
+  parseEnvelope,
+  reasonSchema,
+  welcomeSchema,
+} from "../src/index.js";
+import { chat } from "./fixtures/chat.js";
+
+// Named golden vectors, quoted in PROTOCOL.md. Each is checked both ways: the header fields and
+// payload encode to exactly the stored hex, and the hex decodes back to the same fields. Changing
+// a vector changes the wire format and needs a protocol version bump.
+
+interface ValidVector {
+  name: string;
+  description: string;
+  header: { kind: string; flags: number; id: number; type: string; deadlineMs?: number };
+  payload: string;
+  hex: string;
+}
+interface InvalidVector {
+  name: string;
+  description: string;
+  hex: string;
+  error?: string;
+  ignored?: true;
+}
+
+const dir = new URL("./vectors/", import.meta.url);
+const vectors = readdirSync(dir)
+  .filter((file) => file.endsWith(".json"))
+  .map(
+    (file) => JSON.parse(readFileSync(new URL(file, dir), "utf8")) as ValidVector | InvalidVector,
+  );
+const valid = vectors.filter((v): v is ValidVector => "header" in v);
+const invalid = vectors.filter((v): v is InvalidVector => !("header" in v));
+
+const kindOf = (name: string) => Kind[name.toUpperCase() as keyof typeof Kind];
+
+/** Decodes a whole hex stream the way a receiver does; returns envelopes (undefined = ignored) or the error code. */
+function receive(hex: string): { envelopes: (Envelope | undefined)[]; error: string | undefined } {
+  const decoder = new FrameDecoder();
+  const envelopes: (Envelope | undefined)[] = [];
+  decoder.push(Buffer.from(hex, "hex"));
+  try {
+    for (let body = decoder.next(); body; body = decoder.next())
+      envelopes.push(parseEnvelope(body));
+  } catch (error) {
+    if (!isSockwireError(error)) throw error;
+    return { envelopes, error: error.code };
+  }
+  return { envelopes, error: decoder.error?.code ?? decoder.end()?.code };
+}
+
+describe("golden vectors", () => {
+  test("the named set is complete", () => {
+    expect(valid.map((v) => v.name).sort()).toEqual(
+      [
+        "cancel",
+        "error",
+        "error-connection",
+        "event-advisory-flag",
+        "event-empty-payload",
+        "event-say",
+        "event-utf8",
+        "goaway",
+        "hello",
+        "ping",
+        "ping-with-id",
+        "pong",
+        "reject",
+        "request",
+        "request-with-deadline",
+        "response",
+        "welcome",
+      ].sort(),
+    );
+    expect(new Set(valid.map((v) => v.header.kind))).toEqual(
+      new Set(Object.keys(Kind).map((k) => k.toLowerCase())),
+    );
+    expect(invalid.length).toBeGreaterThanOrEqual(6);
+  });
+
+  describe.each(valid)("$name", (vector) => {
+    test("fields encode to the stored hex", () => {
+      const { kind, id, type, deadlineMs, flags } = vector.header;
+      const frame = encodeEnvelope(
+        { kind: kindOf(kind), id, type, deadlineMs, flags: flags & 0x0f },
+        vector.payload,
+      );
+      expect(frame.toString("hex")).toBe(vector.hex);
+    });
+
+    test("the hex decodes to the stored fields", () => {
+      const { envelopes, error } = receive(vector.hex);
+      expect(error).toBeUndefined();
+      expect(envelopes).toHaveLength(1);
+      const envelope = envelopes[0] as Envelope;
+      expect({
+        kind: envelope.kind,
+        flags: envelope.flags,
+        id: envelope.id,
+        type: envelope.type,
+        deadlineMs: envelope.deadlineMs,
+      }).toEqual({
+        ...vector.header,
+        kind: kindOf(vector.header.kind),
+        deadlineMs: vector.header.deadlineMs,
+      });
+      expect(envelope.payload.toString("utf8")).toBe(vector.payload);
+    });
+
+    test("the payload is valid for its kind", () => {
+      const envelope = receive(vector.hex).envelopes[0] as Envelope;
+      switch (vector.header.kind) {
+        case "hello":
+          expect(decodeControl(helloSchema, envelope.payload, "hello").contract.fingerprint).toBe(
+            chat.fingerprint,
+          );
+          break;
+        case "welcome":
+          decodeControl(welcomeSchema, envelope.payload, "welcome");
+          break;
+        case "reject":
+        case "error":
+        case "goaway":
+          decodeControl(reasonSchema, envelope.payload, vector.header.kind);
+          break;
+        case "event":
+          expect(
+            vector.header.type === "greeting"
+              ? decodeEvent(chat, "server", envelope).name
+              : decodeEvent(chat, "client", envelope).name,
+          ).toBe(vector.header.type);
+          break;
+        case "request":
+          expect(decodeRequest(chat, "client", envelope).params).toEqual({ room: "lobby" });
+          break;
+        case "response":
+          expect(decodeResponse(chat, "client", "join", envelope)).toEqual({ members: 3 });
+          break;
+        default:
+          expect(z.literal(0).parse(envelope.payload.length)).toBe(0);
+      }
+    });
+  });
+
+  describe.each(invalid)("$name", (vector) => {
+    test(vector.ignored ? "is ignored" : `fails with ${vector.error}`, () => {
+      const { envelopes, error } = receive(vector.hex);
+      if (vector.ignored) {
+        expect(error).toBeUndefined();
+        expect(envelopes).toEqual([undefined]);
+      } else {
+        expect(error).toBe(vector.error);
+      }
+    });
+  });
+
+  test("all valid vectors in one stream decode in order", () => {
+    const { envelopes, error } = receive(valid.map((v) => v.hex).join(""));
+    expect(error).toBeUndefined();
+    expect(envelopes.map((e) => e?.kind)).toEqual(valid.map((v) => kindOf(v.header.kind)));
+  });
+});
