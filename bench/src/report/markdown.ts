@@ -1,0 +1,103 @@
+import type { ContenderName } from "../contenders/types.js";
+import { type BenchResults, formatNumber, type ScenarioResult } from "../runner.js";
+import type { Summary } from "../stats.js";
+import { meets, TARGETS } from "./targets.js";
+
+const cell = (s: Summary | undefined): string =>
+  s ? `${formatNumber(s.median)} [${formatNumber(s.min)}–${formatNumber(s.max)}]` : "—";
+
+const ratioCell = (s: Summary | undefined): string =>
+  s ? `${s.median.toFixed(2)}× [${s.min.toFixed(2)}–${s.max.toFixed(2)}]` : "—";
+
+function paramsText(result: ScenarioResult): string {
+  return Object.entries(result.params)
+    .map(([key, value]) => `${key} ${value.toLocaleString("en-US")}`)
+    .join(", ");
+}
+
+function scenarioTable(result: ScenarioResult, labels: Map<ContenderName, string>): string {
+  const head = ["contender", ...result.metrics.map((m) => `${m.label} (${m.unit})`)];
+  const ratioMetrics = result.metrics.filter((m) => m.headline);
+  head.push(...ratioMetrics.map((m) => `sockwire ÷ peer, ${m.label}`));
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  for (const name of Object.keys(result.runs) as ContenderName[]) {
+    const summary = result.summary[name];
+    const row = [labels.get(name) ?? name, ...result.metrics.map((m) => cell(summary?.[m.key]))];
+    row.push(
+      ...ratioMetrics.map((m) =>
+        name === "sockwire" ? "1×" : ratioCell(result.ratios[name]?.[m.key]),
+      ),
+    );
+    if (result.failures[name])
+      row[0] = `${row[0]} (failed: ${result.failures[name]?.replaceAll("|", "/")})`;
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+function targetsTable(results: BenchResults): string {
+  const lines = ["| target | sockwire ÷ peer, median [min–max] | met |", "|---|---|---|"];
+  for (const target of TARGETS) {
+    const scenario = results.scenarios.find((s) => s.name === target.scenario);
+    const ratio = scenario?.ratios[target.peer]?.[target.metric];
+    if (!scenario) continue;
+    const met = ratio ? (meets(target, ratio.median) ? "yes" : "**no**") : "not measured";
+    lines.push(`| ${target.text} (${target.op} ${target.value}) | ${ratioCell(ratio)} | ${met} |`);
+  }
+  return lines.join("\n");
+}
+
+/** The report: machine, one table per scenario, the targets and how the numbers were taken. */
+export function renderMarkdown(results: BenchResults): string {
+  const labels = new Map(results.contenders.map((c) => [c.name, c.label]));
+  const m = results.machine;
+  const out: string[] = [
+    "# Benchmarks",
+    "",
+    `Run of ${results.date.slice(0, 10)} (${results.quick ? `quick smoke run, sizes × ${results.scale}` : "full run"}, ` +
+      `${results.durationSeconds} s): Node ${m.node} on ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB RAM, ${m.platform}.`,
+    "",
+    "Every cell is the median of the repetitions with [min–max]. Ratios are sockwire ÷ peer, taken repetition by " +
+      "repetition (each repetition runs every contender back to back, in a rotating order) and then summarised, so " +
+      "drift on a shared, noisy machine cancels out. For throughput a ratio above 1 is better for sockwire; for " +
+      "latency and memory, below 1.",
+    "",
+    "![sockwire against each peer](benchmarks.svg)",
+    "",
+    "## Targets",
+    "",
+    targetsTable(results),
+    "",
+  ];
+  for (const scenario of results.scenarios) {
+    out.push(
+      `## ${scenario.title}`,
+      "",
+      `${paramsText(scenario)}; ${scenario.repetitions} repetitions.`,
+      "",
+    );
+    out.push(scenarioTable(scenario, labels), "");
+  }
+  out.push(
+    "## Method",
+    "",
+    '- Same message everywhere: `{type: "chat", payload: {text: "Client send Message on 2017/4/19 23:15:24", seq}}` ' +
+      "(sockwire and socket.io carry `chat` as the event name and `{text, seq}` as the payload).",
+    "- Server and client run in separate processes, on 127.0.0.1, connected fresh for every repetition; one untimed " +
+      "warm-up run per contender precedes the repetitions.",
+    "- sockwire runs with its defaults: zod validation of every message on both ends (outbound and inbound), " +
+      "limits, heartbeats. net-zod validates with zod on both ends too; net-raw only checks the `type` field.",
+    "- One-way: producers honour their library's backpressure (sockwire `hasRoom`/`waitForRoom`, socket " +
+      "`writableLength` + `drain`, ws `bufferedAmount`, socket.io's engine queue), 1 MiB mark for all; timed at the " +
+      "receiver from first to last message, every sequence number checked.",
+    "- Round trips: the server echoes the payload; sockwire uses a contract request, socket.io an acknowledgement, " +
+      "the others an id in the body.",
+    "- Fan-out: the server uses each library's broadcast (encode once where the library allows) and waits while any " +
+      "client's queue is over 1 MiB; deliveries are timed in the client process from first to last.",
+    "- Idle: a fresh server process per repetition; RSS and heap are read after two full GCs before and after all " +
+      "connections are open and have settled for a second. ws runs the heartbeat its README recommends, socket.io " +
+      "and sockwire their built-in ones.",
+    "",
+  );
+  return out.join("\n");
+}

@@ -1,0 +1,77 @@
+import type { BenchClient } from "../contenders/types.js";
+import { chat } from "../message.js";
+import { closeAll, type Scenario, scaled, waitFor } from "./types.js";
+
+/**
+ * Fan-out: 100 clients connect (all in the client process), then the server broadcasts M
+ * messages with its library's broadcast, respecting backpressure. Deliveries per second are timed
+ * in the client process from the first delivery to the last; every client checks its sequence.
+ */
+export const scenario: Scenario = {
+  name: "fanout",
+  title: "Fan-out (server broadcast to 100 clients)",
+  metrics: [
+    {
+      key: "deliveriesPerSec",
+      label: "fan-out",
+      unit: "deliveries/s",
+      better: "higher",
+      headline: true,
+    },
+  ],
+  params: (scale) => ({ clients: 100, messages: scaled(2_000, scale, 20) }),
+  repetitions: { full: 5, quick: 3 },
+  freshProcesses: false,
+  async serverTask(server, params, armed) {
+    armed();
+    await waitFor(() => server.clientCount() >= (params.clients as number), "fan-out clients");
+    const start = performance.now();
+    for (let seq = 0; seq < (params.messages as number); seq++) {
+      server.broadcast(chat(seq));
+      if (!server.hasRoom()) await server.waitForRoom();
+    }
+    return { broadcastSeconds: (performance.now() - start) / 1000 };
+  },
+  async clientTask(contender, address, params) {
+    const clientCount = params.clients as number;
+    const messages = params.messages as number;
+    const expected = clientCount * messages;
+    let delivered = 0;
+    let outOfOrder = 0;
+    let first = 0;
+    let last = 0;
+    let done: () => void = () => {};
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const clients: BenchClient[] = [];
+    for (let i = 0; i < clientCount; i++) {
+      const client = await contender.connect(address, { broadcasts: true });
+      let next = 0;
+      client.onChat((payload) => {
+        if (delivered === 0) first = performance.now();
+        if (payload.seq !== next) outOfOrder++;
+        next++;
+        if (++delivered === expected) {
+          last = performance.now();
+          done();
+        }
+      });
+      clients.push(client);
+    }
+    await finished;
+    return {
+      measures: { delivered, outOfOrder, seconds: (last - first) / 1000 },
+      cleanup: () => closeAll(clients),
+    };
+  },
+  combine(_server, client, params) {
+    const expected = (params.clients as number) * (params.messages as number);
+    if (client.delivered !== expected || client.outOfOrder !== 0) {
+      throw new Error(
+        `delivered ${client.delivered} of ${expected}, ${client.outOfOrder} out of order`,
+      );
+    }
+    return { deliveriesPerSec: expected / (client.seconds as number) };
+  },
+};

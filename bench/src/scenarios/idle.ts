@@ -1,0 +1,87 @@
+import type { BenchClient } from "../contenders/types.js";
+import { closeAll, type Scenario, scaled, waitFor } from "./types.js";
+
+/** Settling time after the last connection, so handshakes and first timers have run. */
+const SETTLE_MS = 1000;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function collect(): void {
+  gc?.();
+  gc?.();
+}
+
+/**
+ * Idle connections: the client opens N connections, at most 100 connecting at once, each
+ * completing its library's handshake; connect rate is timed there. The server process, fresh for
+ * each repetition, reports its RSS growth per connection once all are open and settled (after a
+ * full GC, so garbage does not count).
+ */
+export const scenario: Scenario = {
+  name: "idle",
+  title: "Idle connections",
+  metrics: [
+    {
+      key: "rssPerConn",
+      label: "server RSS per idle connection",
+      unit: "KiB",
+      better: "lower",
+      headline: true,
+    },
+    {
+      key: "heapPerConn",
+      label: "server JS heap per idle connection",
+      unit: "KiB",
+      better: "lower",
+    },
+    {
+      key: "connectsPerSec",
+      label: "connect rate",
+      unit: "conn/s",
+      better: "higher",
+      headline: true,
+    },
+  ],
+  params: (scale) => ({ connections: scaled(5_000, scale, 20), concurrency: 100 }),
+  repetitions: { full: 3, quick: 2 },
+  freshProcesses: true,
+  async serverTask(server, params, armed) {
+    const connections = params.connections as number;
+    collect();
+    const before = process.memoryUsage();
+    armed();
+    await waitFor(() => server.clientCount() >= connections, "idle clients", 120_000, 10);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    collect();
+    const after = process.memoryUsage();
+    return {
+      rssPerConn: (after.rss - before.rss) / 1024 / connections,
+      heapPerConn: (after.heapUsed - before.heapUsed) / 1024 / connections,
+      gcAvailable: gc ? 1 : 0,
+    };
+  },
+  async clientTask(contender, address, params) {
+    const connections = params.connections as number;
+    const concurrency = params.concurrency as number;
+    const clients: BenchClient[] = [];
+    let next = 0;
+    const start = performance.now();
+    const worker = async (): Promise<void> => {
+      while (next < connections) {
+        next++;
+        clients.push(await contender.connect(address));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, connections) }, worker));
+    const seconds = (performance.now() - start) / 1000;
+    return { measures: { connected: clients.length, seconds }, cleanup: () => closeAll(clients) };
+  },
+  combine(server, client, params) {
+    if (client.connected !== params.connections)
+      throw new Error(`connected ${client.connected} of ${params.connections}`);
+    return {
+      rssPerConn: server.rssPerConn as number,
+      heapPerConn: server.heapPerConn as number,
+      connectsPerSec: (client.connected as number) / (client.seconds as number),
+    };
+  },
+};

@@ -1,0 +1,54 @@
+import { chat } from "../message.js";
+import { type Scenario, scaled } from "./types.js";
+
+/**
+ * One-way throughput: one client sends N chat messages as fast as its library's backpressure
+ * allows; the server counts them. Timed at the receiver, from the first message to the last, with
+ * every sequence number checked.
+ */
+export const scenario: Scenario = {
+  name: "oneway",
+  title: "One-way throughput",
+  metrics: [
+    { key: "msgsPerSec", label: "one-way", unit: "msg/s", better: "higher", headline: true },
+  ],
+  params: (scale) => ({ messages: scaled(200_000, scale, 100) }),
+  repetitions: { full: 5, quick: 3 },
+  freshProcesses: false,
+  serverTask(server, params, armed) {
+    const total = params.messages as number;
+    return new Promise((resolve) => {
+      let count = 0;
+      let outOfOrder = 0;
+      let first = 0;
+      server.onChat((payload) => {
+        if (count === 0) first = performance.now();
+        if (payload.seq !== count) outOfOrder++;
+        count++;
+        if (count === total) {
+          const seconds = (performance.now() - first) / 1000;
+          server.onChat(() => {});
+          resolve({ received: count, outOfOrder, seconds });
+        }
+      });
+      armed();
+    });
+  },
+  async clientTask(contender, address, params) {
+    const total = params.messages as number;
+    const client = await contender.connect(address);
+    for (let seq = 0; seq < total; seq++) {
+      client.send(chat(seq));
+      if (!client.hasRoom()) await client.waitForRoom();
+    }
+    return { measures: { sent: total }, cleanup: () => client.close() };
+  },
+  combine(server, _client, params) {
+    if (server.received !== params.messages || server.outOfOrder !== 0) {
+      throw new Error(
+        `received ${server.received} of ${params.messages}, ${server.outOfOrder} out of order`,
+      );
+    }
+    return { msgsPerSec: (server.received as number) / (server.seconds as number) };
+  },
+};

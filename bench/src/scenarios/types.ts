@@ -1,0 +1,74 @@
+import type { BenchServer, Contender, ServerAddress } from "../contenders/types.js";
+
+export const SCENARIO_NAMES = ["oneway", "rtt", "pipelined", "fanout", "idle"] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** Sizes of one scenario run; plain numbers so they cross the IPC channel as they are. */
+export type Params = Record<string, number>;
+/** Numbers a task reports. */
+export type Measures = Record<string, number>;
+
+/** One number the report shows for a scenario. */
+export interface MetricSpec {
+  key: string;
+  label: string;
+  unit: string;
+  /** Whether sockwire wins by being higher (throughput) or lower (latency, memory). */
+  better: "higher" | "lower";
+  /** The metric the chart plots for this scenario. */
+  headline?: boolean;
+}
+
+/** What a client task leaves open until the orchestrator says the server has measured. */
+export interface ClientOutcome {
+  measures: Measures;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A benchmark scenario. Both child processes load the same module: the server process runs
+ * `serverTask` against its contender's server, the client process runs `clientTask`, and the
+ * orchestrator merges what both report with `combine`. `armed()` tells the orchestrator the
+ * server is ready for the client to start.
+ */
+export interface Scenario {
+  name: ScenarioName;
+  title: string;
+  metrics: MetricSpec[];
+  /** Sizes at `scale` (1 for the full run, 0.1 for --quick). */
+  params(scale: number): Params;
+  /** Repetitions at full and quick scale. */
+  repetitions: { full: number; quick: number };
+  /** Memory measurements need a process that has done nothing else: one pair per repetition. */
+  freshProcesses: boolean;
+  serverTask(server: BenchServer, params: Params, armed: () => void): Promise<Measures>;
+  clientTask(contender: Contender, address: ServerAddress, params: Params): Promise<ClientOutcome>;
+  /** Fails the run (throws) when a message was lost or out of order; returns the metrics. */
+  combine(server: Measures, client: Measures, params: Params): Measures;
+}
+
+/** Sizes never drop below these, whatever the scale, so a tiny run still measures something. */
+export function scaled(value: number, scale: number, min = 1): number {
+  return Math.max(min, Math.round(value * scale));
+}
+
+/** Resolves when `condition()` holds, polling every `everyMs`; rejects after `timeoutMs`. */
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = 60_000,
+  everyMs = 5,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Closes clients in batches, so a run of thousands does not stampede the server. */
+export async function closeAll(clients: { close(): Promise<void> }[], batch = 200): Promise<void> {
+  for (let i = 0; i < clients.length; i += batch) {
+    await Promise.allSettled(clients.slice(i, i + batch).map((client) => client.close()));
+  }
+}

@@ -1,0 +1,52 @@
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, test } from "vitest";
+import { bench } from "../src/run.js";
+import type { BenchResults } from "../src/runner.js";
+
+/**
+ * CI smoke test of the real harness: separate server and client processes, real sockets, the
+ * cheapest scenario at a tiny size. It checks that the run completes with every message delivered
+ * (a lost or reordered message fails the run) and that the output has the documented shape. It
+ * asserts no timing: this is a 2-core shared machine.
+ */
+const OUT = fileURLToPath(new URL("../results/test-smoke.json", import.meta.url));
+const CONTENDERS = ["net-raw", "ws"] as const;
+
+afterAll(() => rmSync(OUT, { force: true }));
+
+describe("pnpm bench --quick (smoke)", () => {
+  test("one-way at a tiny size completes for every contender, with results in the expected shape", async () => {
+    const results = await bench({
+      quick: true,
+      only: [...CONTENDERS],
+      scenarios: ["oneway"],
+      scale: 0.005, // 1,000 messages
+      repetitions: 1,
+      warmup: false,
+      out: OUT,
+      docs: false,
+      progress: false,
+      taskTimeoutMs: 15_000,
+    });
+    expect(existsSync(OUT)).toBe(true);
+    const written = JSON.parse(readFileSync(OUT, "utf8")) as BenchResults;
+    for (const r of [results, written]) {
+      expect(r.schema).toBe(1);
+      expect(r.quick).toBe(true);
+      expect(r.machine.node).toBe(process.version);
+      expect(r.contenders.map((c) => c.name)).toEqual([...CONTENDERS]);
+      expect(r.scenarios).toHaveLength(1);
+      const [oneway] = r.scenarios;
+      expect(oneway?.name).toBe("oneway");
+      expect(oneway?.params).toEqual({ messages: 1000 });
+      expect(oneway?.failures).toEqual({});
+      for (const name of CONTENDERS) {
+        const runs = oneway?.runs[name];
+        expect(runs).toHaveLength(1);
+        expect(Number.isFinite(runs?.[0]?.msgsPerSec)).toBe(true);
+        expect(oneway?.summary[name]?.msgsPerSec?.n).toBe(1);
+      }
+    }
+  }, 30_000);
+});
