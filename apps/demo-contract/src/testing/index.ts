@@ -1,0 +1,14 @@
+/**
+ * Test support for the demo apps: start them as child processes and read their consoles.
+ * @packageDocumentation
+ */
+export {
+  type AppExit,
+  type AppName,
+  AppProcess,
+  appEntry,
+  type StartAppOptions,
+  startApp,
+  stopAllApps,
+} from "./app-process.js";
+export { ARTICLE_TIME, freePort } from "./patterns.js";
