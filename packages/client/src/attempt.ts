@@ -1,0 +1,237 @@
+import { isIP, connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import {
+  type AnyContract,
+  decodeControl,
+  type Envelope,
+  ErrorCode,
+  type Hello,
+  isSockwireError,
+  Kind,
+  kindName,
+  PROTOCOL_MAJOR,
+  PROTOCOL_VERSION,
+  type Reason,
+  reasonSchema,
+  SockwireError,
+  type Welcome,
+  WireCode,
+  welcomeSchema,
+} from "@sockwire/protocol";
+import {
+  type CloseInfo,
+  type RequestContext,
+  Session,
+  type Ticker,
+} from "@sockwire/protocol/internal";
+import { rejectError } from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
+
+/** What an attempt reports to the client that owns it. */
+export interface AttemptHooks {
+  /** The welcome arrived and the session is open. Called synchronously, before later frames are dispatched. */
+  opened(attempt: Attempt, welcome: Welcome): void;
+  event(name: string, data: unknown): unknown;
+  request(name: string, params: unknown, context: RequestContext): unknown;
+  error(error: SockwireError): void;
+  goaway(attempt: Attempt, reason: Reason): void;
+  /**
+   * The socket is gone. `failure` is set when the handshake never completed: it is the coded
+   * reason `connect()` reports (refused, timed out, rejected, mismatch...).
+   */
+  closed(attempt: Attempt, info: CloseInfo, failure: SockwireError | undefined): void;
+}
+
+const AGENT = `sockwire-client/0.1 node/${process.versions.node}`;
+
+/**
+ * One connection attempt and, once the server welcomes it, the connection itself: it owns the
+ * socket (TCP or TLS, half-open allowed so the session can send its FIN and still read), runs the
+ * client side of the handshake on top of a {@link Session}, and enforces the connect timeout over
+ * TCP connect, TLS and handshake together.
+ *
+ * The session is opened synchronously inside the welcome handler, so frames that arrive in the
+ * same chunk right after the welcome are routed as events and requests, not lost.
+ */
+export class Attempt {
+  readonly session: Session;
+  readonly socket: Socket;
+  /** True once the welcome was accepted. */
+  opened = false;
+  welcome: Welcome | undefined;
+  private failure: SockwireError | undefined;
+  /** The last error the server reported during the handshake (an error frame before closing). */
+  private serverError: SockwireError | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    contract: AnyContract,
+    private readonly options: ResolvedOptions,
+    credentials: unknown,
+    ticker: Ticker,
+    private readonly hooks: AttemptHooks,
+  ) {
+    const { host, port, tls } = options;
+    this.socket = tls
+      ? tlsConnect({
+          ...tls,
+          host,
+          port,
+          ...(tls.servername === undefined && isIP(host) === 0 ? { servername: host } : {}),
+          // tls.connect honours allowHalfOpen (it is missing from the type); Nagle is turned
+          // off by the session's setNoDelay(), which TLS sockets pass to their TCP handle.
+          ...({ allowHalfOpen: true } as object),
+        })
+      : netConnect({ host, port, allowHalfOpen: true, noDelay: true });
+    this.session = new Session({
+      socket: this.socket,
+      side: "client",
+      contract,
+      codec: options.codec,
+      limits: {
+        maxFrameBytes: options.maxFrameBytes,
+        maxRetainedChunks: 1024,
+        frameTimeoutMs: options.frameTimeoutMs,
+        sendSoftBytes: options.sendSoftBytes,
+        sendHardBytes: options.sendHardBytes,
+        writeDeadlineMs: options.writeDeadlineMs,
+        maxInFlight: options.maxInFlight,
+        closeTimeoutMs: options.closeTimeoutMs,
+        maxPingStrikes: 2,
+        requestTimeoutMs: options.requestTimeoutMs,
+      },
+      overflow: "reject",
+      validateOutbound: options.validateOutbound,
+      ticker,
+      hooks: {
+        handshake: (envelope) => this.onHandshake(envelope),
+        event: (name, data) => hooks.event(name, data),
+        request: (name, params, context) => hooks.request(name, params, context),
+        error: (error) => this.onError(error),
+        goaway: (reason) => hooks.goaway(this, reason),
+        closed: (info) => this.onClosed(info),
+      },
+    });
+    const hello: Hello = {
+      protocol: { ...PROTOCOL_VERSION },
+      contract: { name: contract.name, fingerprint: contract.fingerprint },
+      codec: options.codec.name,
+      maxFrameBytes: options.maxFrameBytes,
+      heartbeat: { intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs },
+      ...(credentials === undefined ? {} : { credentials }),
+      agent: AGENT,
+    };
+    this.socket.once(tls ? "secureConnect" : "connect", () =>
+      this.session.sendControl(Kind.HELLO, hello),
+    );
+    this.timer = setTimeout(() => {
+      this.abort(
+        new SockwireError(
+          ErrorCode.CONNECT_TIMEOUT,
+          `no welcome from ${host}:${port} within ${options.connectTimeoutMs} ms`,
+          {
+            details: { timeoutMs: options.connectTimeoutMs },
+          },
+        ),
+      );
+    }, options.connectTimeoutMs);
+  }
+
+  /** Gives up on an attempt that has not opened: the socket is destroyed and `failure` reported. */
+  abort(failure: SockwireError): void {
+    if (this.opened) return;
+    this.failure ??= failure;
+    this.session.destroy(WireCode.NORMAL, failure);
+  }
+
+  private onHandshake(envelope: Envelope): void {
+    if (envelope.kind === Kind.WELCOME) this.onWelcome(envelope);
+    else if (envelope.kind === Kind.REJECT) this.onReject(envelope);
+    else {
+      const error = new SockwireError(
+        ErrorCode.UNEXPECTED_FRAME,
+        `unexpected ${kindName(envelope.kind)} frame from the server`,
+      );
+      this.abort(connectFailed("the server broke the handshake", error));
+    }
+  }
+
+  private onWelcome(envelope: Envelope): void {
+    let welcome: Welcome;
+    try {
+      welcome = decodeControl(welcomeSchema, envelope.payload, "welcome");
+    } catch (error) {
+      this.abort(connectFailed("the server sent an invalid welcome", error));
+      return;
+    }
+    if (welcome.protocol.major !== PROTOCOL_MAJOR) {
+      this.abort(
+        new SockwireError(
+          ErrorCode.UNSUPPORTED_VERSION,
+          `the server speaks protocol ${welcome.protocol.major}, we speak ${PROTOCOL_MAJOR}`,
+          {
+            details: { server: welcome.protocol, client: PROTOCOL_VERSION },
+          },
+        ),
+      );
+      return;
+    }
+    this.clearTimer();
+    this.opened = true;
+    this.welcome = welcome;
+    this.session.open(welcome.maxFrameBytes, welcome.heartbeat);
+    this.hooks.opened(this, welcome);
+  }
+
+  private onReject(envelope: Envelope): void {
+    let reason: Reason;
+    try {
+      reason = decodeControl(reasonSchema, envelope.payload, "reject");
+    } catch (error) {
+      this.abort(connectFailed("the server sent an invalid reject", error));
+      return;
+    }
+    this.failure ??= rejectError(reason);
+    // The server closes after a reject; end our side too, without waiting for the close timeout.
+    this.session.close(reason.code);
+  }
+
+  private onError(error: SockwireError): void {
+    if (this.opened) this.hooks.error(error);
+    else this.serverError = error;
+  }
+
+  private onClosed(info: CloseInfo): void {
+    this.clearTimer();
+    let failure: SockwireError | undefined;
+    if (!this.opened) failure = this.failure ?? this.describeEarlyClose(info);
+    this.hooks.closed(this, info, failure);
+  }
+
+  /** Why the connection ended before the welcome, as `connect()` reports it. */
+  private describeEarlyClose(info: CloseInfo): SockwireError {
+    const { host, port } = this.options;
+    const socketError = info.error?.code === ErrorCode.SOCKET_ERROR ? info.error.cause : undefined;
+    if (socketError !== undefined) {
+      const code = (socketError as NodeJS.ErrnoException).code;
+      return connectFailed(
+        `could not connect to ${host}:${port}${code ? ` (${code})` : ""}`,
+        socketError,
+      );
+    }
+    return connectFailed(
+      `${host}:${port} closed the connection before the handshake completed`,
+      this.serverError ?? info.error,
+    );
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function connectFailed(message: string, cause: unknown): SockwireError {
+  if (isSockwireError(cause) && cause.code === ErrorCode.CONNECT_TIMEOUT) return cause;
+  return new SockwireError(ErrorCode.CONNECT_FAILED, message, cause === undefined ? {} : { cause });
+}

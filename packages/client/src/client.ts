@@ -1,0 +1,586 @@
+import {
+  type AnyContract,
+  ErrorCode,
+  type EventData,
+  type EventInput,
+  type EventName,
+  FRAME_PREFIX_BYTES,
+  type RequestInput,
+  type RequestName,
+  type RequestParams,
+  type ResponseData,
+  type ResponseInput,
+  SockwireError,
+} from "@sockwire/protocol";
+import {
+  type Deferred,
+  deferred,
+  encodeEventFrame,
+  type RequestContext,
+  rejected,
+  type Session,
+} from "@sockwire/protocol/internal";
+import { ConnectionManager } from "./connection-manager.js";
+import type { ConnectionState } from "./connection-state.js";
+import { closedError, notConnected } from "./errors.js";
+import { EventStream, type EventStreamOptions } from "./event-stream.js";
+import { Listeners, listenerFailed } from "./listeners.js";
+import { OfflineQueue } from "./offline-queue.js";
+import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { type Outgoing, QueuedEvent } from "./outgoing.js";
+import {
+  checkEmitOptions,
+  checkRequestOptions,
+  type EmitOptions,
+  encodeQueuedRequest,
+  type RequestOptions,
+} from "./send-options.js";
+import type { ClientStats, ClientStatus } from "./status.js";
+
+/** Handler of a request the server sends to the client. */
+export type ClientRequestHandler<C extends AnyContract, K extends RequestName<C, "server">> = (
+  input: RequestParams<C, "server", K>,
+  context: RequestContext,
+) => ResponseInput<C, "server", K> | Promise<ResponseInput<C, "server", K>>;
+
+/**
+ * A typed, reconnecting sockwire client for one contract. Create it with {@link createClient}
+ * (register handlers, then `connect()`) or {@link connect}. See the package README for the
+ * lifecycle, every option and every error code.
+ *
+ * @example
+ * ```ts
+ * await using client = await connect(chat, { port: 7000 });
+ * client.on("message", (m) => console.log(m.text));
+ * await client.emit("say", { text: "hi" });
+ * const { members } = await client.request("join", { room: "lobby" }, { timeoutMs: 5000 });
+ * ```
+ */
+export class SockwireClient<C extends AnyContract = AnyContract> implements AsyncDisposable {
+  /** The contract this client speaks. */
+  readonly contract: C;
+  private readonly options: ResolvedOptions;
+  private readonly manager: ConnectionManager;
+  private readonly queue: OfflineQueue<Outgoing>;
+  private readonly listeners = new Listeners();
+  private readonly handlers = new Map<
+    string,
+    (input: unknown, context: RequestContext) => unknown
+  >();
+  private readonly statusListeners = new Set<(status: ClientStatus) => void>();
+  private readonly errorListeners = new Set<(error: SockwireError) => void>();
+  private readonly streams = new Set<EventStream<unknown>>();
+  private roomWaiters: Deferred<void>[] = [];
+  private watchingRoom = false;
+  private flushWaiting = false;
+  private dropped = 0;
+
+  /** Prefer {@link createClient}. Throws `ERR_INVALID_ARGUMENT` for bad options. */
+  constructor(contract: C, options: ClientOptions<C>) {
+    this.contract = contract;
+    this.options = resolveOptions(contract, options as ClientOptions);
+    this.queue = new OfflineQueue(this.options.offlineQueue);
+    this.manager = new ConnectionManager(contract, this.options, {
+      event: (name, data) => this.listeners.dispatch(name, data, (error) => this.report(error)),
+      request: (name, params, context) => {
+        const handler = this.handlers.get(name);
+        if (!handler)
+          throw new SockwireError(
+            ErrorCode.HANDLER_NOT_FOUND,
+            `no handler is registered for request ${name}`,
+          );
+        return handler(params, context);
+      },
+      error: (error) => this.report(error),
+      status: (status) => this.publish(status),
+      opened: (session) => this.flush(session, false),
+      closing: (session) => {
+        if (session) this.flush(session, true);
+        else
+          this.queue.failAll(closedError("the client was closed before the message could be sent"));
+      },
+      finished: (error) => this.finished(error),
+    });
+  }
+
+  /** Current connection state: idle, connecting, open, reconnecting, closing or closed. */
+  get state(): ConnectionState {
+    return this.manager.state;
+  }
+
+  /** The server's id for the open connection (changes on every reconnect), else `undefined`. */
+  get sessionId(): string | undefined {
+    return this.manager.session ? this.manager.welcome?.sessionId : undefined;
+  }
+
+  /** Local address of the open connection, else `undefined`. */
+  get localAddress(): string | undefined {
+    return this.manager.socket?.localAddress;
+  }
+
+  /** Local port of the open connection, else `undefined`. */
+  get localPort(): number | undefined {
+    return this.manager.socket?.localPort;
+  }
+
+  /** Bytes accepted and not yet handed to the kernel: the offline queue plus the connection's buffer. */
+  get bufferedAmount(): number {
+    return this.queue.bytes + (this.manager.session?.bufferedAmount ?? 0);
+  }
+
+  /**
+   * Connects and performs the handshake. Resolves when the server's welcome arrives; rejects with
+   * `ERR_CONNECT_FAILED` (refused, reset; `cause` is the socket error), `ERR_CONNECT_TIMEOUT`,
+   * `ERR_HANDSHAKE_REJECTED` (`remoteCode` is the server's reason), `ERR_CONTRACT_MISMATCH`,
+   * `ERR_UNSUPPORTED_VERSION`, `ERR_UNSUPPORTED_CODEC`, `ERR_VALIDATION_FAILED` (credentials) or
+   * `ERR_CONNECTION_CLOSED` (closed or aborted meanwhile). A failed first connect closes the client.
+   * While reconnecting it resolves at the next open.
+   *
+   * @example
+   * ```ts
+   * const client = createClient(chat, { port: 7000 });
+   * client.on("message", print);          // handlers first: nothing sent right after the welcome is missed
+   * await client.connect();
+   * ```
+   */
+  connect(): Promise<void> {
+    return this.manager.connect();
+  }
+
+  /**
+   * Subscribes to status changes; returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * const stop = client.onStatus((s) => console.log(s.state));
+   * ```
+   */
+  onStatus(listener: (status: ClientStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to non-fatal errors: invalid server events (dropped), listeners or handlers that
+   * threw, late or invalid answers. Returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * client.onError((err) => log.warn({ code: err.code }, err.message));
+   * ```
+   */
+  onError(listener: (error: SockwireError) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /**
+   * Listens to a server event (validated against the contract before it reaches you).
+   *
+   * @example
+   * ```ts
+   * client.on("message", ({ from, text }) => console.log(`${from}: ${text}`));
+   * ```
+   */
+  on<K extends EventName<C, "server">>(
+    name: K,
+    listener: (data: EventData<C, "server", K>) => unknown,
+  ): this {
+    this.listeners.on(this.serverEvent(name), listener as (data: unknown) => unknown);
+    return this;
+  }
+
+  /**
+   * Listens to the next occurrence of a server event only.
+   *
+   * @example
+   * ```ts
+   * client.once("greeting", (g) => console.log(g.text));
+   * ```
+   */
+  once<K extends EventName<C, "server">>(
+    name: K,
+    listener: (data: EventData<C, "server", K>) => unknown,
+  ): this {
+    this.listeners.once(this.serverEvent(name), listener as (data: unknown) => unknown);
+    return this;
+  }
+
+  /**
+   * Removes a listener added with `on` or `once`, or every listener of `name` when none is given.
+   *
+   * @example
+   * ```ts
+   * client.off("message", print);
+   * ```
+   */
+  off<K extends EventName<C, "server">>(
+    name: K,
+    listener?: (data: EventData<C, "server", K>) => unknown,
+  ): this {
+    this.listeners.off(name, listener as ((data: unknown) => unknown) | undefined);
+    return this;
+  }
+
+  /**
+   * A server event as an async iterator with a bounded buffer (see {@link EventStreamOptions}).
+   * It survives reconnects and ends when the client closes or the signal aborts.
+   *
+   * @example
+   * ```ts
+   * for await (const m of client.events("message", { signal })) console.log(m.text);
+   * ```
+   */
+  events<K extends EventName<C, "server">>(
+    name: K,
+    options?: EventStreamOptions,
+  ): AsyncIterableIterator<EventData<C, "server", K>> {
+    const event = this.serverEvent(name);
+    const stream: EventStream<unknown> = new EventStream((push) => {
+      this.listeners.on(event, push);
+      return () => {
+        this.listeners.off(event, push);
+        this.streams.delete(stream);
+      };
+    }, options);
+    if (this.manager.state === "closed") stream.end();
+    else if (!stream.ended) this.streams.add(stream);
+    return stream as EventStream<EventData<C, "server", K>>;
+  }
+
+  /**
+   * Answers a request the server sends to this client; a second call for the same name replaces
+   * the handler. Input and output are validated like on the server; throw an `AppError` to answer
+   * with your own code; anything else thrown answers `INTERNAL` and is reported to `onError`.
+   *
+   * @example
+   * ```ts
+   * client.handle("whoami", () => ({ user: os.userInfo().username }));
+   * ```
+   */
+  handle<K extends RequestName<C, "server">>(name: K, handler: ClientRequestHandler<C, K>): this {
+    if (!this.contract.server.requests.has(name)) throw unknownName("server request", name);
+    this.handlers.set(name, handler as (input: unknown, context: RequestContext) => unknown);
+    return this;
+  }
+
+  /**
+   * Sends an event. Resolves when the frame is handed to the socket; rejects if it cannot be
+   * (`ERR_VALIDATION_FAILED`, `ERR_PEER_FRAME_LIMIT`, `ERR_OUTBOUND_BUFFER_FULL`,
+   * `ERR_NOT_CONNECTED`, `ERR_CONNECTION_CLOSED`, `ERR_MESSAGE_EXPIRED`). While the connection is
+   * down, `offline` decides: `"queue"` (default once the client has been open and reconnect is on)
+   * waits in the bounded offline queue and is delivered once, in order, after reconnecting;
+   * `"drop"` resolves without sending; `"fail"` (default otherwise) rejects with `ERR_NOT_CONNECTED`.
+   *
+   * @example
+   * ```ts
+   * await client.emit("say", { text: "hi" }, { offline: "queue", expireAfterMs: 10_000 });
+   * ```
+   */
+  emit<K extends EventName<C, "client">>(
+    name: K,
+    data: EventInput<C, "client", K>,
+    options: EmitOptions = {},
+  ): Promise<void> {
+    const state = this.manager.state;
+    if (state === "closing" || state === "closed")
+      return rejected(closedError(`the client is ${state}`));
+    if (state === "idle") return rejected(notConnected(state));
+    let frame: Buffer;
+    try {
+      checkEmitOptions(options);
+      frame = encodeEventFrame(
+        this.contract,
+        "client",
+        this.options.codec,
+        name,
+        data,
+        this.options.validateOutbound,
+      );
+    } catch (error) {
+      return rejected(error);
+    }
+    const session = this.manager.session;
+    if (session && this.queue.size === 0) return session.sendFrame(frame);
+    if (!session) {
+      const policy = options.offline ?? (this.manager.willReconnect ? "queue" : "fail");
+      if (policy === "fail") return rejected(notConnected(state));
+      if (policy === "drop") {
+        this.dropped++;
+        return Promise.resolve();
+      }
+    }
+    const item = new QueuedEvent(frame, name, () => this.checkRoom());
+    return this.enqueue(item, options.expireAfterMs) as Promise<void>;
+  }
+
+  /**
+   * Sends a request and resolves with the server's validated answer. Settles exactly once:
+   * answer, `ERR_REMOTE` (`remoteCode` is the server's code), `ERR_REQUEST_TIMEOUT` (default
+   * 30 s; the server is told with a cancel frame), `ERR_REQUEST_CANCELLED` (signal), or
+   * `ERR_CONNECTION_LOST` (`cause` says why). While not open it fails fast with
+   * `ERR_NOT_CONNECTED`, unless `idempotent: true`: then it waits in the offline queue and is sent
+   * after reconnecting, its timeout still counting from this call.
+   *
+   * @example
+   * ```ts
+   * const { members } = await client.request("join", { room: "lobby" }, { timeoutMs: 2000, idempotent: true });
+   * ```
+   */
+  request<K extends RequestName<C, "client">>(
+    name: K,
+    input: RequestInput<C, "client", K>,
+    options: RequestOptions = {},
+  ): Promise<ResponseData<C, "client", K>> {
+    const state = this.manager.state;
+    if (state === "closing" || state === "closed")
+      return rejected(closedError(`the client is ${state}`));
+    if (state === "idle") return rejected(notConnected(state));
+    try {
+      checkRequestOptions(options);
+    } catch (error) {
+      return rejected(error);
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const session = this.manager.session;
+    if (session && this.queue.size === 0) {
+      return session.request(name, input, { timeoutMs, signal: options.signal }) as Promise<
+        ResponseData<C, "client", K>
+      >;
+    }
+    if (!session && options.idempotent !== true) return rejected(notConnected(state));
+    let item: Outgoing;
+    try {
+      item = encodeQueuedRequest(
+        this.contract,
+        this.options,
+        name,
+        input,
+        timeoutMs,
+        options.signal,
+        {
+          remove: () => this.queue.remove(item),
+          leave: () => this.checkRoom(),
+        },
+      );
+    } catch (error) {
+      return rejected(error);
+    }
+    return this.enqueue(item, timeoutMs > 0 ? timeoutMs : undefined) as Promise<
+      ResponseData<C, "client", K>
+    >;
+  }
+
+  /**
+   * Measures a round trip to the server with a ping frame; resolves with milliseconds.
+   *
+   * @example
+   * ```ts
+   * console.log(`rtt ${(await client.ping()).toFixed(2)} ms`);
+   * ```
+   */
+  async ping(timeoutMs = 5000): Promise<number> {
+    const session = this.manager.session;
+    if (!session) throw notConnected(this.manager.state);
+    const ms = await session.ping(timeoutMs);
+    if (Number.isNaN(ms))
+      throw new SockwireError(ErrorCode.CONNECTION_LOST, "the connection ended before the pong");
+    return ms;
+  }
+
+  /**
+   * Resolves when {@link bufferedAmount} is below `sendSoftBytes`: producers await it to respect
+   * backpressure. While disconnected it waits for the reconnect; rejects once the client closes.
+   *
+   * @example
+   * ```ts
+   * for (const row of rows) {
+   *   if (client.bufferedAmount >= softLimit) await client.waitForRoom();
+   *   void client.emit("row", row);
+   * }
+   * ```
+   */
+  waitForRoom(): Promise<void> {
+    const state = this.manager.state;
+    if (state === "closing" || state === "closed")
+      return rejected(closedError(`the client is ${state}`));
+    if (this.hasRoom) return Promise.resolve();
+    const waiter = deferred<void>(true);
+    this.roomWaiters.push(waiter);
+    this.checkRoom();
+    return waiter.promise;
+  }
+
+  /**
+   * Counters of this client over all its connections.
+   *
+   * @example
+   * ```ts
+   * console.log(client.stats().reconnects);
+   * ```
+   */
+  stats(): ClientStats {
+    const c = this.manager.counters();
+    return {
+      state: this.manager.state,
+      reconnects: this.manager.reconnects,
+      messagesIn: c.messagesIn,
+      messagesOut: c.messagesOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      queuedMessages: this.queue.size,
+      queuedBytes: this.queue.bytes,
+      bufferedBytes: c.bufferedBytes,
+      inFlightRequests: c.inFlightOut,
+      inFlightHandlers: c.inFlightIn,
+      lateResponses: c.lateResponses,
+      droppedMessages: this.dropped,
+    };
+  }
+
+  /**
+   * Graceful close: stops reconnecting, sends goaway, lets requests in flight finish both ways,
+   * flushes everything accepted (including the offline queue when open), half-closes, and waits
+   * for the server's FIN. After `timeoutMs` (default `closeTimeoutMs`) the socket is destroyed.
+   * Queued messages that cannot be sent (not open) reject with `ERR_CONNECTION_CLOSED`.
+   *
+   * @example
+   * ```ts
+   * await client.close({ timeoutMs: 5000 });
+   * ```
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    return this.manager.close(options.timeoutMs);
+  }
+
+  /**
+   * Immediate close, lossy by design: the socket is destroyed at once, so bytes still buffered
+   * are lost, and everything pending rejects with `ERR_CONNECTION_CLOSED`. Prefer `close()`.
+   *
+   * @example
+   * ```ts
+   * process.on("SIGKILL-ish", () => client.destroy());
+   * ```
+   */
+  destroy(): void {
+    this.manager.destroy();
+  }
+
+  /** `await using client = ...` closes gracefully at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  private get hasRoom(): boolean {
+    return this.bufferedAmount < this.options.sendSoftBytes;
+  }
+
+  private enqueue(item: Outgoing, expireAfterMs: number | undefined): Promise<unknown> {
+    const limit = this.manager.welcome?.maxFrameBytes;
+    if (limit !== undefined && item.bytes - FRAME_PREFIX_BYTES > limit) {
+      const bytes = item.bytes - FRAME_PREFIX_BYTES;
+      return rejected(
+        new SockwireError(
+          ErrorCode.PEER_FRAME_LIMIT,
+          `message of ${bytes} bytes exceeds the server's receive limit of ${limit} bytes`,
+          {
+            details: { bytes, limit },
+          },
+        ),
+      );
+    }
+    const refusal = this.queue.offer(item, expireAfterMs);
+    if (refusal) {
+      item.fail(refusal);
+      return item.promise;
+    }
+    return item.promise;
+  }
+
+  /** Hands queued messages to `session` in order; without `force`, pauses above the soft mark. */
+  private flush(session: Session, force: boolean): void {
+    for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+      item.send(session);
+      if (!force && !session.hasRoom && this.queue.size > 0) {
+        if (!this.flushWaiting) {
+          this.flushWaiting = true;
+          session.waitForRoom().then(
+            () => {
+              this.flushWaiting = false;
+              if (this.manager.session === session) this.flush(session, false);
+            },
+            () => {
+              this.flushWaiting = false;
+            },
+          );
+        }
+        break;
+      }
+    }
+    this.checkRoom();
+  }
+
+  private checkRoom(): void {
+    if (this.roomWaiters.length === 0) return;
+    if (this.hasRoom) {
+      for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
+      return;
+    }
+    const session = this.manager.session;
+    if (!session || session.hasRoom || this.watchingRoom) return;
+    this.watchingRoom = true;
+    session.waitForRoom().then(
+      () => {
+        this.watchingRoom = false;
+        this.checkRoom();
+      },
+      () => {
+        this.watchingRoom = false;
+      },
+    );
+  }
+
+  private finished(error: SockwireError | undefined): void {
+    this.queue.failAll(
+      error ?? closedError("the client was closed before the message could be sent"),
+    );
+    for (const stream of [...this.streams]) stream.end();
+    this.streams.clear();
+    const failure = error ?? closedError("the client was closed");
+    for (const waiter of this.roomWaiters.splice(0)) waiter.reject(failure);
+  }
+
+  private publish(status: ClientStatus): void {
+    for (const listener of [...this.statusListeners]) {
+      try {
+        listener(status);
+      } catch (error) {
+        this.report(listenerFailed("status", error));
+      }
+    }
+  }
+
+  private report(error: SockwireError): void {
+    for (const listener of [...this.errorListeners]) {
+      try {
+        listener(error);
+      } catch {
+        // An error listener that throws has nowhere left to report to; keep the others running.
+      }
+    }
+  }
+
+  private serverEvent(name: string): string {
+    if (!this.contract.server.events.has(name)) throw unknownName("server event", name);
+    return name;
+  }
+}
+
+function unknownName(what: string, name: string): SockwireError {
+  return new SockwireError(
+    ErrorCode.INVALID_ARGUMENT,
+    `the contract declares no ${what} named ${JSON.stringify(name)}`,
+  );
+}

@@ -1,0 +1,406 @@
+import {
+  type AnyContract,
+  ErrorCode,
+  isSockwireError,
+  type Reason,
+  SockwireError,
+  validatePayload,
+  type Welcome,
+  WireCode,
+} from "@sockwire/protocol";
+import {
+  type CloseInfo,
+  type Deferred,
+  deferred,
+  periodFor,
+  type RequestContext,
+  rejected,
+  type Session,
+  type SessionStats,
+  Ticker,
+} from "@sockwire/protocol/internal";
+import { Attempt, type AttemptHooks } from "./attempt.js";
+import { type ConnectionEvent, type ConnectionState, transition } from "./connection-state.js";
+import { closedError, isPermanentFailure, isPermanentWireCode, lostError } from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
+import { backoffDelay } from "./reconnect-policy.js";
+import type { ClientStatus } from "./status.js";
+
+/** What the connection manager tells the client facade. */
+export interface ManagerHooks {
+  event(name: string, data: unknown): unknown;
+  request(name: string, params: unknown, context: RequestContext): unknown;
+  error(error: SockwireError): void;
+  status(status: ClientStatus): void;
+  /** A connection opened; called synchronously, before any frame after the welcome is routed. */
+  opened(session: Session): void;
+  /** `close()` began: hand everything queued to `session` (open) or fail it (not open). */
+  closing(session: Session | undefined): void;
+  /** The client reached `closed`. */
+  finished(error: SockwireError | undefined): void;
+}
+
+/** Counters carried over from connections that have ended. */
+type Totals = Pick<
+  SessionStats,
+  "messagesIn" | "messagesOut" | "bytesIn" | "bytesOut" | "lateResponses"
+>;
+
+/** Totals plus what the live connections hold right now. */
+export type Counters = Totals & Pick<SessionStats, "bufferedBytes" | "inFlightIn" | "inFlightOut">;
+
+/**
+ * Owns the connection lifecycle: attempts, the reconnect loop with backoff, the server's goaway,
+ * graceful close and destroy. Every state change goes through the pure `transition()` and is
+ * published as a status. It knows nothing about queues or listeners; the client facade does.
+ */
+export class ConnectionManager {
+  state: ConnectionState = "idle";
+  /** The state before the last change (for the status's `previous`). */
+  private previousState: ConnectionState = "idle";
+  /** True once a connection has opened; reconnecting only applies after that. */
+  everOpened = false;
+  reconnects = 0;
+  welcome: Welcome | undefined;
+  /** The attempt in progress, or the open connection. */
+  private current: Attempt | undefined;
+  /** A connection the server is closing (goaway) while we already prepare the next one. */
+  private draining: Attempt | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private attemptDue = false;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  /** Bumped whenever a pending asynchronous start must be abandoned. */
+  private generation = 0;
+  private openWaiters: Deferred<void>[] = [];
+  private closeDone: Deferred<void> | undefined;
+  /** Error to report when the client reaches `closed` after a remote-initiated close. */
+  private closingError: SockwireError | undefined;
+  private readonly ticker: Ticker;
+  private readonly totals: Totals = {
+    messagesIn: 0,
+    messagesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    lateResponses: 0,
+  };
+  private readonly attemptHooks: AttemptHooks;
+  private readonly onAbort = () => {
+    const reason = this.options.signal?.reason;
+    if (this.everOpened) void this.close();
+    else this.destroy(closedError("connect was aborted by the client's signal", reason));
+  };
+
+  constructor(
+    private readonly contract: AnyContract,
+    private readonly options: ResolvedOptions,
+    private readonly hooks: ManagerHooks,
+  ) {
+    this.ticker = new Ticker(periodFor(options.frameTimeoutMs || 30_000));
+    this.attemptHooks = {
+      opened: (attempt, welcome) => this.onOpened(attempt, welcome),
+      event: hooks.event,
+      request: hooks.request,
+      error: hooks.error,
+      goaway: (attempt, reason) => this.onGoaway(attempt, reason),
+      closed: (attempt, info, failure) => this.onClosed(attempt, info, failure),
+    };
+  }
+
+  /** The open connection's session, if the client is open. */
+  get session(): Session | undefined {
+    return this.state === "open" ? this.current?.session : undefined;
+  }
+
+  /** The open connection's socket, if the client is open. */
+  get socket(): Attempt["socket"] | undefined {
+    return this.state === "open" ? this.current?.socket : undefined;
+  }
+
+  /** Whether a lost connection will be retried. */
+  get willReconnect(): boolean {
+    return (
+      this.options.reconnect !== false &&
+      this.everOpened &&
+      this.failures < this.options.reconnect.maxAttempts
+    );
+  }
+
+  connect(): Promise<void> {
+    switch (this.state) {
+      case "idle": {
+        if (this.options.signal?.aborted) {
+          this.destroy(
+            closedError("connect was aborted by the client's signal", this.options.signal.reason),
+          );
+          return rejected(
+            closedError("connect was aborted by the client's signal", this.options.signal.reason),
+          );
+        }
+        this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
+        const waiter = this.waitOpen();
+        this.move({ type: "connect" }, { state: "connecting", attempt: 1, reconnect: false });
+        void this.startAttempt();
+        return waiter;
+      }
+      case "open":
+        return Promise.resolve();
+      case "connecting":
+      case "reconnecting":
+        return this.waitOpen();
+      default:
+        return rejected(closedError(`the client is ${this.state}`));
+    }
+  }
+
+  close(timeoutMs: number = this.options.closeTimeoutMs): Promise<void> {
+    if (this.state === "closed") return Promise.resolve();
+    this.closeDone ??= deferred<void>(true);
+    if (this.state === "closing") return this.closeDone.promise;
+    const previous = this.state;
+    if (previous === "idle") {
+      this.move({ type: "close" });
+      this.finish(true, undefined);
+      return this.closeDone.promise;
+    }
+    this.move({ type: "close" }, { state: "closing", initiator: "local" });
+    this.stopBackoff();
+    this.generation++;
+    const open = previous === "open" ? this.current : undefined;
+    this.hooks.closing(open?.session);
+    if (open) open.session.close(WireCode.NORMAL);
+    else this.current?.abort(closedError("connect was cancelled by close()"));
+    this.closeTimer = setTimeout(() => {
+      const error = closedError(`close did not complete within ${timeoutMs} ms; socket destroyed`);
+      this.current?.session.destroy(WireCode.NORMAL, error);
+      this.draining?.session.destroy(WireCode.NORMAL, error);
+    }, timeoutMs);
+    if (!this.current && !this.draining) this.finish(true, undefined);
+    return this.closeDone.promise;
+  }
+
+  destroy(error?: SockwireError): void {
+    if (this.state === "closed") return;
+    this.move({ type: "destroy" });
+    this.stopBackoff();
+    this.generation++;
+    const attempts = [this.current, this.draining];
+    this.current = undefined;
+    this.draining = undefined;
+    const reason = error ?? closedError("the client was destroyed");
+    for (const attempt of attempts) attempt?.session.destroy(WireCode.NORMAL, reason);
+    this.finish(false, error);
+  }
+
+  /** Frames and bytes over every connection so far, plus what the live ones hold now. */
+  counters(): Counters {
+    const sum: Counters = { ...this.totals, bufferedBytes: 0, inFlightIn: 0, inFlightOut: 0 };
+    for (const attempt of [this.current, this.draining]) {
+      if (!attempt) continue;
+      const stats = attempt.session.stats();
+      addStats(sum, stats);
+      sum.bufferedBytes += stats.bufferedBytes;
+      sum.inFlightIn += stats.inFlightIn;
+      sum.inFlightOut += stats.inFlightOut;
+    }
+    return sum;
+  }
+
+  // ── attempts ───────────────────────────────────────────────────────────────────────────
+
+  private async startAttempt(): Promise<void> {
+    const generation = ++this.generation;
+    let credentials: unknown;
+    try {
+      credentials = await this.credentials();
+    } catch (error) {
+      if (generation === this.generation && this.state === "connecting")
+        this.attemptFailed(asConnectError(error));
+      return;
+    }
+    if (generation !== this.generation || this.state !== "connecting") return;
+    this.current = new Attempt(
+      this.contract,
+      this.options,
+      credentials,
+      this.ticker,
+      this.attemptHooks,
+    );
+  }
+
+  /** Resolves the credentials (a function is called per attempt) and checks them against the contract. */
+  private async credentials(): Promise<unknown> {
+    const source = this.options.credentials;
+    const value = typeof source === "function" ? await (source as () => unknown)() : source;
+    const schema = this.contract.schema.credentials;
+    if (schema) validatePayload(schema, value, "credentials");
+    return value;
+  }
+
+  private onOpened(attempt: Attempt, welcome: Welcome): void {
+    if (attempt !== this.current) return;
+    const reconnect = this.everOpened;
+    if (reconnect) this.reconnects++;
+    this.everOpened = true;
+    this.failures = 0;
+    this.welcome = welcome;
+    this.move({ type: "open" }, { state: "open", sessionId: welcome.sessionId, reconnect });
+    if (this.state !== "open") return; // a status listener closed the client
+    this.hooks.opened(attempt.session);
+    for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+  }
+
+  private onGoaway(attempt: Attempt, reason: Reason): void {
+    if (attempt !== this.current || this.state !== "open") return;
+    this.current = undefined;
+    this.draining = attempt;
+    const error = new SockwireError(
+      ErrorCode.CONNECTION_LOST,
+      `the server is going away (${reason.code})`,
+      {
+        remoteCode: reason.code,
+        details: { message: reason.message ?? "", reconnectAfterMs: reason.reconnectAfterMs },
+      },
+    );
+    if (!this.willReconnect || isPermanentWireCode(reason.code)) {
+      // The server ends this connection and we will not come back: close along with it.
+      this.closingError = error;
+      this.closeDone ??= deferred<void>(true);
+      this.move({ type: "close" }, { state: "closing", initiator: "remote" });
+      this.hooks.closing(undefined);
+      return;
+    }
+    this.scheduleReconnect(error, reason.reconnectAfterMs);
+  }
+
+  private onClosed(attempt: Attempt, info: CloseInfo, failure: SockwireError | undefined): void {
+    addStats(this.totals, attempt.session.stats());
+    if (attempt === this.draining) {
+      this.draining = undefined;
+      if (this.state === "closing" && !this.current) this.finish(info.graceful, this.closingError);
+      else if (this.state === "reconnecting" && this.attemptDue) this.beginReconnect();
+      return;
+    }
+    if (attempt !== this.current) return;
+    this.current = undefined;
+    if (this.state === "closing") {
+      if (!this.draining) this.finish(info.graceful, this.closingError);
+    } else if (this.state === "connecting") {
+      this.attemptFailed(failure ?? lostError(info.code, info.message, info.error));
+    } else if (this.state === "open") {
+      const error = lostError(info.code, info.message, info.error);
+      if (info.initiator === "remote" && isPermanentWireCode(info.code)) this.giveUp(error);
+      else this.scheduleReconnect(error, info.reconnectAfterMs);
+    }
+  }
+
+  private attemptFailed(error: SockwireError): void {
+    if (!this.everOpened) {
+      this.giveUp(error);
+      return;
+    }
+    this.failures++;
+    if (isPermanentFailure(error)) this.giveUp(error);
+    else this.scheduleReconnect(error);
+  }
+
+  private scheduleReconnect(error: SockwireError, hintMs?: number): void {
+    if (!this.willReconnect || this.options.reconnect === false) {
+      this.giveUp(error);
+      return;
+    }
+    const delayMs = Math.max(hintMs ?? 0, backoffDelay(this.failures, this.options.reconnect));
+    this.move(
+      { type: "drop", retry: true },
+      { state: "reconnecting", attempt: this.failures + 1, delayMs, error },
+    );
+    this.attemptDue = false;
+    this.backoffTimer = setTimeout(() => {
+      this.backoffTimer = undefined;
+      if (this.draining) this.attemptDue = true;
+      else this.beginReconnect();
+    }, delayMs);
+  }
+
+  private beginReconnect(): void {
+    this.attemptDue = false;
+    if (
+      !this.move(
+        { type: "backoff" },
+        { state: "connecting", attempt: this.failures + 1, reconnect: true },
+      )
+    )
+      return;
+    void this.startAttempt();
+  }
+
+  /** Closes for good because of `error` (first connect failed, permanent failure, attempts exhausted). */
+  private giveUp(error: SockwireError): void {
+    this.move({ type: "drop", retry: false });
+    this.stopBackoff();
+    this.finish(false, error);
+  }
+
+  /** The last step into `closed`: release timers, settle waiters, tell the facade, publish. */
+  private finish(graceful: boolean, error: SockwireError | undefined): void {
+    if (this.state === "closing") this.move({ type: "ended" });
+    this.stopBackoff();
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.closeTimer = undefined;
+    this.generation++;
+    this.options.signal?.removeEventListener("abort", this.onAbort);
+    this.hooks.finished(error);
+    const failure = error ?? closedError("the client was closed");
+    for (const waiter of this.openWaiters.splice(0)) waiter.reject(failure);
+    this.publish({ state: "closed", previous: this.previousState, graceful, error });
+    this.closeDone?.resolve();
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────────────────
+
+  /** Applies `event`; publishes `status` (with `previous` filled in) when the state changed. */
+  private move(
+    event: ConnectionEvent,
+    status?: DistributiveOmit<ClientStatus, "previous">,
+  ): boolean {
+    const next = transition(this.state, event);
+    if (next === undefined) return false;
+    this.previousState = this.state;
+    this.state = next;
+    if (status) this.publish({ ...status, previous: this.previousState } as ClientStatus);
+    return true;
+  }
+
+  private publish(status: ClientStatus): void {
+    this.hooks.status(status);
+  }
+
+  private waitOpen(): Promise<void> {
+    const waiter = deferred<void>(true);
+    this.openWaiters.push(waiter);
+    return waiter.promise;
+  }
+
+  private stopBackoff(): void {
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+    this.attemptDue = false;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function addStats(into: Totals, stats: SessionStats): void {
+  into.messagesIn += stats.messagesIn;
+  into.messagesOut += stats.messagesOut;
+  into.bytesIn += stats.bytesIn;
+  into.bytesOut += stats.bytesOut;
+  into.lateResponses += stats.lateResponses;
+}
+
+function asConnectError(error: unknown): SockwireError {
+  if (isSockwireError(error)) return error;
+  return new SockwireError(ErrorCode.CONNECT_FAILED, "the credentials function failed", {
+    cause: error,
+  });
+}

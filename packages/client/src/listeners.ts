@@ -1,0 +1,76 @@
+import { ErrorCode, isSockwireError, SockwireError } from "@sockwire/protocol";
+
+/** A listener for one server event. */
+export type Listener = (data: unknown) => unknown;
+
+/**
+ * Event listeners by name, with `once` wrappers that `off` can still find by the original
+ * function. Dispatch isolates listeners: one that throws or rejects is reported and the others
+ * still run.
+ */
+export class Listeners {
+  private readonly byName = new Map<string, Map<Listener, Listener>>();
+
+  /** Adds `listener` for `name`; adding the same function twice keeps one registration. */
+  on(name: string, listener: Listener): void {
+    let set = this.byName.get(name);
+    if (!set) {
+      set = new Map();
+      this.byName.set(name, set);
+    }
+    set.set(listener, listener);
+  }
+
+  /** Adds `listener` for the next `name` event only. */
+  once(name: string, listener: Listener): void {
+    const wrapper: Listener = (data) => {
+      this.off(name, listener);
+      return listener(data);
+    };
+    let set = this.byName.get(name);
+    if (!set) {
+      set = new Map();
+      this.byName.set(name, set);
+    }
+    set.set(listener, wrapper);
+  }
+
+  /** Removes `listener` from `name`, or every listener of `name` when none is given. */
+  off(name: string, listener?: Listener): void {
+    const set = this.byName.get(name);
+    if (!set) return;
+    if (listener === undefined) set.clear();
+    else set.delete(listener);
+    if (set.size === 0) this.byName.delete(name);
+  }
+
+  /** Listeners registered for `name`. */
+  count(name: string): number {
+    return this.byName.get(name)?.size ?? 0;
+  }
+
+  /** Calls every listener of `name` with `data`; failures go to `report`. */
+  dispatch(name: string, data: unknown, report: (error: SockwireError) => void): void {
+    const set = this.byName.get(name);
+    if (!set) return;
+    // Copy: a listener may add or remove listeners (once does) while we iterate.
+    for (const wrapper of [...set.values()]) {
+      try {
+        const result = wrapper(data);
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+          (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+            report(listenerFailed(name, error)),
+          );
+        }
+      } catch (error) {
+        report(listenerFailed(name, error));
+      }
+    }
+  }
+}
+
+/** `ERR_HANDLER_FAILED` wrapping what a listener threw (a coded error is passed through as is). */
+export function listenerFailed(name: string, cause: unknown): SockwireError {
+  if (isSockwireError(cause)) return cause;
+  return new SockwireError(ErrorCode.HANDLER_FAILED, `listener of ${name} threw`, { cause });
+}

@@ -1,0 +1,255 @@
+import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
+import {
+  type AnyContract,
+  CODEC_NAME_PATTERN,
+  type CredentialsInput,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_FRAME_BYTES,
+  ErrorCode,
+  jsonCodec,
+  MAX_FRAME_BYTES_LIMIT,
+  MIN_FRAME_BYTES_LIMIT,
+  type PayloadCodec,
+  SockwireError,
+  summarizeIssues,
+} from "@sockwire/protocol";
+import { z } from "zod";
+import type { BackoffSettings } from "./reconnect-policy.js";
+
+/** Reconnect backoff settings (gRPC's connection backoff). */
+export interface ReconnectOptions {
+  /** Delay before the first reconnect attempt after a loss. Default 1000 ms. */
+  initialDelayMs?: number;
+  /** Growth of the delay per failed attempt. Default 1.6. */
+  factor?: number;
+  /** Cap of the delay before jitter. Default 30000 ms. */
+  maxDelayMs?: number;
+  /** Relative random spread of each delay, 0 to 1. Default 0.2 (±20 %). */
+  jitter?: number;
+  /** Failed attempts in a row before the client gives up and closes. Default `Infinity`. */
+  maxAttempts?: number;
+}
+
+/** Bounds of the queue that holds messages while the connection is down. */
+export interface OfflineQueueOptions {
+  /** Most bytes held, counted as whole encoded frames. Default 8 MiB. */
+  maxBytes?: number;
+  /** Most messages held. Default 10000. */
+  maxMessages?: number;
+}
+
+/** Credentials for the server's authenticate hook: a value, or a function called before every attempt. */
+export type CredentialsOption<C extends AnyContract> =
+  | CredentialsInput<C>
+  | (() => CredentialsInput<C> | Promise<CredentialsInput<C>>);
+
+/** Options of {@link createClient}. Only `port` is required; every default is listed here and in the README. */
+export interface ClientOptions<C extends AnyContract = AnyContract> {
+  /** Server host name or address. Default `"127.0.0.1"`. */
+  host?: string;
+  /** Server port (1-65535). Required. */
+  port: number;
+  /** Connect over TLS: `true` for system defaults, or `node:tls` connect options (ca, cert, key, servername...). Default plain TCP. */
+  tls?: boolean | TlsConnectionOptions;
+  /** Credentials sent in the hello, validated against the contract's credentials schema first. */
+  credentials?: CredentialsOption<C>;
+  /** Limit for one attempt: TCP connect, TLS and handshake. Default 10000 ms. */
+  connectTimeoutMs?: number;
+  /** Aborting it cancels `connect()` and closes the client. */
+  signal?: AbortSignal;
+  /** Reconnect after losing an open connection (`false` turns it off). Default on, see {@link ReconnectOptions}. */
+  reconnect?: boolean | ReconnectOptions;
+  /** Bounds of the offline queue. Default 8 MiB and 10000 messages. */
+  offlineQueue?: OfflineQueueOptions;
+  /** Default timeout of `request()`; 0 disables it. Default 30000 ms. */
+  requestTimeoutMs?: number;
+  /** Ping when nothing was received for this long; 0 disables. Default 25000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Declare the server dead after interval + this much silence; 0 disables. Default 20000 ms. */
+  heartbeatTimeoutMs?: number;
+  /** Largest frame body this client accepts (announced to the server). Default 1 MiB, at most 64 MiB. */
+  maxFrameBytes?: number;
+  /** JSON nesting limit of the default codec. Default 64. Ignored when `codec` is given. */
+  maxDepth?: number;
+  /** Payload codec; the server must know it. Default JSON. */
+  codec?: PayloadCodec;
+  /** Outbound bytes above which `bufferedAmount` signals backpressure. Default 1 MiB. */
+  sendSoftBytes?: number;
+  /** Outbound bytes above which sends are rejected with `ERR_OUTBOUND_BUFFER_FULL`. Default 8 MiB. */
+  sendHardBytes?: number;
+  /** A socket that stays unwritable this long is treated as dead; 0 disables. Default 10000 ms. */
+  writeDeadlineMs?: number;
+  /** Server requests handled at once; above it the client stops reading. Default 1000. */
+  maxInFlight?: number;
+  /** Graceful close gives up and destroys the socket after this long. Default 30000 ms. */
+  closeTimeoutMs?: number;
+  /** A partially received frame must complete within this long; 0 disables. Default 30000 ms. */
+  frameTimeoutMs?: number;
+  /** Validate outgoing payloads against the contract. Default true. */
+  validateOutbound?: boolean;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  tls: TlsConnectionOptions | undefined;
+  credentials: unknown;
+  connectTimeoutMs: number;
+  signal: AbortSignal | undefined;
+  reconnect: (BackoffSettings & { maxAttempts: number }) | false;
+  offlineQueue: { maxBytes: number; maxMessages: number };
+  requestTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  maxFrameBytes: number;
+  codec: PayloadCodec;
+  sendSoftBytes: number;
+  sendHardBytes: number;
+  writeDeadlineMs: number;
+  maxInFlight: number;
+  closeTimeoutMs: number;
+  frameTimeoutMs: number;
+  validateOutbound: boolean;
+}
+
+/** Largest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+const MiB = 1024 * 1024;
+
+const ms = (fallback: number, min = 0) =>
+  z.number().int().min(min).max(MAX_TIMER_MS).default(fallback);
+const bytes = (fallback: number, min = 0) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(2 ** 40)
+    .default(fallback);
+
+const reconnectSchema = z.strictObject({
+  initialDelayMs: ms(1000),
+  factor: z.number().min(1).max(100).default(1.6),
+  maxDelayMs: ms(30_000),
+  jitter: z.number().min(0).max(1).default(0.2),
+  maxAttempts: z
+    .union([z.number().int().min(0), z.literal(Number.POSITIVE_INFINITY)])
+    .default(Number.POSITIVE_INFINITY),
+});
+
+const optionsSchema = z
+  .strictObject({
+    host: z.string().min(1).max(255).default("127.0.0.1"),
+    port: z.number().int().min(1).max(65_535),
+    tls: z
+      .union([
+        z.boolean(),
+        z.custom<TlsConnectionOptions>(
+          (v) => typeof v === "object" && v !== null,
+          "expected tls options",
+        ),
+      ])
+      .optional(),
+    credentials: z.unknown().optional(),
+    connectTimeoutMs: ms(10_000, 1),
+    signal: z
+      .custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal")
+      .optional(),
+    reconnect: z.union([z.boolean(), reconnectSchema]).default(true),
+    offlineQueue: z
+      .strictObject({
+        maxBytes: bytes(8 * MiB),
+        maxMessages: z.number().int().min(0).max(1e9).default(10_000),
+      })
+      .default({ maxBytes: 8 * MiB, maxMessages: 10_000 }),
+    requestTimeoutMs: ms(30_000),
+    heartbeatIntervalMs: z.number().int().min(0).max(3_600_000).default(25_000),
+    heartbeatTimeoutMs: z.number().int().min(0).max(3_600_000).default(20_000),
+    maxFrameBytes: z
+      .number()
+      .int()
+      .min(MIN_FRAME_BYTES_LIMIT)
+      .max(MAX_FRAME_BYTES_LIMIT)
+      .default(DEFAULT_MAX_FRAME_BYTES),
+    maxDepth: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_DEPTH),
+    codec: z
+      .custom<PayloadCodec>(isCodec, "expected a codec with name, encode and decode")
+      .optional(),
+    sendSoftBytes: bytes(MiB, 1),
+    sendHardBytes: bytes(8 * MiB, 1),
+    writeDeadlineMs: ms(10_000),
+    maxInFlight: z.number().int().min(1).max(1_000_000).default(1000),
+    closeTimeoutMs: ms(30_000, 1),
+    frameTimeoutMs: ms(30_000),
+    validateOutbound: z.boolean().default(true),
+  })
+  .refine((o) => o.sendSoftBytes <= o.sendHardBytes, {
+    message: "sendSoftBytes must not exceed sendHardBytes",
+    path: ["sendSoftBytes"],
+  })
+  .refine(
+    (o) => typeof o.reconnect === "boolean" || o.reconnect.initialDelayMs <= o.reconnect.maxDelayMs,
+    {
+      message: "reconnect.initialDelayMs must not exceed reconnect.maxDelayMs",
+      path: ["reconnect", "initialDelayMs"],
+    },
+  );
+
+/**
+ * Applies defaults and checks every option, throwing `ERR_INVALID_ARGUMENT` (with the offending
+ * paths in `details.issues`) for anything out of range, of the wrong type, or unknown: a typo such
+ * as `timeout` instead of `requestTimeoutMs` fails loudly instead of being ignored.
+ */
+export function resolveOptions(contract: AnyContract, options: ClientOptions): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issues = summarizeIssues(parsed.error.issues);
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      `invalid client options: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`,
+      { cause: parsed.error, details: { issues } },
+    );
+  }
+  const o = parsed.data;
+  if (o.credentials !== undefined && contract.schema.credentials === undefined) {
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      `contract ${contract.name} declares no credentials schema`,
+    );
+  }
+  const backoff = o.reconnect === true ? reconnectSchema.parse({}) : o.reconnect;
+  return {
+    host: o.host,
+    port: o.port,
+    tls: o.tls === true ? {} : o.tls === false || o.tls === undefined ? undefined : o.tls,
+    credentials: o.credentials,
+    connectTimeoutMs: o.connectTimeoutMs,
+    signal: o.signal,
+    reconnect: backoff,
+    offlineQueue: o.offlineQueue,
+    requestTimeoutMs: o.requestTimeoutMs,
+    heartbeatIntervalMs: o.heartbeatIntervalMs,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+    maxFrameBytes: o.maxFrameBytes,
+    codec: o.codec ?? jsonCodec({ maxDepth: o.maxDepth }),
+    sendSoftBytes: o.sendSoftBytes,
+    sendHardBytes: o.sendHardBytes,
+    writeDeadlineMs: o.writeDeadlineMs,
+    maxInFlight: o.maxInFlight,
+    closeTimeoutMs: o.closeTimeoutMs,
+    frameTimeoutMs: o.frameTimeoutMs,
+    validateOutbound: o.validateOutbound,
+  };
+}
+
+function isCodec(value: unknown): value is PayloadCodec {
+  const codec = value as PayloadCodec | undefined;
+  return (
+    typeof codec === "object" &&
+    codec !== null &&
+    typeof codec.name === "string" &&
+    CODEC_NAME_PATTERN.test(codec.name) &&
+    typeof codec.encode === "function" &&
+    typeof codec.decode === "function"
+  );
+}

@@ -1,0 +1,128 @@
+import { ErrorCode, SockwireError } from "@sockwire/protocol";
+import { type Deferred, deferred, type Session } from "@sockwire/protocol/internal";
+import type { QueueItem } from "./offline-queue.js";
+
+/** Something the offline queue can hand to an open session. */
+export interface Outgoing extends QueueItem {
+  /** Passes the message to `session`; its promise settles the caller's. */
+  send(session: Session): void;
+  /** The caller's promise. */
+  readonly promise: Promise<unknown>;
+}
+
+/** An encoded event waiting for the connection. */
+export class QueuedEvent implements Outgoing {
+  private readonly result: Deferred<void> = deferred<void>(true);
+  readonly bytes: number;
+
+  constructor(
+    private readonly frame: Buffer,
+    private readonly name: string,
+    /** Told when the item leaves the queue without being sent (room for producers). */
+    private readonly onLeave: () => void,
+  ) {
+    this.bytes = frame.length;
+  }
+
+  get promise(): Promise<void> {
+    return this.result.promise;
+  }
+
+  send(session: Session): void {
+    session.sendFrame(this.frame).then(this.result.resolve, this.result.reject);
+  }
+
+  expire(): void {
+    this.result.reject(
+      new SockwireError(
+        ErrorCode.MESSAGE_EXPIRED,
+        `event ${this.name} expired in the offline queue`,
+      ),
+    );
+    this.onLeave();
+  }
+
+  fail(error: SockwireError): void {
+    this.result.reject(error);
+  }
+}
+
+/** Options a queued request keeps until it is sent. */
+export interface QueuedRequestOptions {
+  /** Absolute time (performance.now() ms) after which the request has timed out, or Infinity. */
+  deadline: number;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * An idempotent request waiting for the connection. Its timeout keeps counting from the call and
+ * its signal still cancels it while it waits; either removes it from the queue.
+ */
+export class QueuedRequest implements Outgoing {
+  private readonly result: Deferred<unknown> = deferred<unknown>(true);
+  private readonly timeoutError: SockwireError;
+  private readonly onAbort = () => {
+    if (!this.remove()) return;
+    this.result.reject(cancelled(this.name, this.options.signal?.reason));
+    this.onLeave();
+  };
+
+  constructor(
+    private readonly name: string,
+    private readonly input: unknown,
+    readonly bytes: number,
+    private readonly options: QueuedRequestOptions,
+    /** Removes this item from the queue; returns false if it already left. */
+    private readonly remove: () => boolean,
+    private readonly onLeave: () => void,
+  ) {
+    // Created now so the stack points at the caller, as for requests sent at once.
+    this.timeoutError = new SockwireError(
+      ErrorCode.REQUEST_TIMEOUT,
+      `request ${name} got no response within ${options.timeoutMs} ms`,
+      {
+        details: { timeoutMs: options.timeoutMs, queued: true },
+      },
+    );
+    options.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  get promise(): Promise<unknown> {
+    return this.result.promise;
+  }
+
+  send(session: Session): void {
+    this.detach();
+    const remaining = this.options.deadline - performance.now();
+    if (remaining <= 0) {
+      this.result.reject(this.timeoutError);
+      return;
+    }
+    const timeoutMs = Number.isFinite(remaining) ? Math.max(1, Math.ceil(remaining)) : 0;
+    session
+      .request(this.name, this.input, { timeoutMs, signal: this.options.signal })
+      .then(this.result.resolve, this.result.reject);
+  }
+
+  expire(): void {
+    this.detach();
+    this.result.reject(this.timeoutError);
+    this.onLeave();
+  }
+
+  fail(error: SockwireError): void {
+    this.detach();
+    this.result.reject(error);
+  }
+
+  private detach(): void {
+    this.options.signal?.removeEventListener("abort", this.onAbort);
+  }
+}
+
+function cancelled(name: string, reason: unknown): SockwireError {
+  return new SockwireError(ErrorCode.REQUEST_CANCELLED, `request ${name} was cancelled`, {
+    cause: reason,
+  });
+}

@@ -1,0 +1,111 @@
+import {
+  type AnyContract,
+  ErrorCode,
+  encodeEnvelope,
+  Kind,
+  SockwireError,
+  validatePayload,
+} from "@sockwire/protocol";
+import type { ResolvedOptions } from "./options.js";
+import { type Outgoing, QueuedRequest } from "./outgoing.js";
+
+/** Per-call options of `client.emit()`. */
+export interface EmitOptions {
+  /**
+   * What to do while the connection is down: `"queue"` holds the event in the bounded offline
+   * queue and sends it after reconnecting; `"drop"` discards it (the promise resolves); `"fail"`
+   * rejects with `ERR_NOT_CONNECTED`. Default `"queue"` once the client has been open and
+   * reconnect is on, else `"fail"`.
+   */
+  offline?: "queue" | "drop" | "fail";
+  /** A queued event not sent within this many ms is removed and rejects with `ERR_MESSAGE_EXPIRED`. Default: no expiry. */
+  expireAfterMs?: number;
+}
+
+/** Per-call options of `client.request()`. */
+export interface RequestOptions {
+  /** Give up after this many ms with `ERR_REQUEST_TIMEOUT` (the server is sent a cancel); 0 = never. Default `requestTimeoutMs` (30 s). */
+  timeoutMs?: number;
+  /** Aborting it cancels the request (`ERR_REQUEST_CANCELLED`) and tells the server. */
+  signal?: AbortSignal;
+  /**
+   * Safe to send more than once, or later: while disconnected the request waits in the offline
+   * queue (timeout still counting) instead of failing fast with `ERR_NOT_CONNECTED`. Default false.
+   */
+  idempotent?: boolean;
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+const OFFLINE_POLICIES = new Set(["queue", "drop", "fail"]);
+
+/** Throws `ERR_INVALID_ARGUMENT` for malformed emit options. */
+export function checkEmitOptions(options: EmitOptions): void {
+  if (options.offline !== undefined && !OFFLINE_POLICIES.has(options.offline)) {
+    throw invalid(
+      `offline must be "queue", "drop" or "fail", got ${JSON.stringify(options.offline)}`,
+    );
+  }
+  if (options.expireAfterMs !== undefined) checkMs("expireAfterMs", options.expireAfterMs);
+}
+
+/** Throws `ERR_INVALID_ARGUMENT` for malformed request options. */
+export function checkRequestOptions(options: RequestOptions): void {
+  if (options.timeoutMs !== undefined) checkMs("timeoutMs", options.timeoutMs);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+    throw invalid("signal must be an AbortSignal");
+  if (options.signal?.aborted) {
+    throw new SockwireError(
+      ErrorCode.REQUEST_CANCELLED,
+      "the request was cancelled before it was sent",
+      {
+        cause: options.signal.reason,
+      },
+    );
+  }
+}
+
+/**
+ * Validates a request now (so a bad input fails at the call, not after the reconnect), sizes its
+ * frame as it will be sent, and wraps it for the offline queue.
+ */
+export function encodeQueuedRequest(
+  contract: AnyContract,
+  options: ResolvedOptions,
+  name: string,
+  input: unknown,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  queue: { remove(): boolean; leave(): void },
+): Outgoing {
+  const schema = contract.client.requests.get(name);
+  if (!schema) {
+    throw new SockwireError(
+      ErrorCode.UNKNOWN_MESSAGE_TYPE,
+      `the contract declares no request named ${JSON.stringify(name)}`,
+    );
+  }
+  if (options.validateOutbound) validatePayload(schema.input, input, `request ${name} input`);
+  const frame = encodeEnvelope(
+    { kind: Kind.REQUEST, id: 1, type: name, ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}) },
+    options.codec.encode(input),
+  );
+  const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Number.POSITIVE_INFINITY;
+  return new QueuedRequest(
+    name,
+    input,
+    frame.length,
+    { deadline, timeoutMs, signal },
+    queue.remove,
+    queue.leave,
+  );
+}
+
+function checkMs(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw invalid(`${name} must be an integer from 0 to ${MAX_TIMER_MS}, got ${String(value)}`);
+  }
+}
+
+function invalid(message: string): SockwireError {
+  return new SockwireError(ErrorCode.INVALID_ARGUMENT, message);
+}
