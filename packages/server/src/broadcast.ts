@@ -1,0 +1,82 @@
+import {
+  type AnyContract,
+  ErrorCode,
+  type EventInput,
+  type EventName,
+  FRAME_PREFIX_BYTES,
+  SockwireError,
+} from "@sockwire/protocol";
+import { noop } from "@sockwire/protocol/internal";
+import { type ServerConnection, sessionOf } from "./connection.js";
+import type { BroadcastOptions } from "./types.js";
+
+/**
+ * Queues one already-encoded event frame on every open target connection and returns how many
+ * accepted it. The same buffer is shared by all recipients, so a message for 10,000 clients is
+ * validated and encoded once. A client whose receive limit is smaller than the frame is skipped
+ * and reported; a client whose queue would pass the hard cap is closed as a slow consumer by its
+ * session and not counted.
+ */
+export function deliver<C extends AnyContract, Ctx>(
+  frame: Buffer,
+  targets: Iterable<ServerConnection<C, Ctx>>,
+  options: BroadcastOptions<C, Ctx> | undefined,
+  report: (error: SockwireError, conn: ServerConnection<C, Ctx>) => void,
+): number {
+  const bodyBytes = frame.length - FRAME_PREFIX_BYTES;
+  const filter = options?.filter;
+  const except = options?.except;
+  let delivered = 0;
+  // A session closed by a full queue leaves its room/map during this loop; deleting the current
+  // element while iterating a Set or Map is safe in JavaScript.
+  for (const conn of targets) {
+    if (conn === except) continue;
+    const session = sessionOf(conn as ServerConnection);
+    if (session.state !== "open") continue;
+    if (filter && !filter(conn)) continue;
+    if (bodyBytes > session.peerFrameLimit) {
+      report(
+        new SockwireError(
+          ErrorCode.PEER_FRAME_LIMIT,
+          `broadcast of ${bodyBytes} bytes exceeds the client's receive limit of ${session.peerFrameLimit} bytes; skipped`,
+          { details: { bytes: bodyBytes, limit: session.peerFrameLimit } },
+        ),
+        conn,
+      );
+      continue;
+    }
+    session.sendFrame(frame).catch(noop);
+    if (session.state === "open") delivered++;
+  }
+  return delivered;
+}
+
+/**
+ * A room as a broadcast target, from `server.to(room)`.
+ *
+ * @example
+ * ```ts
+ * server.handle("say", ({ room, text }, conn) => {
+ *   const reached = server.to(room).emit("said", { text }, { except: conn });
+ *   return { reached };
+ * });
+ * ```
+ */
+export interface RoomTarget<C extends AnyContract, Ctx = unknown> {
+  /** The room's name. */
+  readonly name: string;
+  /** Open connections currently in the room. */
+  readonly size: number;
+  /**
+   * Sends a server event to every connection in the room, encoding it once. Returns the number
+   * of connections it was queued for.
+   *
+   * @throws `ERR_VALIDATION_FAILED` when `data` does not match the contract (nothing is sent),
+   * `ERR_UNKNOWN_MESSAGE_TYPE` for an undeclared event.
+   */
+  emit<K extends EventName<C, "server">>(
+    name: K,
+    data: EventInput<C, "server", K>,
+    options?: BroadcastOptions<C, Ctx>,
+  ): number;
+}

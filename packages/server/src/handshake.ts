@@ -1,0 +1,170 @@
+import { randomUUID } from "node:crypto";
+import {
+  type AnyContract,
+  decodeControl,
+  type Envelope,
+  ErrorCode,
+  type Hello,
+  helloSchema,
+  isAppError,
+  isSockwireError,
+  Kind,
+  kindName,
+  negotiateMinor,
+  PROTOCOL_VERSION,
+  type Reason,
+  SockwireError,
+  validatePayload,
+  type Welcome,
+  WireCode,
+} from "@sockwire/protocol";
+import { agreeHeartbeat, clip, type HeartbeatSettings } from "@sockwire/protocol/internal";
+import type { ResolvedOptions } from "./options.js";
+
+/** A refusal: the reason sent in the reject frame and the local error behind it. */
+export interface Refusal {
+  reason: Reason;
+  error: SockwireError;
+}
+
+/** Result of checking a hello: the parsed hello and validated credentials, or a refusal. */
+export type HelloCheck =
+  | { ok: true; hello: Hello; credentials: unknown }
+  | ({ ok: false } & Refusal);
+
+/**
+ * Checks the first frame of a connection, in the order a client can best act on: the frame must
+ * be a well-formed hello, then the protocol major, the contract (name and fingerprint), the codec
+ * and finally the shape of the credentials. Authentication itself comes after, in the owner.
+ */
+export function checkHello(
+  envelope: Envelope,
+  contract: AnyContract,
+  codecName: string,
+): HelloCheck {
+  if (envelope.kind !== Kind.HELLO) {
+    return refuse(
+      WireCode.PROTOCOL_ERROR,
+      ErrorCode.UNEXPECTED_FRAME,
+      `expected hello as the first frame, got ${kindName(envelope.kind)}`,
+    );
+  }
+  let hello: Hello;
+  try {
+    hello = decodeControl(helloSchema, envelope.payload, "hello");
+  } catch (error) {
+    const cause = isSockwireError(error) ? error : undefined;
+    return refuse(
+      WireCode.PROTOCOL_ERROR,
+      ErrorCode.FRAME_MALFORMED,
+      clip(`malformed hello: ${cause?.message ?? "bad payload"}`),
+      error,
+    );
+  }
+  if (negotiateMinor(hello.protocol) === undefined) {
+    return refuse(
+      WireCode.UNSUPPORTED_VERSION,
+      ErrorCode.UNSUPPORTED_VERSION,
+      `protocol ${hello.protocol.major}.x is not supported; this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`,
+    );
+  }
+  if (
+    hello.contract.name !== contract.name ||
+    hello.contract.fingerprint !== contract.fingerprint
+  ) {
+    // Naming our side's identity lets the operator see at once which end is out of date.
+    return refuse(
+      WireCode.CONTRACT_MISMATCH,
+      ErrorCode.CONTRACT_MISMATCH,
+      `this server speaks contract ${JSON.stringify(contract.name)} with fingerprint ${contract.fingerprint}`,
+    );
+  }
+  if (hello.codec !== codecName) {
+    return refuse(
+      WireCode.UNSUPPORTED_CODEC,
+      ErrorCode.UNSUPPORTED_CODEC,
+      `this server speaks codec ${JSON.stringify(codecName)}`,
+    );
+  }
+  const schema = contract.schema.credentials;
+  if (schema === undefined) return { ok: true, hello, credentials: undefined };
+  try {
+    return {
+      ok: true,
+      hello,
+      credentials: validatePayload(schema, hello.credentials, "credentials"),
+    };
+  } catch (error) {
+    return refuse(
+      WireCode.UNAUTHORIZED,
+      ErrorCode.HANDSHAKE_REJECTED,
+      "credentials do not match the contract's schema",
+      error,
+    );
+  }
+}
+
+/** The welcome for an accepted hello, and the heartbeat both sides will run. */
+export function welcomeFor(
+  hello: Hello,
+  options: ResolvedOptions,
+): { welcome: Welcome; heartbeat: HeartbeatSettings } {
+  const heartbeat = agreeHeartbeat(
+    { intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs },
+    hello.heartbeat,
+  );
+  const welcome: Welcome = {
+    protocol: { major: PROTOCOL_VERSION.major, minor: negotiateMinor(hello.protocol) ?? 0 },
+    sessionId: randomUUID(),
+    maxFrameBytes: options.maxFrameBytes,
+    heartbeat,
+    maxInFlight: options.maxInFlight,
+  };
+  return { welcome, heartbeat };
+}
+
+/**
+ * Maps what the authenticate hook threw to the reject sent. An `AppError` keeps its code and
+ * message (the application chose to tell the client); anything else is `UNAUTHORIZED` with a
+ * fixed message, and `internal` tells the owner to report the real error locally.
+ */
+export function refusalFromAuth(thrown: unknown): Refusal & { internal: boolean } {
+  if (isAppError(thrown)) {
+    return {
+      reason: { code: thrown.code, message: clip(thrown.message) },
+      error: new SockwireError(
+        ErrorCode.HANDSHAKE_REJECTED,
+        `authentication refused: ${thrown.code}`,
+        {
+          cause: thrown,
+          details: { reason: thrown.code },
+        },
+      ),
+      internal: false,
+    };
+  }
+  return {
+    reason: { code: WireCode.UNAUTHORIZED, message: "authentication failed" },
+    error: new SockwireError(ErrorCode.HANDSHAKE_REJECTED, "authentication failed", {
+      cause: thrown,
+      details: { reason: WireCode.UNAUTHORIZED },
+    }),
+    internal: !isSockwireError(thrown),
+  };
+}
+
+function refuse(
+  code: string,
+  errorCode: ErrorCode,
+  message: string,
+  cause?: unknown,
+): { ok: false } & Refusal {
+  return {
+    ok: false,
+    reason: { code, message },
+    error: new SockwireError(errorCode, message, {
+      details: { reason: code },
+      ...(cause === undefined ? {} : { cause }),
+    }),
+  };
+}

@@ -1,0 +1,121 @@
+import { type AnyContract, ErrorCode, isSockwireError, SockwireError } from "@sockwire/protocol";
+import type { ServerConnection } from "./connection.js";
+import type { RequestContext } from "./types.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: handler tables hold handlers of every message type.
+type AnyConnection = ServerConnection<any, any>;
+/** An event handler as stored: typed at `server.on()`, untyped here. */
+export type StoredEventHandler = (data: unknown, conn: AnyConnection) => unknown;
+/** A request handler as stored. */
+export type StoredRequestHandler = (
+  input: unknown,
+  conn: AnyConnection,
+  ctx: RequestContext,
+) => unknown;
+
+interface EventEntry {
+  fn: StoredEventHandler;
+  once: boolean;
+}
+
+/**
+ * The server's handler tables: any number of handlers per client event (like an EventEmitter),
+ * exactly one per client request. Names are checked against the contract when a handler is
+ * registered, so a typo fails at startup, not at the first message.
+ */
+export class Router {
+  private readonly events = new Map<string, EventEntry[]>();
+  private readonly requests = new Map<string, StoredRequestHandler>();
+
+  constructor(private readonly contract: AnyContract) {}
+
+  on(name: string, fn: StoredEventHandler, once: boolean): void {
+    if (!this.contract.client.events.has(name)) {
+      throw invalid(`the contract declares no client event named ${JSON.stringify(name)}`);
+    }
+    if (typeof fn !== "function") throw invalid(`the handler of event ${name} must be a function`);
+    const list = this.events.get(name) ?? [];
+    list.push({ fn, once });
+    this.events.set(name, list);
+  }
+
+  /** Removes one handler, or every handler of `name` when `fn` is omitted. */
+  off(name: string, fn?: StoredEventHandler): void {
+    if (fn === undefined) {
+      this.events.delete(name);
+      return;
+    }
+    const list = this.events.get(name);
+    const at = list?.findIndex((entry) => entry.fn === fn) ?? -1;
+    if (list && at >= 0) list.splice(at, 1);
+  }
+
+  handle(name: string, fn: StoredRequestHandler): void {
+    if (!this.contract.client.requests.has(name)) {
+      throw invalid(`the contract declares no client request named ${JSON.stringify(name)}`);
+    }
+    if (typeof fn !== "function")
+      throw invalid(`the handler of request ${name} must be a function`);
+    // Two handlers for one request is always a wiring mistake; silently replacing hides it.
+    if (this.requests.has(name)) throw invalid(`request ${name} already has a handler`);
+    this.requests.set(name, fn);
+  }
+
+  /** Runs every handler of a validated event; failures go to `report`, never to the caller. */
+  dispatchEvent(
+    name: string,
+    data: unknown,
+    conn: AnyConnection,
+    report: (error: SockwireError) => void,
+  ): void {
+    const list = this.events.get(name);
+    if (!list || list.length === 0) {
+      report(
+        new SockwireError(
+          ErrorCode.HANDLER_NOT_FOUND,
+          `no handler registered for event ${name}; dropped`,
+        ),
+      );
+      return;
+    }
+    // Copy first: a handler may add or remove handlers while we iterate.
+    for (const entry of [...list]) {
+      if (entry.once) this.off(name, entry.fn);
+      try {
+        const result = entry.fn(data, conn);
+        if (isThenable(result))
+          result.then(undefined, (error: unknown) => report(handlerFailed(`event ${name}`, error)));
+      } catch (error) {
+        report(handlerFailed(`event ${name}`, error));
+      }
+    }
+  }
+
+  /**
+   * Runs the handler of a validated request and returns its result (value or promise). Throws
+   * `ERR_HANDLER_NOT_FOUND` when none is registered; the session answers that `NOT_IMPLEMENTED`.
+   */
+  dispatchRequest(name: string, input: unknown, conn: AnyConnection, ctx: RequestContext): unknown {
+    const fn = this.requests.get(name);
+    if (!fn)
+      throw new SockwireError(
+        ErrorCode.HANDLER_NOT_FOUND,
+        `no handler registered for request ${name}`,
+      );
+    return fn(input, conn, ctx);
+  }
+}
+
+/** Wraps what a handler threw so the error hook always gets a coded error, cause preserved. */
+export function handlerFailed(what: string, cause: unknown): SockwireError {
+  if (isSockwireError(cause)) return cause;
+  return new SockwireError(ErrorCode.HANDLER_FAILED, `${what} handler threw`, { cause });
+}
+
+function invalid(message: string): SockwireError {
+  return new SockwireError(ErrorCode.INVALID_ARGUMENT, message);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}

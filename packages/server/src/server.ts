@@ -1,0 +1,472 @@
+import type net from "node:net";
+import {
+  type AnyContract,
+  ErrorCode,
+  type EventInput,
+  type EventName,
+  type Reason,
+  type RequestName,
+  SockwireError,
+  WireCode,
+} from "@sockwire/protocol";
+import { encodeEventFrame, noop, periodFor, rejected, Ticker } from "@sockwire/protocol/internal";
+import { deliver, type RoomTarget } from "./broadcast.js";
+import {
+  type CloseOutcome,
+  type ConnectionHost,
+  ServerConnection,
+  sessionOf,
+  shutdownConnection,
+} from "./connection.js";
+import { REJECT_LINGER_MS } from "./handshake-gate.js";
+import { createListener, type Listener, refuseSocket } from "./listener.js";
+import { Listeners } from "./listeners.js";
+import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.js";
+import { Rooms } from "./rooms.js";
+import { Router, type StoredEventHandler, type StoredRequestHandler } from "./router.js";
+import { ServerCounters } from "./stats.js";
+import type {
+  BroadcastOptions,
+  CloseOptions,
+  DisconnectInfo,
+  EventHandler,
+  ListenOptions,
+  RequestHandler,
+  ServerAddress,
+  ServerState,
+  ServerStats,
+} from "./types.js";
+import { checkCloseOptions, checkContract, checkListenOptions } from "./validate.js";
+
+/**
+ * A typed message server: accepts TCP or TLS connections, runs the handshake on each, routes
+ * client events and requests to handlers, and sends server events, requests and broadcasts.
+ * Create it with {@link createServer}.
+ *
+ * Lifecycle (see {@link ServerState}): `idle` until `listen()`, `listening` while it accepts,
+ * `closing` during `close()`, then `closed` for good.
+ *
+ * @example
+ * ```ts
+ * const server = createServer(chat);
+ * server.on("say", ({ text }, conn) => server.broadcast("said", { text }, { except: conn }));
+ * server.handle("join", ({ room }, conn) => (conn.join(room), { members: server.to(room).size }));
+ * const { port } = await server.listen({ port: 18888 });
+ * process.on("SIGINT", () => void server.close());
+ * ```
+ */
+export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined>
+  implements AsyncDisposable
+{
+  /** The contract this server speaks. */
+  readonly contract: C;
+  readonly #options: ResolvedOptions;
+  readonly #router: Router;
+  readonly #rooms = new Rooms<ServerConnection<C, Ctx>>();
+  readonly #counters = new ServerCounters();
+  readonly #ticker: Ticker;
+  readonly #host: ConnectionHost;
+  /** Every session not yet closed: handshaking, open and closing. */
+  readonly #live = new Set<ServerConnection<C, Ctx>>();
+  readonly #open = new Map<string, ServerConnection<C, Ctx>>();
+  /** Sockets refused without a session (server full), lingering until they close. */
+  readonly #refusing = new Set<net.Socket>();
+  /** Every raw socket, including TLS sockets still in their TLS handshake. */
+  readonly #sockets = new Set<net.Socket>();
+  readonly #onConnection = new Listeners<[ServerConnection<C, Ctx>]>();
+  readonly #onDisconnect = new Listeners<[ServerConnection<C, Ctx>, DisconnectInfo]>();
+  readonly #onError = new Listeners<[SockwireError, ServerConnection<C, Ctx> | undefined]>();
+  #state: ServerState = "idle";
+  #listener: Listener | undefined;
+  #listening: Promise<ServerAddress> | undefined;
+  #address: ServerAddress | undefined;
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+
+  /** Use {@link createServer}. */
+  constructor(contract: C, options?: ServerOptions<C, Ctx>) {
+    checkContract(contract);
+    this.contract = contract;
+    this.#options = resolveOptions(options);
+    this.#router = new Router(contract);
+    const o = this.#options;
+    const timers = [o.frameTimeoutMs, o.heartbeatIntervalMs, o.heartbeatTimeoutMs].filter(
+      (ms) => ms > 0,
+    );
+    this.#ticker = new Ticker(periodFor(timers.length > 0 ? Math.min(...timers) : 5000));
+    this.#host = this.#makeHost();
+  }
+
+  /** Where the server is in its lifecycle. */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /** The bound address once listening, else `undefined`. */
+  get address(): ServerAddress | undefined {
+    return this.#address;
+  }
+
+  /** Open connections (handshake completed), by `conn.id`. */
+  get connections(): ReadonlyMap<string, ServerConnection<C, Ctx>> {
+    return this.#open;
+  }
+
+  /**
+   * Adds a handler for a client event; several handlers per event run in order. A handler that
+   * throws or rejects is reported to `onError` (`ERR_HANDLER_FAILED`).
+   *
+   * @throws `ERR_INVALID_ARGUMENT` if the contract declares no such client event.
+   */
+  on<K extends EventName<C, "client">>(name: K, handler: EventHandler<C, K, Ctx>): this {
+    this.#router.on(name, handler as StoredEventHandler, false);
+    return this;
+  }
+
+  /** Like {@link on}, but the handler runs for the next event only. */
+  once<K extends EventName<C, "client">>(name: K, handler: EventHandler<C, K, Ctx>): this {
+    this.#router.on(name, handler as StoredEventHandler, true);
+    return this;
+  }
+
+  /** Removes one event handler, or all handlers of the event when `handler` is omitted. */
+  off<K extends EventName<C, "client">>(name: K, handler?: EventHandler<C, K, Ctx>): this {
+    this.#router.off(name, handler as StoredEventHandler | undefined);
+    return this;
+  }
+
+  /**
+   * Sets the handler of a client request. It gets the validated input, the connection and
+   * `{ id, signal }`; its return value is validated against the output schema and sent. Throw
+   * an `AppError` to answer with your own code; any other throw answers `INTERNAL` (details stay
+   * local, reported to `onError`). A request without a handler is answered `NOT_IMPLEMENTED`.
+   *
+   * @throws `ERR_INVALID_ARGUMENT` if the contract declares no such request or it already has a handler.
+   */
+  handle<K extends RequestName<C, "client">>(name: K, handler: RequestHandler<C, K, Ctx>): this {
+    this.#router.handle(name, handler as StoredRequestHandler);
+    return this;
+  }
+
+  /** Calls `listener` after each welcome is sent. Returns a function that unsubscribes. */
+  onConnection(listener: (conn: ServerConnection<C, Ctx>) => void): () => void {
+    return this.#onConnection.add(listener);
+  }
+
+  /** Calls `listener` once when an open connection has closed, with the reason. Returns an unsubscribe function. */
+  onDisconnect(
+    listener: (conn: ServerConnection<C, Ctx>, info: DisconnectInfo) => void,
+  ): () => void {
+    return this.#onDisconnect.add(listener);
+  }
+
+  /**
+   * Calls `listener` for problems that do not end the server: invalid or unhandled events,
+   * handler failures, refused handshakes (`conn` is then a connection that never opened),
+   * TLS and listener failures. Returns an unsubscribe function.
+   */
+  onError(listener: (error: SockwireError, conn?: ServerConnection<C, Ctx>) => void): () => void {
+    return this.#onError.add(listener);
+  }
+
+  /**
+   * Starts accepting connections. Resolves with the bound address; rejects with
+   * `ERR_SOCKET` (`cause` is the system error, e.g. `EADDRINUSE`), `ERR_SERVER_CLOSED` after
+   * `close()`, or `ERR_INVALID_ARGUMENT` for bad options or a second call.
+   */
+  listen(options: ListenOptions = {}): Promise<ServerAddress> {
+    let args: { host: string; port: number; backlog: number };
+    try {
+      args = checkListenOptions(options);
+    } catch (error) {
+      return rejected(error);
+    }
+    if (this.#state === "closing" || this.#state === "closed") {
+      return rejected(new SockwireError(ErrorCode.SERVER_CLOSED, "the server has been closed"));
+    }
+    if (this.#listening)
+      return rejected(new SockwireError(ErrorCode.INVALID_ARGUMENT, "listen() was already called"));
+    const listener = this.#listenerOrCreate();
+    this.#listening = new Promise<ServerAddress>((resolve, reject) => {
+      const onError = (error: Error) => {
+        this.#listening = undefined;
+        reject(
+          new SockwireError(
+            ErrorCode.SOCKET_ERROR,
+            `cannot listen on ${args.host}:${args.port}: ${error.message}`,
+            { cause: error },
+          ),
+        );
+      };
+      listener.once("error", onError);
+      listener.listen(args, () => {
+        listener.off("error", onError);
+        const bound = listener.address() as net.AddressInfo;
+        this.#address = { address: bound.address, port: bound.port, family: bound.family };
+        if (this.#state === "idle") this.#state = "listening";
+        resolve(this.#address);
+      });
+    });
+    return this.#listening;
+  }
+
+  /**
+   * Sends a server event to every open connection (or those passing `filter`, minus `except`),
+   * encoding it once. Returns how many connections it was queued for.
+   *
+   * @throws `ERR_VALIDATION_FAILED` when `data` does not match the contract (nothing is sent).
+   */
+  broadcast<K extends EventName<C, "server">>(
+    name: K,
+    data: EventInput<C, "server", K>,
+    options?: BroadcastOptions<C, Ctx>,
+  ): number {
+    return deliver(this.#encode(name, data), this.#open.values(), options, (e, c) =>
+      this.#report(e, c),
+    );
+  }
+
+  /** A room as a broadcast target: `server.to("lobby").emit("news", data)`. */
+  to(room: string): RoomTarget<C, Ctx> {
+    const rooms = this.#rooms;
+    return {
+      name: room,
+      get size() {
+        return rooms.members(room).size;
+      },
+      emit: (name, data, options) =>
+        deliver(this.#encode(name, data), rooms.members(room), options, (e, c) =>
+          this.#report(e, c),
+        ),
+    };
+  }
+
+  /** Counters and gauges of the whole server. */
+  stats(): ServerStats {
+    let handshaking = 0;
+    let closing = this.#refusing.size;
+    const sessions = [];
+    for (const conn of this.#live) {
+      const state = conn.state;
+      if (state === "handshake") handshaking++;
+      else if (state === "closing") closing++;
+      sessions.push(sessionOf(conn).stats());
+    }
+    const live = {
+      state: this.#state,
+      connections: this.#open.size,
+      handshaking,
+      closing,
+      rooms: this.#rooms.size,
+    };
+    return this.#counters.snapshot(live, sessions);
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, refuse handshakes in progress, send goaway `GOING_AWAY`
+   * to every open connection, let requests in flight finish, flush, half-close and wait for each
+   * client to close its side. Whatever is still open after `timeoutMs` (default
+   * `closeTimeoutMs`) is destroyed. Resolves when every socket and the listener are closed.
+   * Calling it again returns the same promise.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing) return this.#closing;
+    let args: { timeoutMs: number; reconnectAfterMs: number | undefined };
+    try {
+      args = checkCloseOptions(options, this.#options.closeTimeoutMs);
+    } catch (error) {
+      return rejected(error);
+    }
+    this.#closing = this.#shutdown(args.timeoutMs, args.reconnectAfterMs);
+    return this.#closing;
+  }
+
+  /** `await using server = createServer(...)` closes it gracefully at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #shutdown(timeoutMs: number, reconnectAfterMs: number | undefined): Promise<void> {
+    this.#state = "closing";
+    await this.#listening?.catch(noop);
+    const listener = this.#listener;
+    const listenerClosed = new Promise<void>((resolve) => {
+      if (listener?.listening) listener.close(() => resolve());
+      else resolve();
+    });
+    for (const conn of [...this.#live]) {
+      shutdownConnection(
+        conn,
+        WireCode.GOING_AWAY,
+        "the server is shutting down",
+        reconnectAfterMs,
+      );
+    }
+    const force = setTimeout(() => {
+      const error = new SockwireError(
+        ErrorCode.SERVER_CLOSED,
+        `server close timed out after ${timeoutMs} ms`,
+      );
+      for (const conn of [...this.#live]) sessionOf(conn).destroy(WireCode.GOING_AWAY, error);
+      for (const socket of [...this.#sockets]) socket.destroy();
+    }, timeoutMs);
+    const drained = new Promise<void>((resolve) => {
+      this.#drained = resolve;
+      this.#checkDrained();
+    });
+    await Promise.all([listenerClosed, drained]);
+    clearTimeout(force);
+    this.#state = "closed";
+  }
+
+  #checkDrained(): void {
+    if (this.#drained && this.#live.size === 0 && this.#refusing.size === 0) {
+      this.#drained();
+      this.#drained = undefined;
+    }
+  }
+
+  #listenerOrCreate(): Listener {
+    if (this.#listener) return this.#listener;
+    const listener = createListener(
+      this.#options,
+      (socket) => this.#accept(socket),
+      (error) => this.#report(error),
+    );
+    listener.on("connection", (socket: net.Socket) => {
+      this.#sockets.add(socket);
+      socket.once("close", () => this.#sockets.delete(socket));
+    });
+    // After listen() succeeded, listener failures (EMFILE on accept...) must not crash the process.
+    listener.on("error", (error: Error) => {
+      if (this.#listening === undefined) return;
+      this.#report(
+        new SockwireError(ErrorCode.SOCKET_ERROR, `listener error: ${error.message}`, {
+          cause: error,
+        }),
+      );
+    });
+    this.#listener = listener;
+    return listener;
+  }
+
+  #accept(socket: net.Socket): void {
+    this.#counters.accepted++;
+    if (this.#state !== "listening") {
+      this.#refuse(socket, { code: WireCode.GOING_AWAY, message: "the server is shutting down" });
+    } else if (this.#live.size >= this.#options.maxConnections) {
+      this.#refuse(socket, {
+        code: WireCode.SERVER_FULL,
+        message: `the server is at its limit of ${this.#options.maxConnections} connections`,
+      });
+    } else {
+      this.#live.add(new ServerConnection(socket, this.#host) as ServerConnection<C, Ctx>);
+    }
+  }
+
+  /** Refuses a socket before any session exists: reject frame, FIN, short linger. */
+  #refuse(socket: net.Socket, reason: Reason): void {
+    this.#counters.rejected++;
+    this.#report(
+      new SockwireError(ErrorCode.HANDSHAKE_REJECTED, `connection refused: ${reason.code}`, {
+        details: {
+          reason: reason.code,
+          remoteAddress: socket.remoteAddress,
+          remotePort: socket.remotePort,
+        },
+      }),
+    );
+    // Refused sockets are bounded too: past the cap, drop new ones without the courtesy frame.
+    if (this.#refusing.size >= this.#options.maxConnections) {
+      socket.destroy();
+      this.#counters.closed(reason.code);
+      return;
+    }
+    this.#refusing.add(socket);
+    refuseSocket(socket, reason, Math.min(this.#options.closeTimeoutMs, REJECT_LINGER_MS), () => {
+      this.#refusing.delete(socket);
+      this.#counters.closed(reason.code);
+      this.#checkDrained();
+    });
+  }
+
+  #encode(name: string, data: unknown): Buffer {
+    const o = this.#options;
+    return encodeEventFrame(this.contract, "server", o.codec, name, data, o.validateOutbound);
+  }
+
+  #report(error: SockwireError, conn?: ServerConnection<C, Ctx>): void {
+    this.#counters.error(error.code);
+    this.#onError.emit((e) => this.#counters.error(e.code), error, conn);
+  }
+
+  #onClosed(conn: ServerConnection<C, Ctx>, info: DisconnectInfo, outcome: CloseOutcome): void {
+    this.#live.delete(conn);
+    this.#open.delete(conn.id);
+    this.#counters.closed(info.code, sessionOf(conn).stats());
+    if (outcome === "rejected") this.#counters.rejected++;
+    if (outcome === "open") {
+      this.#onDisconnect.emit((e) => this.#report(e, conn), conn, info);
+    } else if (info.error) {
+      // A socket that closes quietly before its hello (a TCP health check) is not an error.
+      this.#report(info.error, conn);
+    }
+    this.#checkDrained();
+  }
+
+  #makeHost(): ConnectionHost {
+    const server = this;
+    const typed = (conn: ServerConnection) => conn as ServerConnection<C, Ctx>;
+    return {
+      contract: this.contract,
+      options: this.#options,
+      ticker: this.#ticker,
+      get accepting() {
+        return server.#state === "listening";
+      },
+      dispatchEvent: (name, data, conn) =>
+        this.#router.dispatchEvent(name, data, conn, (e) => this.#report(e, typed(conn))),
+      dispatchRequest: (name, input, conn, ctx) =>
+        this.#router.dispatchRequest(name, input, conn, {
+          id: ctx.id,
+          get signal() {
+            return ctx.signal;
+          },
+        }),
+      joinRoom: (conn, room) => this.#rooms.join(room, typed(conn)),
+      leaveRoom: (conn, room) => this.#rooms.leave(room, typed(conn)),
+      opened: (conn) => {
+        this.#open.set(conn.id, typed(conn));
+        this.#counters.opened++;
+        this.#onConnection.emit((e) => this.#report(e, typed(conn)), typed(conn));
+      },
+      closed: (conn, info, outcome) => this.#onClosed(typed(conn), info, outcome),
+      reportError: (error, conn) => this.#report(error, conn && typed(conn)),
+    };
+  }
+}
+
+/**
+ * Creates a server for `contract`. Nothing listens until `listen()`; register handlers first.
+ * The `authenticate` option's return type becomes the type of every `conn.context`.
+ *
+ * @throws `ERR_INVALID_ARGUMENT` synchronously for an unknown option or a value out of range.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "@sockwire/server";
+ * import { chat } from "./contract.js";
+ *
+ * const server = createServer(chat, {
+ *   authenticate: ({ token }) => ({ user: verify(token) }),   // conn.context: { user: string }
+ * });
+ * server.on("say", ({ text }, conn) => server.broadcast("said", { from: conn.context.user, text }));
+ * const { port } = await server.listen({ port: 0 });
+ * ```
+ */
+export function createServer<C extends AnyContract, Ctx = undefined>(
+  contract: C,
+  options?: ServerOptions<C, Ctx>,
+): SockwireServer<C, Ctx> {
+  return new SockwireServer<C, Ctx>(contract, options);
+}
