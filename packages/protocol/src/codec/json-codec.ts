@@ -13,6 +13,11 @@ export interface JsonCodecOptions {
 }
 
 const REPLACEMENT_CHAR = "\uFFFD";
+/**
+ * One scan that clears almost every payload of both follow-up checks: a U+FFFD (possibly from
+ * invalid UTF-8) and anything that could spell a poisoning key. Cheaper than four `includes`.
+ */
+const SUSPECT = /\uFFFD|__proto__|constructor|\\u/;
 
 /**
  * The default codec: UTF-8 JSON, with a nesting-depth limit, strict UTF-8 (invalid bytes are an
@@ -53,9 +58,11 @@ export function jsonCodec(options: JsonCodecOptions = {}): PayloadCodec {
     decode(bytes: Buffer): unknown {
       if (bytes.length === 0) return undefined;
       assertJsonDepth(bytes, maxDepth);
-      const text = bytes.toString("utf8");
+      // No-argument toString() is Node's direct UTF-8 path (it skips encoding lookup).
+      const text = bytes.toString();
+      const suspect = SUSPECT.test(text);
       // Decoding replaces invalid sequences with U+FFFD; only then is the strict check needed.
-      if (text.includes(REPLACEMENT_CHAR) && !isUtf8(bytes)) {
+      if (suspect && text.includes(REPLACEMENT_CHAR) && !isUtf8(bytes)) {
         throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "payload is not valid UTF-8");
       }
       let value: unknown;
@@ -67,7 +74,7 @@ export function jsonCodec(options: JsonCodecOptions = {}): PayloadCodec {
           details: { bytes: bytes.length },
         });
       }
-      if (mayContainPoisonedKeys(text)) stripPoisonedKeys(value);
+      if (suspect && mayContainPoisonedKeys(text)) stripPoisonedKeys(value);
       return value;
     },
   };

@@ -16,7 +16,7 @@ import type {
   ResponseInput,
   Side,
 } from "./types.js";
-import { validatePayload } from "./validate.js";
+import { validatePayload, validationError } from "./validate.js";
 
 /** Options of the `encode*` helpers. */
 export interface EncodeOptions {
@@ -153,8 +153,9 @@ export function decodeEvent<C extends AnyContract, S extends Side>(
   const name = envelope.type;
   const schema = contract[from].events.get(name);
   if (schema === undefined) throw unknownType(from, "event", name);
-  const value = (options.codec ?? defaultCodec).decode(envelope.payload);
-  return { name, data: validatePayload(schema, value, `event ${name}`) } as InboundEvent<C, S>;
+  const result = schema.safeParse((options.codec ?? defaultCodec).decode(envelope.payload));
+  if (!result.success) throw validationError(result.error, `event ${name}`);
+  return { name, data: result.data } as InboundEvent<C, S>;
 }
 
 /**
@@ -180,9 +181,14 @@ export function decodeRequest<C extends AnyContract, S extends Side>(
   const name = envelope.type;
   const schema = contract[from].requests.get(name);
   if (schema === undefined) throw unknownType(from, "request", name);
-  const value = (options.codec ?? defaultCodec).decode(envelope.payload);
-  const params = validatePayload(schema.input, value, `request ${name} input`);
-  return { id: envelope.id, name, params, deadlineMs: envelope.deadlineMs } as InboundRequest<C, S>;
+  const result = schema.input.safeParse((options.codec ?? defaultCodec).decode(envelope.payload));
+  if (!result.success) throw validationError(result.error, `request ${name} input`);
+  return {
+    id: envelope.id,
+    name,
+    params: result.data,
+    deadlineMs: envelope.deadlineMs,
+  } as InboundRequest<C, S>;
 }
 
 /**

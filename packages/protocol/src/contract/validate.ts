@@ -30,11 +30,19 @@ export function validatePayload<T extends z.ZodType>(
 ): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = summarizeIssues(result.error.issues);
+  throw validationError(result.error, what);
+}
+
+/**
+ * Builds the `ERR_VALIDATION_FAILED` error for a failed `safeParse`. Hot paths call `safeParse`
+ * themselves and come here only on failure, so the description is never built for valid input.
+ */
+export function validationError(error: z.ZodError, what: string): SockwireError {
+  const issues = summarizeIssues(error.issues);
   const summary = issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
-  throw new SockwireError(ErrorCode.VALIDATION_FAILED, `invalid ${what}: ${summary}`, {
-    cause: result.error,
-    details: { issues, issueCount: result.error.issues.length },
+  return new SockwireError(ErrorCode.VALIDATION_FAILED, `invalid ${what}: ${summary}`, {
+    cause: error,
+    details: { issues, issueCount: error.issues.length },
   });
 }
 
