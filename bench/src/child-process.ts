@@ -6,6 +6,23 @@ const CHILD_ENTRY = fileURLToPath(new URL("./child.ts", import.meta.url));
 /** The bench package: children start here so `--import tsx` resolves from any caller's cwd. */
 const BENCH_DIR = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * With BENCH_CPU_PROF=<dir>, every child writes a V8 CPU profile there when it exits, named by
+ * a folder named by its role (for example `sockwire-server-<pid>-1/`); the main thread's profile is
+ * the largest file there. `src/profile-summary.ts` reads them.
+ */
+let profiled = 0;
+function profileArgs(role: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return [];
+  profiled++;
+  // One folder per child: the tsx loader thread writes a profile of its own next to the main one.
+  return [
+    "--cpu-prof",
+    `--cpu-prof-dir=${dir}/${role.replaceAll(" ", "-")}-${process.pid}-${profiled}`,
+  ];
+}
+
 /** Every child alive, so an exiting orchestrator can kill them all. */
 const live = new Set<ChildProcess>();
 
@@ -36,7 +53,13 @@ export class Child {
 
   constructor(readonly role: string) {
     this.process = fork(CHILD_ENTRY, [], {
-      execArgv: ["--import", "tsx", "--conditions=@sockwire/source", "--expose-gc"],
+      execArgv: [
+        "--import",
+        "tsx",
+        "--conditions=@sockwire/source",
+        "--expose-gc",
+        ...profileArgs(role),
+      ],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "json",
       cwd: BENCH_DIR,

@@ -11,7 +11,7 @@ import type { BenchResults } from "../src/runner.js";
  * asserts no timing: this is a 2-core shared machine.
  */
 const OUT = fileURLToPath(new URL("../results/test-smoke.json", import.meta.url));
-const CONTENDERS = ["net-raw", "ws"] as const;
+const CONTENDERS = ["sockwire", "net-raw"] as const;
 
 afterAll(() => rmSync(OUT, { force: true }));
 

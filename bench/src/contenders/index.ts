@@ -7,7 +7,7 @@ import type { Contender, ContenderName } from "./types.js";
 export async function loadContender(name: ContenderName): Promise<Contender> {
   switch (name) {
     case "sockwire":
-      throw new Error("the sockwire contender needs @sockwire/server and @sockwire/client");
+      return (await import("./sockwire.js")).contender;
     case "net-raw":
       return (await import("./net-raw.js")).contender;
     case "net-zod":

@@ -1,0 +1,99 @@
+import { createRequire } from "node:module";
+import { createClient } from "@sockwire/client";
+import { defineContract } from "@sockwire/protocol";
+import { createServer } from "@sockwire/server";
+import { type ChatPayload, chatPayloadSchema } from "../message.js";
+import {
+  type BenchClient,
+  type BenchServer,
+  type Contender,
+  HIGH_WATER_BYTES,
+  type ServerAddress,
+} from "./types.js";
+
+const version = (
+  createRequire(import.meta.url)("@sockwire/server/package.json") as { version: string }
+).version;
+
+/**
+ * The benchmark's contract: the chat message as a client event and a server event (fan-out), and
+ * an echo request. sockwire validates every message against it on both ends (outbound before
+ * sending, inbound before any handler), with its defaults for every limit and timer.
+ */
+export const benchContract = defineContract({
+  name: "bench",
+  client: {
+    events: { chat: chatPayloadSchema },
+    requests: { echo: { input: chatPayloadSchema, output: chatPayloadSchema } },
+  },
+  server: { events: { chat: chatPayloadSchema } },
+});
+
+async function startServer(): Promise<BenchServer> {
+  const server = createServer(benchContract);
+  let chatHandler: (payload: ChatPayload) => void = () => {};
+  server.on("chat", (data) => chatHandler(data));
+  server.handle("echo", (input) => input);
+  server.onError(() => {});
+  const { port } = await server.listen({ host: "127.0.0.1", port: 0, backlog: 4096 });
+  const hasRoom = (): boolean => {
+    for (const conn of server.connections.values()) if (!conn.hasRoom) return false;
+    return true;
+  };
+  return {
+    address: { port },
+    onChat(handler) {
+      chatHandler = handler;
+    },
+    clientCount: () => server.connections.size,
+    broadcast(payload) {
+      server.broadcast("chat", payload);
+    },
+    hasRoom,
+    async waitForRoom() {
+      for (const conn of server.connections.values()) {
+        if (!conn.hasRoom) await conn.waitForRoom().catch(() => {});
+      }
+    },
+    close: () => server.close({ timeoutMs: 1000 }),
+  };
+}
+
+async function connect(address: ServerAddress): Promise<BenchClient> {
+  const client = createClient(benchContract, {
+    host: "127.0.0.1",
+    port: address.port,
+    reconnect: false,
+  });
+  let chatHandler: (payload: ChatPayload) => void = () => {};
+  // Registered before connect() so nothing sent right after the welcome is missed.
+  client.on("chat", (data) => chatHandler(data));
+  client.onError(() => {});
+  await client.connect();
+  let failed: unknown;
+  const onSendError = (error: unknown): void => {
+    failed ??= error;
+  };
+  return {
+    send(payload) {
+      if (failed) throw failed;
+      client.emit("chat", payload).catch(onSendError);
+    },
+    // sendSoftBytes defaults to 1 MiB, the mark every contender uses.
+    hasRoom: () => client.bufferedAmount < HIGH_WATER_BYTES,
+    waitForRoom: () => client.waitForRoom(),
+    request: (payload) => client.request("echo", payload),
+    onChat(handler) {
+      chatHandler = handler;
+    },
+    close: () => client.close({ timeoutMs: 2000 }),
+  };
+}
+
+/** sockwire with its defaults: full validation on both ends, limits, heartbeats, coalesced writes. */
+export const contender: Contender = {
+  name: "sockwire",
+  label: `sockwire ${version}`,
+  startServer,
+  connect,
+};
