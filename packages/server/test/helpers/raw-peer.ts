@@ -39,7 +39,7 @@ export interface RawPeerOptions {
   tls?: tls.ConnectionOptions;
   /** Answer the server's pings (default true). */
   autoPong?: boolean;
-  /** Keep received frames in `frames` (default true); false only counts them. */
+  /** Keep received events and responses in `frames` (default true); false only counts them. */
   keepFrames?: boolean;
 }
 
@@ -50,6 +50,8 @@ export interface RawPeerOptions {
 export class RawPeer {
   readonly frames: Envelope[] = [];
   framesReceived = 0;
+  /** Frames received, by kind (kept even when the frames themselves are not). */
+  readonly kindCounts = new Map<number, number>();
   bytesReceived = 0;
   /** The server half-closed (FIN received). */
   ended = false;
@@ -184,6 +186,11 @@ export class RawPeer {
     return env && RawPeer.reason(env);
   }
 
+  /** How many frames of `kind` arrived. */
+  count(kind: number): number {
+    return this.kindCounts.get(kind) ?? 0;
+  }
+
   /** Frames of `kind`. */
   ofKind(kind: number): Envelope[] {
     return this.frames.filter((e) => e.kind === kind);
@@ -226,10 +233,13 @@ export class RawPeer {
       }
       if (!env) continue;
       this.framesReceived++;
+      this.kindCounts.set(env.kind, (this.kindCounts.get(env.kind) ?? 0) + 1);
       if (env.kind === Kind.PING && this.options.autoPong !== false) {
         this.write(encodeEnvelope({ kind: Kind.PONG, id: env.id }, undefined));
       }
-      if (this.options.keepFrames !== false) this.frames.push(env);
+      // Without keepFrames, bulk traffic (events, responses) is only counted; control frames stay.
+      const bulk = env.kind === Kind.EVENT || env.kind === Kind.RESPONSE;
+      if (this.options.keepFrames !== false || !bulk) this.frames.push(env);
     }
     if (this.decoder.error) this.decodeError = this.decoder.error;
     this.wake();
