@@ -706,8 +706,15 @@ export class Session implements Tickable {
             reconnectAfterMs: undefined,
           };
     }
-    // The peer sends nothing more, so answers we still wait for will never come.
-    this.pending.rejectAll((name) => lost(name, this.closeInfo?.error));
+    // The peer sends nothing more, so answers we still wait for will never come. A plain FIN has
+    // no error of its own; say so in the cause, as finish() does, so callers always learn why.
+    const cause =
+      this.closeInfo?.error ??
+      new SockwireError(
+        ErrorCode.CONNECTION_CLOSED,
+        `the peer closed the connection (${this.closeInfo?.code ?? WireCode.NORMAL})`,
+      );
+    this.pending.rejectAll((name) => lost(name, cause));
     if (this.state !== "closing") this.beginClosing();
     else this.maybeEnd();
   }
