@@ -21,10 +21,13 @@ const MAX_HELD_BYTES = 16 * 1024 * 1024;
  * - `blackhole()`: stop forwarding and discard, keeping both sockets open: the cable-pull model,
  *   where TCP itself reports nothing and only an application heartbeat notices.
  * - `cut()`: destroy both sides of every link (an RST-style failure).
+ * - `refusing = true`: new connections are closed at once, as if the server were down.
  * `close()` destroys everything and stops listening.
  */
 export class TcpProxy {
   mode: ProxyMode = "forward";
+  /** When true, new connections are accepted and closed at once (a server that is down). */
+  refusing = false;
   private readonly links = new Set<Link>();
   private readonly server: Server;
   /** Connections accepted so far. */
@@ -102,6 +105,11 @@ export class TcpProxy {
 
   private accept(client: Socket): void {
     this.accepted++;
+    if (this.refusing) {
+      client.on("error", () => {});
+      client.destroy();
+      return;
+    }
     const upstream = netConnect({
       host: this.target.host,
       port: this.target.port,
