@@ -641,7 +641,16 @@ export class Session implements Tickable {
   private onConnectionError(envelope: Envelope): void {
     try {
       const reason = decodeControl(reasonSchema, envelope.payload, "error");
-      this.report(remoteError(reason, "connection"));
+      const error = remoteError(reason, "connection");
+      // The peer is about to close because of this error: make it the close reason, not the FIN.
+      this.closeInfo ??= {
+        code: reason.code,
+        message: reason.message ?? "",
+        initiator: "remote",
+        error,
+        reconnectAfterMs: undefined,
+      };
+      this.report(error);
     } catch (error) {
       this.report(error);
     }
