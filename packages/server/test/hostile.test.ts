@@ -200,7 +200,7 @@ describe("schema-invalid messages (case 7)", () => {
       { n: 1, [big.slice(0, 900_000)]: 1 },
       [],
     ];
-    inputs.forEach((input, i) => peer.request(i + 1, "strict", input));
+    for (const [i, input] of inputs.entries()) peer.request(i + 1, "strict", input);
     for (let i = 0; i < inputs.length; i++) {
       const env = await peer.waitFor((e) => e.kind === Kind.ERROR && e.id === i + 1);
       const reason = reasonSchema.parse(JSON.parse(env.payload.toString()));
