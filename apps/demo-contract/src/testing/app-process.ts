@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -97,6 +97,15 @@ export class AppProcess {
     );
   }
 
+  /** Resolves once `check(stdout)` holds; rejects when the process exits first or after `timeoutMs`. */
+  waitUntil(
+    what: string,
+    check: (stdout: readonly string[]) => boolean,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<true> {
+    return this.waitFor(what, timeoutMs, () => (check(this.stdout) ? true : undefined));
+  }
+
   /** Resolves with the exit; rejects if the process is still running after `timeoutMs`. */
   waitForExit(timeoutMs = DEFAULT_WAIT_MS): Promise<AppExit> {
     return this.waitFor("the exit", timeoutMs, () => this.exit, true);
@@ -165,6 +174,29 @@ export class AppProcess {
 export interface StartAppOptions {
   /** `ignore` (like `< /dev/null`, the default) or `pipe` (drive it with write/endInput). */
   stdin?: "ignore" | "pipe";
+  /**
+   * Run the app on a pseudo-terminal (through util-linux `script`), so its stdin is a TTY as in
+   * an interactive shell; `write("\r")` is then a press of Enter. Check {@link canRunInTerminal}
+   * first.
+   */
+  terminal?: boolean;
+}
+
+/**
+ * True where {@link startApp} can give an app a terminal: Linux with util-linux `script`.
+ *
+ * @example
+ * ```ts
+ * test.runIf(canRunInTerminal())("waits for Enter", async () => {});
+ * ```
+ */
+export function canRunInTerminal(): boolean {
+  if (process.platform !== "linux") return false;
+  // Actually open one: `script` may exist where no pseudo-terminal can be allocated.
+  return (
+    spawnSync("script", ["-qec", "true", "/dev/null"], { stdio: "ignore", timeout: 5000 })
+      .status === 0
+  );
 }
 
 /**
@@ -182,15 +214,22 @@ export function startApp(
   args: readonly string[],
   options: StartAppOptions = {},
 ): AppProcess {
-  const child = spawn(
-    process.execPath,
-    ["--conditions=@sockwire/source", "--import", TSX_LOADER, appEntry(name), ...args],
-    {
-      cwd: path.join(APPS_DIR, name),
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
-    },
-  );
+  const node = ["--conditions=@sockwire/source", "--import", TSX_LOADER, appEntry(name), ...args];
+  const common = { cwd: path.join(APPS_DIR, name), env: { ...process.env, NO_COLOR: "1" } };
+  const child = options.terminal
+    ? // -q: no banner; -e: exit with the app's status; -c: the command; /dev/null: no log file.
+      spawn(
+        "script",
+        ["-qec", [process.execPath, ...node].map(shellQuote).join(" "), "/dev/null"],
+        {
+          ...common,
+          stdio: ["pipe", "pipe", "pipe"],
+        },
+      )
+    : spawn(process.execPath, node, {
+        ...common,
+        stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
+      });
   const app = new AppProcess(name, child);
   running.add(app);
   return app;
@@ -201,6 +240,10 @@ export async function stopAllApps(): Promise<void> {
   const apps = [...running];
   for (const app of apps) app.signal("SIGKILL");
   await Promise.all(apps.map((app) => app.exited));
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'''`)}'`;
 }
 
 function collectLines(
@@ -214,7 +257,8 @@ function collectLines(
     const parts = (partial + chunk).split("\n");
     partial = parts.pop() ?? "";
     if (parts.length > 0) {
-      into.push(...parts);
+      // A terminal ends lines with \r\n.
+      into.push(...parts.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line)));
       changed();
     }
   });

@@ -7,6 +7,7 @@ export {
   type AppName,
   AppProcess,
   appEntry,
+  canRunInTerminal,
   type StartAppOptions,
   startApp,
   stopAllApps,
