@@ -168,6 +168,15 @@ describe("golden vectors", () => {
     });
   });
 
+  test("PROTOCOL.md quotes every vector by name with its exact hex", () => {
+    const doc = readFileSync(new URL("../PROTOCOL.md", import.meta.url), "utf8");
+    const compact = doc.replace(/\s+/g, "");
+    for (const vector of vectors) {
+      expect(doc).toContain(`#### \`${vector.name}\``);
+      expect(compact).toContain(vector.hex);
+    }
+  });
+
   test("all valid vectors in one stream decode in order", () => {
     const { envelopes, error } = receive(valid.map((v) => v.hex).join(""));
     expect(error).toBeUndefined();
