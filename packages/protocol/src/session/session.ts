@@ -731,10 +731,14 @@ export class Session implements Tickable {
   private beginClosing(): void {
     this.state = "closing";
     this.closeTimer ??= setTimeout(() => {
-      this.destroy(
-        this.closeInfo?.code ?? WireCode.NORMAL,
-        new SockwireError(ErrorCode.CONNECTION_CLOSED, "close timed out; socket destroyed"),
+      const error = new SockwireError(
+        ErrorCode.CONNECTION_CLOSED,
+        "close timed out; socket destroyed",
       );
+      // The reason stays (a goaway's code); the timeout becomes its error so the close reads as abnormal.
+      if (this.closeInfo && this.closeInfo.error === undefined)
+        this.closeInfo = { ...this.closeInfo, error };
+      this.destroy(this.closeInfo?.code ?? WireCode.NORMAL, error);
     }, this.options.limits.closeTimeoutMs);
     this.maybeEnd();
   }
