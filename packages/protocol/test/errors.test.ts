@@ -51,7 +51,9 @@ describe("SockwireError", () => {
     expect(isSockwireError(foreign)).toBe(true);
     expect(copy.isSockwireError(new SockwireError(ErrorCode.REQUEST_TIMEOUT, "x"))).toBe(true);
     // The mark is the registered symbol, so any object carrying it is recognised.
-    const marked = Object.defineProperty(new Error("x"), Symbol.for("sockwire.error"), { value: true });
+    const marked = Object.defineProperty(new Error("x"), Symbol.for("sockwire.error"), {
+      value: true,
+    });
     expect(isSockwireError(marked)).toBe(true);
   });
 });
@@ -61,10 +63,14 @@ describe("AppError", () => {
     const error = new AppError("ROOM_FULL", "room is full", { limit: 50 });
     expect(error).toMatchObject({ code: "ROOM_FULL", details: { limit: 50 }, name: "AppError" });
     expect(isAppError(error)).toBe(true);
-    expect(isAppError(Object.defineProperty({}, Symbol.for("sockwire.app-error"), { value: true }))).toBe(true);
+    expect(
+      isAppError(Object.defineProperty({}, Symbol.for("sockwire.app-error"), { value: true })),
+    ).toBe(true);
     expect(isAppError(new Error("x"))).toBe(false);
     for (const code of ["INTERNAL", "room_full", "1ABC", "", "A".repeat(65)]) {
-      expect(() => new AppError(code, "x")).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+      expect(() => new AppError(code, "x")).toThrow(
+        expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+      );
     }
   });
 });
