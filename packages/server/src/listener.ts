@@ -39,6 +39,8 @@ export function createListener(
     });
     server.on("secureConnection", onSocket);
     server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
+      // Node leaves the socket open once a listener handles this event; nothing more can come of it.
+      socket.destroy();
       onError(
         new SockwireError(ErrorCode.SOCKET_ERROR, `TLS handshake failed: ${error.message}`, {
           cause: error,
