@@ -2,7 +2,18 @@ import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ChildMessage, ParentMessage } from "./ipc.js";
 
-const CHILD_ENTRY = fileURLToPath(new URL("./child.ts", import.meta.url));
+/**
+ * Two ways to run. `pnpm bench` builds every package with tsc and runs the emitted JavaScript, the
+ * way applications run sockwire: children resolve the workspace packages to their `dist/`. Tests
+ * (and `pnpm bench:source`) run the TypeScript sources through tsx with the source condition, which
+ * needs no build but is not representative: tsx wraps every named function in a `__name()` helper
+ * that costs time per closure and about 260 bytes of properties per function object.
+ */
+const COMPILED = import.meta.url.endsWith(".js");
+const CHILD_ENTRY = fileURLToPath(new URL(COMPILED ? "./child.js" : "./child.ts", import.meta.url));
+const RUNTIME_ARGS = COMPILED ? [] : ["--import", "tsx", "--conditions=@sockwire/source"];
+/** How this run executes its contenders; reported with the results. */
+export const RUNTIME: "compiled" | "tsx" = COMPILED ? "compiled" : "tsx";
 /** The bench package: children start here so `--import tsx` resolves from any caller's cwd. */
 const BENCH_DIR = fileURLToPath(new URL("..", import.meta.url));
 
@@ -53,13 +64,7 @@ export class Child {
 
   constructor(readonly role: string) {
     this.process = fork(CHILD_ENTRY, [], {
-      execArgv: [
-        "--import",
-        "tsx",
-        "--conditions=@sockwire/source",
-        "--expose-gc",
-        ...profileArgs(role),
-      ],
+      execArgv: [...RUNTIME_ARGS, "--expose-gc", ...profileArgs(role)],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "json",
       cwd: BENCH_DIR,

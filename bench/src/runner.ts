@@ -1,4 +1,4 @@
-import { Child } from "./child-process.js";
+import { Child, RUNTIME } from "./child-process.js";
 import type { ContenderName, ServerAddress } from "./contenders/types.js";
 import { type MachineInfo, machineInfo } from "./machine.js";
 import type { Progress } from "./progress.js";
@@ -45,6 +45,8 @@ export interface BenchResults {
   date: string;
   quick: boolean;
   scale: number;
+  /** "compiled": tsc output on plain node (pnpm bench); "tsx": sources through tsx (tests). */
+  runtime: "compiled" | "tsx";
   machine: MachineInfo;
   contenders: { name: ContenderName; label: string }[];
   scenarios: ScenarioResult[];
@@ -267,6 +269,7 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchResults> 
     date: new Date().toISOString(),
     quick: options.quick,
     scale: options.scale,
+    runtime: RUNTIME,
     machine: machineInfo(),
     contenders: options.contenders.map((name) => ({ name, label: labels.get(name) ?? name })),
     scenarios,

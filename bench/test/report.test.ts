@@ -26,6 +26,7 @@ function results(scenario: ScenarioResult): BenchResults {
     date: "2026-11-24T12:00:00.000Z",
     quick: false,
     scale: 1,
+    runtime: "compiled",
     machine: { cpus: 2, cpuModel: "Test CPU <x>", memGiB: 24, platform: "linux", node: "v20.0.0" },
     contenders: [
       { name: "sockwire", label: "sockwire 0.1.0" },

@@ -55,7 +55,7 @@ export function renderMarkdown(results: BenchResults): string {
     "# Benchmarks",
     "",
     `Run of ${results.date.slice(0, 10)} (${results.quick ? `quick smoke run, sizes × ${results.scale}` : "full run"}, ` +
-      `${results.durationSeconds} s): Node ${m.node} on ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB RAM, ${m.platform}.`,
+      `${results.durationSeconds} s, ${results.runtime === "compiled" ? "tsc-compiled JavaScript" : "TypeScript sources through tsx"}): Node ${m.node} on ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB RAM, ${m.platform}.`,
     "",
     "Every cell is the median of the repetitions with [min–max]. Ratios are sockwire ÷ peer, taken repetition by " +
       "repetition (each repetition runs every contender back to back, in a rotating order) and then summarised, so " +
