@@ -187,8 +187,9 @@ export class ConnectionManager {
     const attempts = [this.current, this.draining];
     this.current = undefined;
     this.draining = undefined;
-    const reason = error ?? closedError("the client was destroyed");
-    for (const attempt of attempts) attempt?.session.destroy(WireCode.NORMAL, reason);
+    // No error on the session: a local close without one rejects what is pending with
+    // ERR_CONNECTION_CLOSED, which is what the caller of destroy() asked for.
+    for (const attempt of attempts) attempt?.session.destroy(WireCode.NORMAL);
     this.finish(false, error);
   }
 

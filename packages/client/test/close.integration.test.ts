@@ -1,0 +1,176 @@
+import { ErrorCode, WireCode } from "@sockwire/protocol";
+import { afterEach, describe, expect, test } from "vitest";
+import type { ClientStatus } from "../src/index.js";
+import { testContract } from "./support/contract.js";
+import { Harness, sleep, until } from "./support/harness.js";
+import { fakeServer } from "./support/raw-peer.js";
+
+const h = new Harness();
+afterEach(() => h.cleanup());
+
+describe("#close", () => {
+  test("everything accepted before close() reaches the server; the close is graceful", async () => {
+    const got: number[] = [];
+    let disconnect: { graceful: boolean; code: string } | undefined;
+    const { port } = await h.server(testContract, {}, (s) => {
+      s.on("seq", ({ n }) => void got.push(n));
+      s.onDisconnect((_conn, info) => {
+        disconnect = info;
+      });
+    });
+    const client = h.client(testContract, { port });
+    const statuses: ClientStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await client.connect();
+    const sends = Array.from({ length: 1000 }, (_, n) => client.emit("seq", { n }));
+    const closing = client.close();
+    expect(client.state).toBe("closing");
+    await closing;
+    await Promise.all(sends);
+    expect(got).toEqual(Array.from({ length: 1000 }, (_, n) => n));
+    expect(statuses.slice(-2)).toMatchObject([
+      { state: "closing", initiator: "local" },
+      { state: "closed", graceful: true, error: undefined },
+    ]);
+    await until(() => disconnect !== undefined);
+    expect(disconnect).toMatchObject({ graceful: true, code: WireCode.NORMAL });
+  });
+
+  test("requests in flight finish before the close completes", async () => {
+    const { port } = await h.server(testContract, {}, (s) =>
+      s.handle("sleep", async ({ ms, tag }) => {
+        await sleep(ms);
+        return { tag };
+      }),
+    );
+    const client = h.client(testContract, { port });
+    await client.connect();
+    const answer = client.request("sleep", { ms: 60, tag: 1 });
+    await sleep(5);
+    await client.close();
+    expect(await answer).toEqual({ tag: 1 });
+  });
+
+  test("a server that never sends its FIN: close() is bounded by its timeout and reports a forced close", async () => {
+    const port = await h.raw((socket) => fakeServer(socket)); // ignores goaway and our FIN
+    const client = h.client(testContract, { port });
+    const statuses: ClientStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await client.connect();
+    const start = performance.now();
+    await client.close({ timeoutMs: 150 });
+    const elapsed = performance.now() - start;
+    expect(elapsed).toBeGreaterThanOrEqual(140);
+    expect(elapsed).toBeLessThan(1500);
+    expect(statuses.at(-1)).toMatchObject({ state: "closed", graceful: false });
+  });
+
+  test("close() twice returns the same completion; close() on an idle client closes at once", async () => {
+    const { port } = await h.server(testContract);
+    const idle = h.client(testContract, { port });
+    await idle.close();
+    expect(idle.state).toBe("closed");
+    const client = h.client(testContract, { port });
+    await client.connect();
+    await Promise.all([client.close(), client.close()]);
+    expect(client.state).toBe("closed");
+    await client.close();
+  });
+
+  test("await using closes the client at the end of the scope", async () => {
+    const { server, port } = await h.server(testContract);
+    let outer: { state: string } | undefined;
+    {
+      await using client = h.client(testContract, { port });
+      await client.connect();
+      outer = client;
+      expect(server.connections.size).toBe(1);
+    }
+    expect(outer?.state).toBe("closed");
+    await until(() => server.connections.size === 0);
+  });
+});
+
+describe("#destroy", () => {
+  test("is immediate and lossy: pending work rejects with ERR_CONNECTION_CLOSED", async () => {
+    const { port } = await h.server(testContract, {}, (s) =>
+      s.handle("hang", () => new Promise(() => {})),
+    );
+    const client = h.client(testContract, { port });
+    const statuses: ClientStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await client.connect();
+    const pending = client.request("hang", {});
+    await until(() => client.stats().inFlightRequests === 1);
+    client.destroy();
+    expect(client.state).toBe("closed");
+    await expect(pending).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+    expect(statuses.at(-1)).toMatchObject({ state: "closed", graceful: false });
+    client.destroy(); // idempotent
+  });
+});
+
+describe("case 21: graceful close with data in flight", () => {
+  test("the server sends 1,000 messages then closes: the client gets all of them, then a normal close (50 repetitions)", async () => {
+    const { port } = await h.server(testContract, {}, (s) =>
+      s.onConnection((conn) => {
+        for (let n = 0; n < 1000; n++) void conn.emit("tick", { n });
+        void conn.close();
+      }),
+    );
+    const deadline = Date.now() + 30_000;
+    for (let rep = 0; rep < 50 && Date.now() < deadline; rep++) {
+      const client = h.client(testContract, { port, reconnect: false });
+      let count = 0;
+      let inOrder = true;
+      let countAtClose = -1;
+      client.on("tick", ({ n }) => {
+        if (n !== count) inOrder = false;
+        count++;
+      });
+      const closed = new Promise<ClientStatus>((resolve) =>
+        client.onStatus((s) => {
+          if (s.state !== "closed") return;
+          countAtClose = count;
+          resolve(s);
+        }),
+      );
+      await client.connect();
+      const status = await closed;
+      expect(countAtClose, `repetition ${rep}`).toBe(1000);
+      expect(inOrder).toBe(true);
+      expect(status).toMatchObject({ graceful: true, error: { remoteCode: WireCode.NORMAL } });
+    }
+  });
+});
+
+describe("status listeners", () => {
+  test("a throwing status listener is reported and does not break the state machine", async () => {
+    const { port } = await h.server(testContract);
+    const client = h.client(testContract, { port });
+    const errors: unknown[] = [];
+    client.onError((e) => errors.push(e));
+    const stop = client.onStatus(() => {
+      throw new Error("status listener bug");
+    });
+    await client.connect();
+    expect(client.state).toBe("open");
+    expect(errors).toMatchObject([
+      { code: ErrorCode.HANDLER_FAILED },
+      { code: ErrorCode.HANDLER_FAILED },
+    ]);
+    stop();
+    await client.close();
+    expect(errors).toHaveLength(2);
+  });
+
+  test("a status listener may close the client while it opens", async () => {
+    const { port } = await h.server(testContract);
+    const client = h.client(testContract, { port });
+    client.onStatus((s) => {
+      if (s.state === "open") void client.close();
+    });
+    await expect(client.connect()).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
+    await until(() => client.state === "closed");
+  });
+});
