@@ -25,17 +25,54 @@ export function makeCertificates(): TestCertificates {
   const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   try {
-    run("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=sockwire-test-ca");
+    run(
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=sockwire-test-ca",
+    );
     const sign = (name: string, subject: string, extensions: string) => {
       writeFileSync(join(dir, `${name}.ext`), extensions);
       run("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject);
-      run("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", `${name}.crt`, "-days", "1", "-extfile", `${name}.ext`);
-      return { key: readFileSync(join(dir, `${name}.key`), "utf8"), cert: readFileSync(join(dir, `${name}.crt`), "utf8") };
+      run(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        `${name}.crt`,
+        "-days",
+        "1",
+        "-extfile",
+        `${name}.ext`,
+      );
+      return {
+        key: readFileSync(join(dir, `${name}.key`), "utf8"),
+        cert: readFileSync(join(dir, `${name}.crt`), "utf8"),
+      };
     };
-    const server = sign("server", "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+    const server = sign(
+      "server",
+      "/CN=localhost",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    );
     const client = sign("client", "/CN=sockwire-test-client", "extendedKeyUsage=clientAuth\n");
-    const ca = { key: readFileSync(join(dir, "ca.key"), "utf8"), cert: readFileSync(join(dir, "ca.crt"), "utf8") };
+    const ca = {
+      key: readFileSync(join(dir, "ca.key"), "utf8"),
+      cert: readFileSync(join(dir, "ca.crt"), "utf8"),
+    };
     return { ca, server, client };
   } finally {
     rmSync(dir, { recursive: true, force: true });
