@@ -4,27 +4,17 @@ import {
   ErrorCode,
   type EventInput,
   type EventName,
-  type Reason,
   type RequestName,
   SockwireError,
   WireCode,
 } from "@sockwire/protocol";
 import { encodeEventFrame, noop, periodFor, rejected, Ticker } from "@sockwire/protocol/internal";
 import { deliver, type RoomTarget } from "./broadcast.js";
-import {
-  type CloseOutcome,
-  type ConnectionHost,
-  ServerConnection,
-  sessionOf,
-  shutdownConnection,
-} from "./connection.js";
-import { REJECT_LINGER_MS } from "./handshake-gate.js";
-import { createListener, type Listener, refuseSocket } from "./listener.js";
-import { Listeners } from "./listeners.js";
+import type { ServerConnection } from "./connection.js";
+import { createListener, type Listener } from "./listener.js";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.js";
-import { Rooms } from "./rooms.js";
+import { ConnectionRegistry } from "./registry.js";
 import { Router, type StoredEventHandler, type StoredRequestHandler } from "./router.js";
-import { ServerCounters } from "./stats.js";
 import type {
   BroadcastOptions,
   CloseOptions,
@@ -62,26 +52,14 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
   readonly contract: C;
   readonly #options: ResolvedOptions;
   readonly #router: Router;
-  readonly #rooms = new Rooms<ServerConnection<C, Ctx>>();
-  readonly #counters = new ServerCounters();
-  readonly #ticker: Ticker;
-  readonly #host: ConnectionHost;
-  /** Every session not yet closed: handshaking, open and closing. */
-  readonly #live = new Set<ServerConnection<C, Ctx>>();
-  readonly #open = new Map<string, ServerConnection<C, Ctx>>();
-  /** Sockets refused without a session (server full), lingering until they close. */
-  readonly #refusing = new Set<net.Socket>();
+  readonly #registry: ConnectionRegistry<C, Ctx>;
   /** Every raw socket, including TLS sockets still in their TLS handshake. */
   readonly #sockets = new Set<net.Socket>();
-  readonly #onConnection = new Listeners<[ServerConnection<C, Ctx>]>();
-  readonly #onDisconnect = new Listeners<[ServerConnection<C, Ctx>, DisconnectInfo]>();
-  readonly #onError = new Listeners<[SockwireError, ServerConnection<C, Ctx> | undefined]>();
   #state: ServerState = "idle";
   #listener: Listener | undefined;
   #listening: Promise<ServerAddress> | undefined;
   #address: ServerAddress | undefined;
   #closing: Promise<void> | undefined;
-  #drained: (() => void) | undefined;
 
   /** Use {@link createServer}. */
   constructor(contract: C, options?: ServerOptions<C, Ctx>) {
@@ -93,8 +71,14 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     const timers = [o.frameTimeoutMs, o.heartbeatIntervalMs, o.heartbeatTimeoutMs].filter(
       (ms) => ms > 0,
     );
-    this.#ticker = new Ticker(periodFor(timers.length > 0 ? Math.min(...timers) : 5000));
-    this.#host = this.#makeHost();
+    const ticker = new Ticker(periodFor(timers.length > 0 ? Math.min(...timers) : 5000));
+    this.#registry = new ConnectionRegistry(
+      contract,
+      o,
+      ticker,
+      this.#router,
+      () => this.#state === "listening",
+    );
   }
 
   /** Where the server is in its lifecycle. */
@@ -109,7 +93,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
 
   /** Open connections (handshake completed), by `conn.id`. */
   get connections(): ReadonlyMap<string, ServerConnection<C, Ctx>> {
-    return this.#open;
+    return this.#registry.open;
   }
 
   /**
@@ -150,14 +134,14 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
 
   /** Calls `listener` after each welcome is sent. Returns a function that unsubscribes. */
   onConnection(listener: (conn: ServerConnection<C, Ctx>) => void): () => void {
-    return this.#onConnection.add(listener);
+    return this.#registry.onConnection.add(listener);
   }
 
   /** Calls `listener` once when an open connection has closed, with the reason. Returns an unsubscribe function. */
   onDisconnect(
     listener: (conn: ServerConnection<C, Ctx>, info: DisconnectInfo) => void,
   ): () => void {
-    return this.#onDisconnect.add(listener);
+    return this.#registry.onDisconnect.add(listener);
   }
 
   /**
@@ -166,7 +150,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
    * TLS and listener failures. Returns an unsubscribe function.
    */
   onError(listener: (error: SockwireError, conn?: ServerConnection<C, Ctx>) => void): () => void {
-    return this.#onError.add(listener);
+    return this.#registry.onError.add(listener);
   }
 
   /**
@@ -221,14 +205,14 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     data: EventInput<C, "server", K>,
     options?: BroadcastOptions<C, Ctx>,
   ): number {
-    return deliver(this.#encode(name, data), this.#open.values(), options, (e, c) =>
-      this.#report(e, c),
+    return deliver(this.#encode(name, data), this.#registry.open.values(), options, (e, c) =>
+      this.#registry.report(e, c),
     );
   }
 
   /** A room as a broadcast target: `server.to("lobby").emit("news", data)`. */
   to(room: string): RoomTarget<C, Ctx> {
-    const rooms = this.#rooms;
+    const rooms = this.#registry.rooms;
     return {
       name: room,
       get size() {
@@ -236,30 +220,14 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
       },
       emit: (name, data, options) =>
         deliver(this.#encode(name, data), rooms.members(room), options, (e, c) =>
-          this.#report(e, c),
+          this.#registry.report(e, c),
         ),
     };
   }
 
   /** Counters and gauges of the whole server. */
   stats(): ServerStats {
-    let handshaking = 0;
-    let closing = this.#refusing.size;
-    const sessions = [];
-    for (const conn of this.#live) {
-      const state = conn.state;
-      if (state === "handshake") handshaking++;
-      else if (state === "closing") closing++;
-      sessions.push(sessionOf(conn).stats());
-    }
-    const live = {
-      state: this.#state,
-      connections: this.#open.size,
-      handshaking,
-      closing,
-      rooms: this.#rooms.size,
-    };
-    return this.#counters.snapshot(live, sessions);
+    return this.#registry.stats(this.#state);
   }
 
   /**
@@ -294,44 +262,28 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
       if (listener?.listening) listener.close(() => resolve());
       else resolve();
     });
-    for (const conn of [...this.#live]) {
-      shutdownConnection(
-        conn,
-        WireCode.GOING_AWAY,
-        "the server is shutting down",
-        reconnectAfterMs,
-      );
-    }
+    this.#registry.shutdownAll(
+      WireCode.GOING_AWAY,
+      "the server is shutting down",
+      reconnectAfterMs,
+    );
     const force = setTimeout(() => {
-      const error = new SockwireError(
-        ErrorCode.SERVER_CLOSED,
-        `server close timed out after ${timeoutMs} ms`,
-      );
-      for (const conn of [...this.#live]) sessionOf(conn).destroy(WireCode.GOING_AWAY, error);
+      const message = `server close timed out after ${timeoutMs} ms`;
+      this.#registry.destroyAll(new SockwireError(ErrorCode.SERVER_CLOSED, message));
       for (const socket of [...this.#sockets]) socket.destroy();
     }, timeoutMs);
-    const drained = new Promise<void>((resolve) => {
-      this.#drained = resolve;
-      this.#checkDrained();
-    });
+    const drained = this.#registry.drained();
     await Promise.all([listenerClosed, drained]);
     clearTimeout(force);
     this.#state = "closed";
-  }
-
-  #checkDrained(): void {
-    if (this.#drained && this.#live.size === 0 && this.#refusing.size === 0) {
-      this.#drained();
-      this.#drained = undefined;
-    }
   }
 
   #listenerOrCreate(): Listener {
     if (this.#listener) return this.#listener;
     const listener = createListener(
       this.#options,
-      (socket) => this.#accept(socket),
-      (error) => this.#report(error),
+      (socket) => this.#registry.accept(socket, this.#state === "listening"),
+      (error) => this.#registry.report(error),
     );
     listener.on("connection", (socket: net.Socket) => {
       this.#sockets.add(socket);
@@ -340,7 +292,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     // After listen() succeeded, listener failures (EMFILE on accept...) must not crash the process.
     listener.on("error", (error: Error) => {
       if (this.#listening === undefined) return;
-      this.#report(
+      this.#registry.report(
         new SockwireError(ErrorCode.SOCKET_ERROR, `listener error: ${error.message}`, {
           cause: error,
         }),
@@ -350,99 +302,9 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     return listener;
   }
 
-  #accept(socket: net.Socket): void {
-    this.#counters.accepted++;
-    if (this.#state !== "listening") {
-      this.#refuse(socket, { code: WireCode.GOING_AWAY, message: "the server is shutting down" });
-    } else if (this.#live.size >= this.#options.maxConnections) {
-      this.#refuse(socket, {
-        code: WireCode.SERVER_FULL,
-        message: `the server is at its limit of ${this.#options.maxConnections} connections`,
-      });
-    } else {
-      this.#live.add(new ServerConnection(socket, this.#host) as ServerConnection<C, Ctx>);
-    }
-  }
-
-  /** Refuses a socket before any session exists: reject frame, FIN, short linger. */
-  #refuse(socket: net.Socket, reason: Reason): void {
-    this.#counters.rejected++;
-    this.#report(
-      new SockwireError(ErrorCode.HANDSHAKE_REJECTED, `connection refused: ${reason.code}`, {
-        details: {
-          reason: reason.code,
-          remoteAddress: socket.remoteAddress,
-          remotePort: socket.remotePort,
-        },
-      }),
-    );
-    // Refused sockets are bounded too: past the cap, drop new ones without the courtesy frame.
-    if (this.#refusing.size >= this.#options.maxConnections) {
-      socket.destroy();
-      this.#counters.closed(reason.code);
-      return;
-    }
-    this.#refusing.add(socket);
-    refuseSocket(socket, reason, Math.min(this.#options.closeTimeoutMs, REJECT_LINGER_MS), () => {
-      this.#refusing.delete(socket);
-      this.#counters.closed(reason.code);
-      this.#checkDrained();
-    });
-  }
-
   #encode(name: string, data: unknown): Buffer {
     const o = this.#options;
     return encodeEventFrame(this.contract, "server", o.codec, name, data, o.validateOutbound);
-  }
-
-  #report(error: SockwireError, conn?: ServerConnection<C, Ctx>): void {
-    this.#counters.error(error.code);
-    this.#onError.emit((e) => this.#counters.error(e.code), error, conn);
-  }
-
-  #onClosed(conn: ServerConnection<C, Ctx>, info: DisconnectInfo, outcome: CloseOutcome): void {
-    this.#live.delete(conn);
-    this.#open.delete(conn.id);
-    this.#counters.closed(info.code, sessionOf(conn).stats());
-    if (outcome === "rejected") this.#counters.rejected++;
-    if (outcome === "open") {
-      this.#onDisconnect.emit((e) => this.#report(e, conn), conn, info);
-    } else if (info.error) {
-      // A socket that closes quietly before its hello (a TCP health check) is not an error.
-      this.#report(info.error, conn);
-    }
-    this.#checkDrained();
-  }
-
-  #makeHost(): ConnectionHost {
-    const server = this;
-    const typed = (conn: ServerConnection) => conn as ServerConnection<C, Ctx>;
-    return {
-      contract: this.contract,
-      options: this.#options,
-      ticker: this.#ticker,
-      get accepting() {
-        return server.#state === "listening";
-      },
-      dispatchEvent: (name, data, conn) =>
-        this.#router.dispatchEvent(name, data, conn, (e) => this.#report(e, typed(conn))),
-      dispatchRequest: (name, input, conn, ctx) =>
-        this.#router.dispatchRequest(name, input, conn, {
-          id: ctx.id,
-          get signal() {
-            return ctx.signal;
-          },
-        }),
-      joinRoom: (conn, room) => this.#rooms.join(room, typed(conn)),
-      leaveRoom: (conn, room) => this.#rooms.leave(room, typed(conn)),
-      opened: (conn) => {
-        this.#open.set(conn.id, typed(conn));
-        this.#counters.opened++;
-        this.#onConnection.emit((e) => this.#report(e, typed(conn)), typed(conn));
-      },
-      closed: (conn, info, outcome) => this.#onClosed(typed(conn), info, outcome),
-      reportError: (error, conn) => this.#report(error, conn && typed(conn)),
-    };
   }
 }
 

@@ -32,17 +32,22 @@ describe("Nagle and write shape (case 26)", () => {
       await client.request("echo", { text: `n${i}` });
       rtts.push(performance.now() - start);
     }
-    await Promise.all(Array.from({ length: 50 }, (_, i) => client.request("echo", { text: `p${i}` })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => client.request("echo", { text: `p${i}` })),
+    );
 
     const accepted = noDelay.mock.contexts.filter((socket) => serverSide(socket as net.Socket));
     expect(accepted.length).toBeGreaterThanOrEqual(1);
     for (const [i, socket] of noDelay.mock.contexts.entries()) {
       if (serverSide(socket as net.Socket)) expect(noDelay.mock.calls[i]?.[0] ?? true).toBe(true);
     }
-    const serverWrites = write.mock.calls.filter((_, i) => serverSide(write.mock.contexts[i] as net.Socket));
+    const serverWrites = write.mock.calls.filter((_, i) =>
+      serverSide(write.mock.contexts[i] as net.Socket),
+    );
     // welcome + 500 unbatched responses + the pipelined 50 (coalesced into as few writes as the ticks allow)
     expect(serverWrites.length).toBeGreaterThanOrEqual(501);
-    for (const [chunk] of serverWrites) expect(wholeFrames(Buffer.from(chunk as Uint8Array))).toBe(true);
+    for (const [chunk] of serverWrites)
+      expect(wholeFrames(Buffer.from(chunk as Uint8Array))).toBe(true);
     const single = serverWrites.slice(1, 501).filter(([chunk]) => {
       const bytes = Buffer.from(chunk as Uint8Array);
       return bytes.readUInt32BE(0) + FRAME_PREFIX_BYTES === bytes.length;

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { WireCode } from "@sockwire/protocol";
 import { describe, expect, test } from "vitest";
 import type { ServerConnection } from "../src/index.js";
-import { testContract } from "./helpers/contract.js";
+import { type TestContract, testContract } from "./helpers/contract.js";
 import { startServer } from "./helpers/harness.js";
 import { TS_EXEC_ARGV } from "./helpers/server-process.js";
 import { sleep, until, within } from "./helpers/wait.js";
@@ -14,8 +14,14 @@ const MiB = 1024 * 1024;
 type Mode = "paced" | "backpressure" | "flood";
 
 /** How the application keeps sending to the stalled peer; returns the largest queue it saw. */
-async function produce(conn: ServerConnection, mode: Mode, since: number): Promise<number> {
-  const chunk = { data: "s".repeat(mode === "paced" ? 64 * 1024 : mode === "backpressure" ? 256 * 1024 : MiB) };
+async function produce(
+  conn: ServerConnection<TestContract>,
+  mode: Mode,
+  since: number,
+): Promise<number> {
+  const chunk = {
+    data: "s".repeat(mode === "paced" ? 64 * 1024 : mode === "backpressure" ? 256 * 1024 : MiB),
+  };
   let maxQueued = 0;
   for (let i = 0; i < 2000 && conn.state === "open" && performance.now() - since < 2000; i++) {
     maxQueued = Math.max(maxQueued, conn.bufferedAmount);
@@ -47,10 +53,15 @@ describe("stalled peer process (case 14)", () => {
         sendSoftBytes: MiB,
         sendHardBytes: 8 * MiB,
       });
-      const child = fork(fixture, [String(run.port)], { execArgv: TS_EXEC_ARGV, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(fixture, [String(run.port)], {
+        execArgv: TS_EXEC_ARGV,
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
       const messages: Array<Record<string, unknown>> = [];
       child.on("message", (m: Record<string, unknown>) => void messages.push(m));
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) =>
+        child.once("exit", (code) => resolve(code)),
+      );
       try {
         await until(() => messages.some((m) => m.ready), "peer ready", 20_000);
         await until(() => run.opened.length === 1, "connection");
@@ -62,10 +73,14 @@ describe("stalled peer process (case 14)", () => {
         await until(() => run.disconnects.length === 1, "close of the stalled peer", 3000);
         const detectedAfter = performance.now() - stoppedAt;
         const code = run.disconnects[0]?.info.code;
-        console.info(`case 14 (${mode}): ${code} after ${detectedAfter.toFixed(0)} ms; max queued ${(maxQueued / MiB).toFixed(2)} MiB`);
+        console.info(
+          `case 14 (${mode}): ${code} after ${detectedAfter.toFixed(0)} ms; max queued ${(maxQueued / MiB).toFixed(2)} MiB`,
+        );
         expect(expected[mode]).toContain(code);
         expect(detectedAfter).toBeLessThan(2000);
-        expect(maxQueued).toBeLessThanOrEqual(mode === "backpressure" ? MiB + 256 * 1024 + 1024 : 8 * MiB);
+        expect(maxQueued).toBeLessThanOrEqual(
+          mode === "backpressure" ? MiB + 256 * 1024 + 1024 : 8 * MiB,
+        );
         process.kill(child.pid as number, "SIGCONT");
         expect(await within(exited, "peer exit", 10_000)).toBe(0);
         const report = messages.find((m) => m.closed);

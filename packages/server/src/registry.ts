@@ -1,0 +1,197 @@
+import type net from "node:net";
+import {
+  type AnyContract,
+  ErrorCode,
+  type Reason,
+  SockwireError,
+  WireCode,
+} from "@sockwire/protocol";
+import type { Ticker } from "@sockwire/protocol/internal";
+import {
+  type CloseOutcome,
+  type ConnectionHost,
+  ServerConnection,
+  sessionOf,
+  shutdownConnection,
+} from "./connection.js";
+import { REJECT_LINGER_MS } from "./handshake-gate.js";
+import { refuseSocket } from "./listener.js";
+import { Listeners } from "./listeners.js";
+import type { ResolvedOptions } from "./options.js";
+import { Rooms } from "./rooms.js";
+import type { Router } from "./router.js";
+import { ServerCounters } from "./stats.js";
+import type { DisconnectInfo, ServerState, ServerStats } from "./types.js";
+
+/**
+ * Everything the server knows about its sockets: sessions in every phase, open connections,
+ * refused sockets still lingering, rooms, counters and the lifecycle hooks. It is also the
+ * "host" each connection reports to, so the bookkeeping of a connection's whole life (accept,
+ * open, close) happens in one place.
+ */
+export class ConnectionRegistry<C extends AnyContract, Ctx> {
+  /** Every session not yet closed: handshaking, open and closing. */
+  readonly live = new Set<ServerConnection<C, Ctx>>();
+  /** Open connections (handshake done), by id. */
+  readonly open = new Map<string, ServerConnection<C, Ctx>>();
+  readonly rooms = new Rooms<ServerConnection<C, Ctx>>();
+  readonly onConnection = new Listeners<[ServerConnection<C, Ctx>]>();
+  readonly onDisconnect = new Listeners<[ServerConnection<C, Ctx>, DisconnectInfo]>();
+  readonly onError = new Listeners<[SockwireError, ServerConnection<C, Ctx> | undefined]>();
+  /** Sockets refused without a session (server full, closing), lingering until they close. */
+  private readonly refusing = new Set<net.Socket>();
+  private readonly counters = new ServerCounters();
+  private readonly host: ConnectionHost;
+  private drainedWaiter: (() => void) | undefined;
+
+  constructor(
+    contract: C,
+    private readonly options: ResolvedOptions,
+    ticker: Ticker,
+    router: Router,
+    accepting: () => boolean,
+  ) {
+    const typed = (conn: ServerConnection) => conn as ServerConnection<C, Ctx>;
+    this.host = {
+      contract,
+      options,
+      ticker,
+      get accepting() {
+        return accepting();
+      },
+      dispatchEvent: (name, data, conn) =>
+        router.dispatchEvent(name, data, conn, (e) => this.report(e, typed(conn))),
+      // The handler's context reads the signal lazily, so handlers that ignore it cost nothing.
+      dispatchRequest: (name, input, conn, ctx) =>
+        router.dispatchRequest(name, input, conn, {
+          id: ctx.id,
+          get signal() {
+            return ctx.signal;
+          },
+        }),
+      joinRoom: (conn, room) => this.rooms.join(room, typed(conn)),
+      leaveRoom: (conn, room) => this.rooms.leave(room, typed(conn)),
+      opened: (conn) => this.opened(typed(conn)),
+      closed: (conn, info, outcome) => this.closed(typed(conn), info, outcome),
+      reportError: (error, conn) => this.report(error, conn && typed(conn)),
+    };
+  }
+
+  /** Takes an accepted socket: a new session, or a refusal when closing or full. */
+  accept(socket: net.Socket, accepting: boolean): void {
+    this.counters.accepted++;
+    const max = this.options.maxConnections;
+    if (!accepting) {
+      this.refuse(socket, { code: WireCode.GOING_AWAY, message: "the server is shutting down" });
+    } else if (this.live.size >= max) {
+      this.refuse(socket, {
+        code: WireCode.SERVER_FULL,
+        message: `the server is at its limit of ${max} connections`,
+      });
+    } else {
+      this.live.add(new ServerConnection(socket, this.host) as ServerConnection<C, Ctx>);
+    }
+  }
+
+  /** Reports a problem to the `onError` listeners and counts it. */
+  report(error: SockwireError, conn?: ServerConnection<C, Ctx>): void {
+    this.counters.error(error.code);
+    this.onError.emit((e) => this.counters.error(e.code), error, conn);
+  }
+
+  /** Graceful close of every session: refusal for handshakes, goaway for open connections. */
+  shutdownAll(code: string, message: string, reconnectAfterMs: number | undefined): void {
+    for (const conn of [...this.live]) shutdownConnection(conn, code, message, reconnectAfterMs);
+  }
+
+  /** Immediate close of every session and lingering refusal. */
+  destroyAll(error: SockwireError): void {
+    for (const conn of [...this.live]) sessionOf(conn).destroy(WireCode.GOING_AWAY, error);
+    for (const socket of [...this.refusing]) socket.destroy();
+  }
+
+  /** Resolves once no session and no refused socket is left. */
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      this.drainedWaiter = resolve;
+      this.checkDrained();
+    });
+  }
+
+  stats(state: ServerState): ServerStats {
+    let handshaking = 0;
+    let closing = this.refusing.size;
+    const sessions = [];
+    for (const conn of this.live) {
+      const connState = conn.state;
+      if (connState === "handshake") handshaking++;
+      else if (connState === "closing") closing++;
+      sessions.push(sessionOf(conn).stats());
+    }
+    const live = {
+      state,
+      connections: this.open.size,
+      handshaking,
+      closing,
+      rooms: this.rooms.size,
+    };
+    return this.counters.snapshot(live, sessions);
+  }
+
+  /** Refuses a socket before any session exists: reject frame, FIN, short linger. */
+  private refuse(socket: net.Socket, reason: Reason): void {
+    this.counters.rejected++;
+    this.report(
+      new SockwireError(ErrorCode.HANDSHAKE_REJECTED, `connection refused: ${reason.code}`, {
+        details: {
+          reason: reason.code,
+          remoteAddress: socket.remoteAddress,
+          remotePort: socket.remotePort,
+        },
+      }),
+    );
+    // Refused sockets are bounded too: past the cap, drop new ones without the courtesy frame.
+    if (this.refusing.size >= this.options.maxConnections) {
+      socket.destroy();
+      this.counters.closed(reason.code);
+      return;
+    }
+    this.refusing.add(socket);
+    refuseSocket(socket, reason, Math.min(this.options.closeTimeoutMs, REJECT_LINGER_MS), () => {
+      this.refusing.delete(socket);
+      this.counters.closed(reason.code);
+      this.checkDrained();
+    });
+  }
+
+  private opened(conn: ServerConnection<C, Ctx>): void {
+    this.open.set(conn.id, conn);
+    this.counters.opened++;
+    this.onConnection.emit((e) => this.report(e, conn), conn);
+  }
+
+  private closed(
+    conn: ServerConnection<C, Ctx>,
+    info: DisconnectInfo,
+    outcome: CloseOutcome,
+  ): void {
+    this.live.delete(conn);
+    this.open.delete(conn.id);
+    this.counters.closed(info.code, sessionOf(conn).stats());
+    if (outcome === "rejected") this.counters.rejected++;
+    if (outcome === "open") {
+      this.onDisconnect.emit((e) => this.report(e, conn), conn, info);
+    } else if (info.error) {
+      // A socket that closes quietly before its hello (a TCP health check) is not an error.
+      this.report(info.error, conn);
+    }
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    if (this.drainedWaiter && this.live.size === 0 && this.refusing.size === 0) {
+      this.drainedWaiter();
+      this.drainedWaiter = undefined;
+    }
+  }
+}
