@@ -4,7 +4,6 @@ import {
   type EventData,
   type EventInput,
   type EventName,
-  FRAME_PREFIX_BYTES,
   type RequestInput,
   type RequestName,
   type RequestParams,
@@ -12,29 +11,15 @@ import {
   type ResponseInput,
   SockwireError,
 } from "@sockwire/protocol";
-import {
-  type Deferred,
-  deferred,
-  encodeEventFrame,
-  type RequestContext,
-  rejected,
-  type Session,
-} from "@sockwire/protocol/internal";
+import type { RequestContext } from "@sockwire/protocol/internal";
 import { ConnectionManager } from "./connection-manager.js";
 import type { ConnectionState } from "./connection-state.js";
 import { closedError, notConnected } from "./errors.js";
 import { EventStream, type EventStreamOptions } from "./event-stream.js";
 import { Listeners, listenerFailed } from "./listeners.js";
-import { OfflineQueue } from "./offline-queue.js";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
-import { type Outgoing, QueuedEvent } from "./outgoing.js";
-import {
-  checkEmitOptions,
-  checkRequestOptions,
-  type EmitOptions,
-  encodeQueuedRequest,
-  type RequestOptions,
-} from "./send-options.js";
+import { Outbox } from "./outbox.js";
+import type { EmitOptions, RequestOptions } from "./send-options.js";
 import type { ClientStats, ClientStatus } from "./status.js";
 
 /** Handler of a request the server sends to the client. */
@@ -61,7 +46,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
   readonly contract: C;
   private readonly options: ResolvedOptions;
   private readonly manager: ConnectionManager;
-  private readonly queue: OfflineQueue<Outgoing>;
+  private readonly outbox: Outbox;
   private readonly listeners = new Listeners();
   private readonly handlers = new Map<
     string,
@@ -70,16 +55,11 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
   private readonly statusListeners = new Set<(status: ClientStatus) => void>();
   private readonly errorListeners = new Set<(error: SockwireError) => void>();
   private readonly streams = new Set<EventStream<unknown>>();
-  private roomWaiters: Deferred<void>[] = [];
-  private watchingRoom = false;
-  private flushWaiting = false;
-  private dropped = 0;
 
   /** Prefer {@link createClient}. Throws `ERR_INVALID_ARGUMENT` for bad options. */
   constructor(contract: C, options: ClientOptions<C>) {
     this.contract = contract;
     this.options = resolveOptions(contract, options as ClientOptions);
-    this.queue = new OfflineQueue(this.options.offlineQueue);
     this.manager = new ConnectionManager(contract, this.options, {
       event: (name, data) => this.listeners.dispatch(name, data, (error) => this.report(error)),
       request: (name, params, context) => {
@@ -93,14 +73,15 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
       },
       error: (error) => this.report(error),
       status: (status) => this.publish(status),
-      opened: (session) => this.flush(session, false),
+      opened: (session) => this.outbox.flush(session, false),
       closing: (session) => {
-        if (session) this.flush(session, true);
+        if (session) this.outbox.flush(session, true);
         else
-          this.queue.failAll(closedError("the client was closed before the message could be sent"));
+          this.outbox.close(closedError("the client was closed before the message could be sent"));
       },
       finished: (error) => this.finished(error),
     });
+    this.outbox = new Outbox(contract, this.options, this.manager);
   }
 
   /** Current connection state: idle, connecting, open, reconnecting, closing or closed. */
@@ -125,7 +106,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
 
   /** Bytes accepted and not yet handed to the kernel: the offline queue plus the connection's buffer. */
   get bufferedAmount(): number {
-    return this.queue.bytes + (this.manager.session?.bufferedAmount ?? 0);
+    return this.outbox.bufferedAmount;
   }
 
   /**
@@ -282,36 +263,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
     data: EventInput<C, "client", K>,
     options: EmitOptions = {},
   ): Promise<void> {
-    const state = this.manager.state;
-    if (state === "closing" || state === "closed")
-      return rejected(closedError(`the client is ${state}`));
-    if (state === "idle") return rejected(notConnected(state));
-    let frame: Buffer;
-    try {
-      checkEmitOptions(options);
-      frame = encodeEventFrame(
-        this.contract,
-        "client",
-        this.options.codec,
-        name,
-        data,
-        this.options.validateOutbound,
-      );
-    } catch (error) {
-      return rejected(error);
-    }
-    const session = this.manager.session;
-    if (session && this.queue.size === 0) return session.sendFrame(frame);
-    if (!session) {
-      const policy = options.offline ?? (this.manager.willReconnect ? "queue" : "fail");
-      if (policy === "fail") return rejected(notConnected(state));
-      if (policy === "drop") {
-        this.dropped++;
-        return Promise.resolve();
-      }
-    }
-    const item = new QueuedEvent(frame, name, () => this.checkRoom());
-    return this.enqueue(item, options.expireAfterMs) as Promise<void>;
+    return this.outbox.emit(name, data, options);
   }
 
   /**
@@ -332,43 +284,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
     input: RequestInput<C, "client", K>,
     options: RequestOptions = {},
   ): Promise<ResponseData<C, "client", K>> {
-    const state = this.manager.state;
-    if (state === "closing" || state === "closed")
-      return rejected(closedError(`the client is ${state}`));
-    if (state === "idle") return rejected(notConnected(state));
-    try {
-      checkRequestOptions(options);
-    } catch (error) {
-      return rejected(error);
-    }
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    const session = this.manager.session;
-    if (session && this.queue.size === 0) {
-      return session.request(name, input, { timeoutMs, signal: options.signal }) as Promise<
-        ResponseData<C, "client", K>
-      >;
-    }
-    if (!session && options.idempotent !== true) return rejected(notConnected(state));
-    let item: Outgoing;
-    try {
-      item = encodeQueuedRequest(
-        this.contract,
-        this.options,
-        name,
-        input,
-        timeoutMs,
-        options.signal,
-        {
-          remove: () => this.queue.remove(item),
-          leave: () => this.checkRoom(),
-        },
-      );
-    } catch (error) {
-      return rejected(error);
-    }
-    return this.enqueue(item, timeoutMs > 0 ? timeoutMs : undefined) as Promise<
-      ResponseData<C, "client", K>
-    >;
+    return this.outbox.request(name, input, options) as Promise<ResponseData<C, "client", K>>;
   }
 
   /**
@@ -401,14 +317,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * ```
    */
   waitForRoom(): Promise<void> {
-    const state = this.manager.state;
-    if (state === "closing" || state === "closed")
-      return rejected(closedError(`the client is ${state}`));
-    if (this.hasRoom) return Promise.resolve();
-    const waiter = deferred<void>(true);
-    this.roomWaiters.push(waiter);
-    this.checkRoom();
-    return waiter.promise;
+    return this.outbox.waitForRoom();
   }
 
   /**
@@ -428,13 +337,13 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
       messagesOut: c.messagesOut,
       bytesIn: c.bytesIn,
       bytesOut: c.bytesOut,
-      queuedMessages: this.queue.size,
-      queuedBytes: this.queue.bytes,
+      queuedMessages: this.outbox.queue.size,
+      queuedBytes: this.outbox.queue.bytes,
       bufferedBytes: c.bufferedBytes,
       inFlightRequests: c.inFlightOut,
       inFlightHandlers: c.inFlightIn,
       lateResponses: c.lateResponses,
-      droppedMessages: this.dropped,
+      droppedMessages: this.outbox.dropped,
     };
   }
 
@@ -473,83 +382,10 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
-  private get hasRoom(): boolean {
-    return this.bufferedAmount < this.options.sendSoftBytes;
-  }
-
-  private enqueue(item: Outgoing, expireAfterMs: number | undefined): Promise<unknown> {
-    const limit = this.manager.welcome?.maxFrameBytes;
-    if (limit !== undefined && item.bytes - FRAME_PREFIX_BYTES > limit) {
-      const bytes = item.bytes - FRAME_PREFIX_BYTES;
-      return rejected(
-        new SockwireError(
-          ErrorCode.PEER_FRAME_LIMIT,
-          `message of ${bytes} bytes exceeds the server's receive limit of ${limit} bytes`,
-          {
-            details: { bytes, limit },
-          },
-        ),
-      );
-    }
-    const refusal = this.queue.offer(item, expireAfterMs);
-    if (refusal) {
-      item.fail(refusal);
-      return item.promise;
-    }
-    return item.promise;
-  }
-
-  /** Hands queued messages to `session` in order; without `force`, pauses above the soft mark. */
-  private flush(session: Session, force: boolean): void {
-    for (let item = this.queue.shift(); item; item = this.queue.shift()) {
-      item.send(session);
-      if (!force && !session.hasRoom && this.queue.size > 0) {
-        if (!this.flushWaiting) {
-          this.flushWaiting = true;
-          session.waitForRoom().then(
-            () => {
-              this.flushWaiting = false;
-              if (this.manager.session === session) this.flush(session, false);
-            },
-            () => {
-              this.flushWaiting = false;
-            },
-          );
-        }
-        break;
-      }
-    }
-    this.checkRoom();
-  }
-
-  private checkRoom(): void {
-    if (this.roomWaiters.length === 0) return;
-    if (this.hasRoom) {
-      for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
-      return;
-    }
-    const session = this.manager.session;
-    if (!session || session.hasRoom || this.watchingRoom) return;
-    this.watchingRoom = true;
-    session.waitForRoom().then(
-      () => {
-        this.watchingRoom = false;
-        this.checkRoom();
-      },
-      () => {
-        this.watchingRoom = false;
-      },
-    );
-  }
-
   private finished(error: SockwireError | undefined): void {
-    this.queue.failAll(
-      error ?? closedError("the client was closed before the message could be sent"),
-    );
+    this.outbox.close(error);
     for (const stream of [...this.streams]) stream.end();
     this.streams.clear();
-    const failure = error ?? closedError("the client was closed");
-    for (const waiter of this.roomWaiters.splice(0)) waiter.reject(failure);
   }
 
   private publish(status: ClientStatus): void {

@@ -1,10 +1,8 @@
 import {
   type AnyContract,
   ErrorCode,
-  isSockwireError,
   type Reason,
   SockwireError,
-  validatePayload,
   type Welcome,
   WireCode,
 } from "@sockwire/protocol";
@@ -16,11 +14,12 @@ import {
   type RequestContext,
   rejected,
   type Session,
-  type SessionStats,
   Ticker,
 } from "@sockwire/protocol/internal";
 import { Attempt, type AttemptHooks } from "./attempt.js";
 import { type ConnectionEvent, type ConnectionState, transition } from "./connection-state.js";
+import { ConnectionTotals, type Counters } from "./counters.js";
+import { resolveCredentials } from "./credentials.js";
 import { closedError, isPermanentFailure, isPermanentWireCode, lostError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { backoffDelay } from "./reconnect-policy.js";
@@ -39,15 +38,6 @@ export interface ManagerHooks {
   /** The client reached `closed`. */
   finished(error: SockwireError | undefined): void;
 }
-
-/** Counters carried over from connections that have ended. */
-type Totals = Pick<
-  SessionStats,
-  "messagesIn" | "messagesOut" | "bytesIn" | "bytesOut" | "lateResponses"
->;
-
-/** Totals plus what the live connections hold right now. */
-export type Counters = Totals & Pick<SessionStats, "bufferedBytes" | "inFlightIn" | "inFlightOut">;
 
 /**
  * Owns the connection lifecycle: attempts, the reconnect loop with backoff, the server's goaway,
@@ -77,13 +67,7 @@ export class ConnectionManager {
   /** Error to report when the client reaches `closed` after a remote-initiated close. */
   private closingError: SockwireError | undefined;
   private readonly ticker: Ticker;
-  private readonly totals: Totals = {
-    messagesIn: 0,
-    messagesOut: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    lateResponses: 0,
-  };
+  private readonly totals = new ConnectionTotals();
   private readonly attemptHooks: AttemptHooks;
   private readonly onAbort = () => {
     const reason = this.options.signal?.reason;
@@ -109,7 +93,10 @@ export class ConnectionManager {
 
   /** The open connection's session, if the client is open. */
   get session(): Session | undefined {
-    return this.state === "open" ? this.current?.session : undefined;
+    // After the server's FIN the session no longer accepts messages while its socket closes;
+    // in that moment messages take the offline path instead of failing.
+    const session = this.state === "open" ? this.current?.session : undefined;
+    return session?.state === "open" ? session : undefined;
   }
 
   /** The open connection's socket, if the client is open. */
@@ -130,12 +117,12 @@ export class ConnectionManager {
     switch (this.state) {
       case "idle": {
         if (this.options.signal?.aborted) {
-          this.destroy(
-            closedError("connect was aborted by the client's signal", this.options.signal.reason),
+          const error = closedError(
+            "connect was aborted by the client's signal",
+            this.options.signal.reason,
           );
-          return rejected(
-            closedError("connect was aborted by the client's signal", this.options.signal.reason),
-          );
+          this.destroy(error);
+          return rejected(error);
         }
         this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
         const waiter = this.waitOpen();
@@ -195,47 +182,38 @@ export class ConnectionManager {
 
   /** Frames and bytes over every connection so far, plus what the live ones hold now. */
   counters(): Counters {
-    const sum: Counters = { ...this.totals, bufferedBytes: 0, inFlightIn: 0, inFlightOut: 0 };
-    for (const attempt of [this.current, this.draining]) {
-      if (!attempt) continue;
-      const stats = attempt.session.stats();
-      addStats(sum, stats);
-      sum.bufferedBytes += stats.bufferedBytes;
-      sum.inFlightIn += stats.inFlightIn;
-      sum.inFlightOut += stats.inFlightOut;
-    }
-    return sum;
+    return this.totals.read([this.current?.session, this.draining?.session]);
   }
 
   // ── attempts ───────────────────────────────────────────────────────────────────────────
 
   private async startAttempt(): Promise<void> {
     const generation = ++this.generation;
+    const stale = () => generation !== this.generation || this.state !== "connecting";
     let credentials: unknown;
     try {
-      credentials = await this.credentials();
+      credentials = await resolveCredentials(this.contract, this.options);
     } catch (error) {
-      if (generation === this.generation && this.state === "connecting")
-        this.attemptFailed(asConnectError(error));
+      if (!stale()) this.attemptFailed(error as SockwireError);
       return;
     }
-    if (generation !== this.generation || this.state !== "connecting") return;
-    this.current = new Attempt(
-      this.contract,
-      this.options,
-      credentials,
-      this.ticker,
-      this.attemptHooks,
-    );
-  }
-
-  /** Resolves the credentials (a function is called per attempt) and checks them against the contract. */
-  private async credentials(): Promise<unknown> {
-    const source = this.options.credentials;
-    const value = typeof source === "function" ? await (source as () => unknown)() : source;
-    const schema = this.contract.schema.credentials;
-    if (schema) validatePayload(schema, value, "credentials");
-    return value;
+    if (stale()) return;
+    try {
+      this.current = new Attempt(
+        this.contract,
+        this.options,
+        credentials,
+        this.ticker,
+        this.attemptHooks,
+      );
+    } catch (error) {
+      // node:tls throws synchronously for unusable options (a malformed CA, key or certificate).
+      this.attemptFailed(
+        new SockwireError(ErrorCode.CONNECT_FAILED, "could not start the connection", {
+          cause: error,
+        }),
+      );
+    }
   }
 
   private onOpened(attempt: Attempt, welcome: Welcome): void {
@@ -275,7 +253,7 @@ export class ConnectionManager {
   }
 
   private onClosed(attempt: Attempt, info: CloseInfo, failure: SockwireError | undefined): void {
-    addStats(this.totals, attempt.session.stats());
+    this.totals.retire(attempt.session);
     if (attempt === this.draining) {
       this.draining = undefined;
       if (this.state === "closing" && !this.current) this.finish(info.graceful, this.closingError);
@@ -285,7 +263,8 @@ export class ConnectionManager {
     if (attempt !== this.current) return;
     this.current = undefined;
     if (this.state === "closing") {
-      if (!this.draining) this.finish(info.graceful, this.closingError);
+      // An attempt cut short by close() had nothing accepted in flight: that close lost nothing.
+      if (!this.draining) this.finish(attempt.opened ? info.graceful : true, this.closingError);
     } else if (this.state === "connecting") {
       this.attemptFailed(failure ?? lostError(info.code, info.message, info.error));
     } else if (this.state === "open") {
@@ -390,18 +369,3 @@ export class ConnectionManager {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-function addStats(into: Totals, stats: SessionStats): void {
-  into.messagesIn += stats.messagesIn;
-  into.messagesOut += stats.messagesOut;
-  into.bytesIn += stats.bytesIn;
-  into.bytesOut += stats.bytesOut;
-  into.lateResponses += stats.lateResponses;
-}
-
-function asConnectError(error: unknown): SockwireError {
-  if (isSockwireError(error)) return error;
-  return new SockwireError(ErrorCode.CONNECT_FAILED, "the credentials function failed", {
-    cause: error,
-  });
-}

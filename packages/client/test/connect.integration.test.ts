@@ -243,6 +243,30 @@ describe("#connect credentials", () => {
     expect(tokens).toEqual(["t1", "t2"]);
   });
 
+  test("a credentials function that throws: ERR_CONNECT_FAILED with its error as cause", async () => {
+    const { port } = await h.server(authContract);
+    const client = h.client(authContract, {
+      port,
+      credentials: () => {
+        throw new Error("token service down");
+      },
+    });
+    await expect(client.connect()).rejects.toMatchObject({
+      code: ErrorCode.CONNECT_FAILED,
+      cause: { message: "token service down" },
+    });
+  });
+
+  test("a credentials function that never settles counts against the connect timeout", async () => {
+    const { port } = await h.server(authContract);
+    const client = h.client(authContract, {
+      port,
+      connectTimeoutMs: 50,
+      credentials: () => new Promise(() => {}),
+    });
+    await expect(client.connect()).rejects.toMatchObject({ code: ErrorCode.CONNECT_TIMEOUT });
+  });
+
   test("credentials without a credentials schema in the contract are refused at creation", () => {
     expect(() =>
       createClient(testContract, { port: 1, credentials: { token: "x" } as never }),
@@ -262,6 +286,15 @@ describe("#connect over TLS", () => {
     expect(await client.request("echo", { text: "over tls" })).toEqual({ text: "over tls" });
     await client.close();
     expect(client.state).toBe("closed");
+  });
+
+  test("unusable TLS options (a malformed CA): ERR_CONNECT_FAILED, nothing thrown", async () => {
+    const { port } = await h.server(testContract, { tls: { key, cert } });
+    const client = h.client(testContract, { port, tls: { ca: "not a certificate" } });
+    await expect(client.connect()).rejects.toMatchObject({
+      code: ErrorCode.CONNECT_FAILED,
+      cause: expect.anything(),
+    });
   });
 
   test("an untrusted certificate: ERR_CONNECT_FAILED with the TLS error as cause", async () => {

@@ -1,0 +1,197 @@
+import { type AnyContract, ErrorCode, FRAME_PREFIX_BYTES, SockwireError } from "@sockwire/protocol";
+import {
+  type Deferred,
+  deferred,
+  encodeEventFrame,
+  rejected,
+  type Session,
+} from "@sockwire/protocol/internal";
+import type { ConnectionManager } from "./connection-manager.js";
+import { closedError, notConnected } from "./errors.js";
+import { OfflineQueue } from "./offline-queue.js";
+import type { ResolvedOptions } from "./options.js";
+import { type Outgoing, QueuedEvent } from "./outgoing.js";
+import {
+  checkEmitOptions,
+  checkRequestOptions,
+  type EmitOptions,
+  encodeQueuedRequest,
+  type RequestOptions,
+} from "./send-options.js";
+
+/**
+ * Decides where each outgoing message goes: straight to the open session, into the bounded
+ * offline queue (and out again, in order, after a reconnect), dropped, or refused with a coded
+ * error. It also owns the producer side of backpressure (`bufferedAmount`, `waitForRoom`).
+ *
+ * Order rule: while anything is queued, new messages queue behind it even when the connection is
+ * open, so a reconnect never lets a fresh message overtake older ones.
+ */
+export class Outbox {
+  readonly queue: OfflineQueue<Outgoing>;
+  /** Events discarded under `offline: "drop"`. */
+  dropped = 0;
+  private roomWaiters: Deferred<void>[] = [];
+  private watchingRoom = false;
+  private flushWaiting = false;
+
+  constructor(
+    private readonly contract: AnyContract,
+    private readonly options: ResolvedOptions,
+    private readonly manager: ConnectionManager,
+  ) {
+    this.queue = new OfflineQueue(options.offlineQueue);
+  }
+
+  /** Offline queue bytes plus the open session's unsent bytes. */
+  get bufferedAmount(): number {
+    return this.queue.bytes + (this.manager.session?.bufferedAmount ?? 0);
+  }
+
+  emit(name: string, data: unknown, options: EmitOptions): Promise<void> {
+    const refusal = this.refuseInState();
+    if (refusal) return rejected(refusal);
+    let frame: Buffer;
+    try {
+      checkEmitOptions(options);
+      const { contract, options: o } = this;
+      frame = encodeEventFrame(contract, "client", o.codec, name, data, o.validateOutbound);
+    } catch (error) {
+      return rejected(error);
+    }
+    const session = this.manager.session;
+    if (session && this.queue.size === 0) return session.sendFrame(frame);
+    if (!session) {
+      const policy = options.offline ?? (this.manager.willReconnect ? "queue" : "fail");
+      if (policy === "fail") return rejected(notConnected(this.manager.state));
+      if (policy === "drop") {
+        this.dropped++;
+        return Promise.resolve();
+      }
+    }
+    const item = new QueuedEvent(frame, name, () => this.checkRoom());
+    return this.enqueue(item, options.expireAfterMs) as Promise<void>;
+  }
+
+  request(name: string, input: unknown, options: RequestOptions): Promise<unknown> {
+    const refusal = this.refuseInState();
+    if (refusal) return rejected(refusal);
+    try {
+      checkRequestOptions(options);
+    } catch (error) {
+      return rejected(error);
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const session = this.manager.session;
+    if (session && this.queue.size === 0) {
+      return session.request(name, input, { timeoutMs, signal: options.signal });
+    }
+    if (!session && options.idempotent !== true) return rejected(notConnected(this.manager.state));
+    let item: Outgoing;
+    try {
+      const hooks = { remove: () => this.queue.remove(item), leave: () => this.checkRoom() };
+      item = encodeQueuedRequest(
+        this.contract,
+        this.options,
+        name,
+        input,
+        timeoutMs,
+        options.signal,
+        hooks,
+      );
+    } catch (error) {
+      return rejected(error);
+    }
+    return this.enqueue(item, timeoutMs > 0 ? timeoutMs : undefined);
+  }
+
+  waitForRoom(): Promise<void> {
+    const refusal = this.refuseInState();
+    if (refusal && refusal.code === ErrorCode.CONNECTION_CLOSED) return rejected(refusal);
+    if (this.hasRoom) return Promise.resolve();
+    const waiter = deferred<void>(true);
+    this.roomWaiters.push(waiter);
+    this.checkRoom();
+    return waiter.promise;
+  }
+
+  /** Hands queued messages to `session` in order; without `force`, pauses above the soft mark. */
+  flush(session: Session, force: boolean): void {
+    for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+      item.send(session);
+      if (!force && !session.hasRoom && this.queue.size > 0) {
+        this.resumeFlushOnRoom(session);
+        break;
+      }
+    }
+    this.checkRoom();
+  }
+
+  /** The client is closed: fail what is queued and whoever waits for room. */
+  close(error: SockwireError | undefined): void {
+    this.queue.failAll(
+      error ?? closedError("the client was closed before the message could be sent"),
+    );
+    const failure = error ?? closedError("the client was closed");
+    for (const waiter of this.roomWaiters.splice(0)) waiter.reject(failure);
+  }
+
+  private get hasRoom(): boolean {
+    return this.bufferedAmount < this.options.sendSoftBytes;
+  }
+
+  private refuseInState(): SockwireError | undefined {
+    const state = this.manager.state;
+    if (state === "closing" || state === "closed") return closedError(`the client is ${state}`);
+    if (state === "idle") return notConnected(state);
+    return undefined;
+  }
+
+  private enqueue(item: Outgoing, expireAfterMs: number | undefined): Promise<unknown> {
+    const limit = this.manager.welcome?.maxFrameBytes;
+    const bytes = item.bytes - FRAME_PREFIX_BYTES;
+    if (limit !== undefined && bytes > limit) {
+      const message = `message of ${bytes} bytes exceeds the server's receive limit of ${limit} bytes`;
+      return rejected(
+        new SockwireError(ErrorCode.PEER_FRAME_LIMIT, message, { details: { bytes, limit } }),
+      );
+    }
+    const refusal = this.queue.offer(item, expireAfterMs);
+    if (refusal) item.fail(refusal);
+    return item.promise;
+  }
+
+  private resumeFlushOnRoom(session: Session): void {
+    if (this.flushWaiting) return;
+    this.flushWaiting = true;
+    session.waitForRoom().then(
+      () => {
+        this.flushWaiting = false;
+        if (this.manager.session === session) this.flush(session, false);
+      },
+      () => {
+        this.flushWaiting = false;
+      },
+    );
+  }
+
+  private checkRoom(): void {
+    if (this.roomWaiters.length === 0) return;
+    if (this.hasRoom) {
+      for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
+      return;
+    }
+    const session = this.manager.session;
+    if (!session || session.hasRoom || this.watchingRoom) return;
+    this.watchingRoom = true;
+    session.waitForRoom().then(
+      () => {
+        this.watchingRoom = false;
+        this.checkRoom();
+      },
+      () => {
+        this.watchingRoom = false;
+      },
+    );
+  }
+}
