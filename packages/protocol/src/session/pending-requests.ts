@@ -1,6 +1,7 @@
 import { MAX_REQUEST_ID } from "../constants.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { NO_ENTRIES } from "./no-entries.js";
 
 /** How a pending request ended. */
 export type Settlement = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -40,7 +41,8 @@ export interface PendingOptions {
  * ```
  */
 export class PendingRequests {
-  private readonly entries = new Map<number, Entry>();
+  /** Allocated on the first request (an idle connection never needs it); see NO_ENTRIES. */
+  private entries = NO_ENTRIES as Map<number, Entry>;
   private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
   /** Deadline the timer is armed for. */
@@ -93,6 +95,7 @@ export class PendingRequests {
         };
         options.signal.addEventListener("abort", entry.onAbort, { once: true });
       }
+      if (this.entries === NO_ENTRIES) this.entries = new Map();
       this.entries.set(id, entry);
       if (timed) this.armFor(entry.deadline);
     });

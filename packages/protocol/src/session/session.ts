@@ -13,6 +13,7 @@ import { type Reason, reasonSchema } from "../handshake/handshake.js";
 import { rejected } from "./deferred.js";
 import { IncomingRequest, type RequestContext } from "./incoming-requests.js";
 import { type HeartbeatSettings, Liveness } from "./liveness.js";
+import { NO_ENTRIES } from "./no-entries.js";
 import { OutboundWriter } from "./outbound-writer.js";
 import { PendingRequests } from "./pending-requests.js";
 import type { SocketLike } from "./socket-like.js";
@@ -134,9 +135,11 @@ export class Session implements Tickable {
   private readonly decoder: FrameDecoder;
   private readonly writer: OutboundWriter;
   private readonly pending = new PendingRequests();
-  private readonly incoming = new Map<number, IncomingRequest>();
+  // The two tables below start as the shared empty map and get a Map of their own on first
+  // `set` (see NO_ENTRIES): most connections never receive a request or send a ping.
+  private incoming = NO_ENTRIES as Map<number, IncomingRequest>;
   private readonly liveness: Liveness;
-  private readonly pingWaiters = new Map<number, { start: number; resolve(ms: number): void }>();
+  private pingWaiters = NO_ENTRIES as Map<number, { start: number; resolve(ms: number): void }>;
   private nextPingId = 1;
   private peerMaxFrameBytes: number;
   private inputPaused = false;
@@ -306,6 +309,7 @@ export class Session implements Tickable {
         this.pingWaiters.delete(id);
         reject(new SockwireError(ErrorCode.REQUEST_TIMEOUT, `no pong within ${timeoutMs} ms`));
       }, timeoutMs);
+      if (this.pingWaiters === NO_ENTRIES) this.pingWaiters = new Map();
       this.pingWaiters.set(id, {
         start: performance.now(),
         resolve: (ms) => {
@@ -545,6 +549,7 @@ export class Session implements Tickable {
         ? Number.POSITIVE_INFINITY
         : Date.now() + envelope.deadlineMs;
     const request = new IncomingRequest(id, name, expiresAt);
+    if (this.incoming === NO_ENTRIES) this.incoming = new Map();
     this.incoming.set(id, request);
     if (this.incoming.size >= this.options.limits.maxInFlight) this.pauseInput();
     let result: unknown;
