@@ -15,7 +15,7 @@ export const scenario: Scenario = {
     { key: "p999", label: "round trip p99.9", unit: "µs", better: "lower" },
   ],
   params: (scale) => ({ roundTrips: scaled(20_000, scale, 50) }),
-  repetitions: { full: 5, quick: 3 },
+  repetitions: { full: 5, quick: 2 },
   freshProcesses: false,
   async serverTask(_server, _params, armed) {
     armed();

@@ -47,6 +47,15 @@ export interface Scenario {
   combine(server: Measures, client: Measures, params: Params): Measures;
 }
 
+/**
+ * A timestamp in milliseconds that both child processes read from the same clock (the wall clock
+ * at process start plus the monotonic clock since), so a span can start in one process and end
+ * in the other: from the producer's first send to the receiver's last message.
+ */
+export function sharedClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** Sizes never drop below these, whatever the scale, so a tiny run still measures something. */
 export function scaled(value: number, scale: number, min = 1): number {
   return Math.max(min, Math.round(value * scale));
