@@ -141,11 +141,16 @@ describe("#listen", () => {
     expect(server.state).toBe("closed");
   });
 
-  test("Symbol.asyncDispose closes the server gracefully", async () => {
-    const server = createServer(testContract);
-    const { port } = await server.listen();
-    const peer = await RawPeer.open(port, testContract);
-    await server[Symbol.asyncDispose]();
+  test("await using closes the server gracefully at the end of the scope", async () => {
+    let peer: RawPeer | undefined;
+    let server: ReturnType<typeof createServer<typeof testContract>> | undefined;
+    {
+      await using scoped = createServer(testContract);
+      server = scoped;
+      const { port } = await scoped.listen();
+      peer = await RawPeer.open(port, testContract);
+      expect(scoped.state).toBe("listening");
+    }
     expect(server.state).toBe("closed");
     await peer.waitClosed();
     const goaway = peer.frames.find((e) => e.kind === Kind.GOAWAY);

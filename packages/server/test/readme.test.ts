@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ALL_WIRE_CODES, ErrorCode } from "@sockwire/protocol";
+import { describe, expect, test } from "vitest";
+import { chat } from "../examples/contract.js";
+import { SERVER_DEFAULTS } from "../src/index.js";
+import { TS_EXEC_ARGV } from "./helpers/server-process.js";
+import { TestClient } from "./helpers/session-client.js";
+import { until, within } from "./helpers/wait.js";
+
+const root = new URL("../", import.meta.url);
+const readme = readFileSync(new URL("README.md", root), "utf8");
+const rows = (heading: string) => {
+  const section = readme.split(/^## /m).find((s) => s.startsWith(heading)) ?? "";
+  return section.split("\n").filter((line) => line.startsWith("| `"));
+};
+
+/** Every local error code this package can throw, reject with or report. */
+const SERVER_ERROR_CODES = Object.values(ErrorCode).filter(
+  (code) =>
+    ![ErrorCode.CONNECT_FAILED, ErrorCode.CONNECT_TIMEOUT, ErrorCode.MESSAGE_EXPIRED].includes(
+      code as never,
+    ) && code !== "ERR_EVENT_BUFFER_FULL",
+);
+
+describe("README", () => {
+  test("the examples in the README are the files in examples/", () => {
+    for (const file of ["examples/contract.ts", "examples/chat-server.ts"]) {
+      const source = readFileSync(new URL(file, root), "utf8").trim();
+      expect(readme).toContain(`\`\`\`ts\n${source}\n\`\`\``);
+    }
+  });
+
+  test("every option has a row with its documented default", () => {
+    const table = rows("Options");
+    for (const [name, value] of Object.entries(SERVER_DEFAULTS)) {
+      const row = table.find((line) => line.startsWith(`| \`${name}\` |`));
+      expect(row, `row for ${name}`).toBeDefined();
+      expect(row?.split("|")[2], `default of ${name}`).toContain(`\`${String(value)}\``);
+    }
+    for (const name of ["tls", "authenticate", "codec"]) {
+      expect(
+        table.some((line) => line.startsWith(`| \`${name}\` |`)),
+        `row for ${name}`,
+      ).toBe(true);
+    }
+  });
+
+  test("every error code and wire code the server can surface has a row", () => {
+    const errors = rows("Errors").map((line) => line.split("`")[1]);
+    for (const code of SERVER_ERROR_CODES) expect(errors, code).toContain(code);
+    for (const code of ALL_WIRE_CODES) expect(errors, code).toContain(code);
+  });
+
+  test("the example server runs: authenticate, rooms, request, broadcast, graceful stop on SIGINT", async () => {
+    const script = fileURLToPath(new URL("examples/chat-server.ts", root));
+    const child: ChildProcess = spawn(process.execPath, [...TS_EXEC_ARGV, script], {
+      cwd: fileURLToPath(root),
+      env: { ...process.env, PORT: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk) => void (output += chunk));
+    child.stderr?.on("data", (chunk) => void (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      await until(() => /listening on 127\.0\.0\.1:\d+/.test(output), "example listening", 20_000);
+      const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      const ada = await TestClient.connect(port, chat, { hello: { credentials: { user: "ada" } } });
+      await expect(ada.request("join", { room: "lobby" })).resolves.toEqual({ members: 1 });
+      await ada.emit("say", { room: "lobby", text: "hello" });
+      await until(() => ada.events.length === 1, "said");
+      expect(ada.events[0]).toEqual({
+        name: "said",
+        data: { room: "lobby", user: "ada", text: "hello" },
+      });
+      await expect(
+        TestClient.connect(port, chat, { hello: { credentials: { user: "root" } } }),
+      ).rejects.toMatchObject({
+        code: "NAME_TAKEN",
+      });
+      child.kill("SIGINT");
+      const info = await within(ada.closed, "goaway");
+      expect(info).toMatchObject({ code: "GOING_AWAY", graceful: true });
+      expect(await within(exited, "example exit", 10_000)).toBe(0);
+      expect(output).toMatch(/\+ ada 127\.0\.0\.1:\d+\n/);
+      expect(output).toContain("- ada GOING_AWAY\n");
+      expect(output).toContain("! ERR_HANDSHAKE_REJECTED");
+      expect(output).toMatch(/closed\n$/);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
