@@ -61,8 +61,11 @@ describe("README", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    child.stdout?.on("data", (chunk) => void (output += chunk));
-    child.stderr?.on("data", (chunk) => void (output += chunk));
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     try {
       await until(() => /listening on 127\.0\.0\.1:\d+/.test(output), "example listening", 20_000);
