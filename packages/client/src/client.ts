@@ -22,7 +22,16 @@ import { Outbox } from "./outbox.js";
 import type { EmitOptions, RequestOptions } from "./send-options.js";
 import type { ClientStats, ClientStatus } from "./status.js";
 
-/** Handler of a request the server sends to the client. */
+/**
+ * Handler of a request the server sends to the client: gets the validated input and the request's
+ * id and `signal` (aborted when the server cancels, the deadline passes or the connection ends).
+ *
+ * @example
+ * ```ts
+ * const whoami: ClientRequestHandler<typeof chat, "whoami"> = (_input, { signal }) => ({ user: "ada" });
+ * client.handle("whoami", whoami);
+ * ```
+ */
 export type ClientRequestHandler<C extends AnyContract, K extends RequestName<C, "server">> = (
   input: RequestParams<C, "server", K>,
   context: RequestContext,

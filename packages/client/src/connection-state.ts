@@ -32,7 +32,14 @@
  * the server's goaway: the client leaves `open` as soon as the goaway arrives).
  */
 
-/** Where the client is. */
+/**
+ * Where the client is; `client.state` returns it and every status event carries it.
+ *
+ * @example
+ * ```ts
+ * if (client.state === "open") await client.emit("say", { text: "hi" });
+ * ```
+ */
 export type ConnectionState =
   | "idle"
   | "connecting"
@@ -41,7 +48,14 @@ export type ConnectionState =
   | "closing"
   | "closed";
 
-/** What can happen to the client. */
+/**
+ * What can happen to the client; the input of {@link transition}.
+ *
+ * @example
+ * ```ts
+ * const lost: ConnectionEvent = { type: "drop", retry: true };
+ * ```
+ */
 export type ConnectionEvent =
   /** `connect()` was called. */
   | { type: "connect" }

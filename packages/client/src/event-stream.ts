@@ -1,6 +1,13 @@
 import { ErrorCode, SockwireError } from "@sockwire/protocol";
 
-/** Options of `client.events()`. */
+/**
+ * Options of `client.events()`.
+ *
+ * @example
+ * ```ts
+ * const ticks = client.events("tick", { signal: AbortSignal.timeout(60_000), bufferSize: 100 });
+ * ```
+ */
 export interface EventStreamOptions {
   /** Aborting it ends the stream (the loop finishes normally after the events already buffered). */
   signal?: AbortSignal;
@@ -12,7 +19,14 @@ export interface EventStreamOptions {
   bufferSize?: number;
 }
 
-/** Default of {@link EventStreamOptions.bufferSize}. */
+/**
+ * Default of {@link EventStreamOptions.bufferSize}: 1024 events.
+ *
+ * @example
+ * ```ts
+ * client.events("tick", { bufferSize: DEFAULT_EVENT_BUFFER * 4 });
+ * ```
+ */
 export const DEFAULT_EVENT_BUFFER = 1024;
 
 type Waiter<T> = { resolve(result: IteratorResult<T>): void; reject(error: unknown): void };

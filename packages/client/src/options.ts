@@ -16,7 +16,14 @@ import {
 import { z } from "zod";
 import type { BackoffSettings } from "./reconnect-policy.js";
 
-/** Reconnect backoff settings (gRPC's connection backoff). */
+/**
+ * Reconnect backoff settings (gRPC's connection backoff); omitted fields keep their defaults.
+ *
+ * @example
+ * ```ts
+ * createClient(chat, { port: 7000, reconnect: { initialDelayMs: 250, maxDelayMs: 5000, maxAttempts: 20 } });
+ * ```
+ */
 export interface ReconnectOptions {
   /** Delay before the first reconnect attempt after a loss. Default 1000 ms. */
   initialDelayMs?: number;
@@ -30,7 +37,14 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
-/** Bounds of the queue that holds messages while the connection is down. */
+/**
+ * Bounds of the queue that holds messages while the connection is down, counted as whole frames.
+ *
+ * @example
+ * ```ts
+ * createClient(chat, { port: 7000, offlineQueue: { maxBytes: 256 * 1024, maxMessages: 500 } });
+ * ```
+ */
 export interface OfflineQueueOptions {
   /** Most bytes held, counted as whole encoded frames. Default 8 MiB. */
   maxBytes?: number;
@@ -38,12 +52,28 @@ export interface OfflineQueueOptions {
   maxMessages?: number;
 }
 
-/** Credentials for the server's authenticate hook: a value, or a function called before every attempt. */
+/**
+ * Credentials for the server's authenticate hook: a value, or a function called before every
+ * attempt (so a reconnect can present a fresh token).
+ *
+ * @example
+ * ```ts
+ * createClient(chat, { port: 7000, credentials: async () => ({ token: await tokens.current() }) });
+ * ```
+ */
 export type CredentialsOption<C extends AnyContract> =
   | CredentialsInput<C>
   | (() => CredentialsInput<C> | Promise<CredentialsInput<C>>);
 
-/** Options of {@link createClient}. Only `port` is required; every default is listed here and in the README. */
+/**
+ * Options of `createClient`. Only `port` is required; every default is listed here and in the
+ * README. Unknown options and out-of-range values throw `ERR_INVALID_ARGUMENT`.
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions<typeof chat> = { host: "chat.example.com", port: 7000, tls: true, requestTimeoutMs: 5000 };
+ * ```
+ */
 export interface ClientOptions<C extends AnyContract = AnyContract> {
   /** Server host name or address. Default `"127.0.0.1"`. */
   host?: string;

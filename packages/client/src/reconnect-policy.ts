@@ -1,4 +1,11 @@
-/** Settings of the reconnect backoff; see the client options for defaults. */
+/**
+ * Settings of the reconnect backoff; see the client options for defaults.
+ *
+ * @example
+ * ```ts
+ * const settings: BackoffSettings = { initialDelayMs: 1000, factor: 1.6, maxDelayMs: 30_000, jitter: 0.2 };
+ * ```
+ */
 export interface BackoffSettings {
   /** Delay before the first reconnect attempt, before jitter. */
   initialDelayMs: number;

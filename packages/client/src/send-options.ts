@@ -9,7 +9,15 @@ import {
 import type { ResolvedOptions } from "./options.js";
 import { type Outgoing, QueuedRequest } from "./outgoing.js";
 
-/** Per-call options of `client.emit()`. */
+/**
+ * Per-call options of `client.emit()`.
+ *
+ * @example
+ * ```ts
+ * await client.emit("position", pos, { offline: "drop" });           // stale positions are worthless
+ * await client.emit("order", order, { offline: "queue", expireAfterMs: 30_000 });
+ * ```
+ */
 export interface EmitOptions {
   /**
    * What to do while the connection is down: `"queue"` holds the event in the bounded offline
@@ -22,7 +30,15 @@ export interface EmitOptions {
   expireAfterMs?: number;
 }
 
-/** Per-call options of `client.request()`. */
+/**
+ * Per-call options of `client.request()`.
+ *
+ * @example
+ * ```ts
+ * const signal = AbortSignal.timeout(2000);
+ * const profile = await client.request("profile", { id }, { timeoutMs: 5000, signal, idempotent: true });
+ * ```
+ */
 export interface RequestOptions {
   /** Give up after this many ms with `ERR_REQUEST_TIMEOUT` (the server is sent a cancel); 0 = never. Default `requestTimeoutMs` (30 s). */
   timeoutMs?: number;

@@ -1,0 +1,36 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { expect, test } from "vitest";
+
+// Keeps the README's runnable example running: same command as `pnpm example`, checked output.
+test("examples/chat.ts runs and prints what the README shows", async () => {
+  const packageDir = fileURLToPath(new URL("..", import.meta.url));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@sockwire/source", "examples/chat.ts"],
+    { cwd: packageDir, timeout: 20_000 },
+  );
+  // A slow machine may need more than one reconnect attempt; each adds the same two lines.
+  const output = stdout.replace(
+    /(status: reconnecting\nstatus: connecting\n)+/,
+    "status: reconnecting\nstatus: connecting\n",
+  );
+  expect(output.trim().split("\n")).toEqual([
+    "status: connecting",
+    "status: open",
+    "client got: Server Say Hello",
+    "server got: Client send Message",
+    "joined lobby with 1 member(s)",
+    "refused: ERR_VALIDATION_FAILED",
+    "status: reconnecting",
+    "status: connecting",
+    "status: open (reconnected)",
+    "client got: Server Say Hello",
+    "server got: sent while the server was down",
+    "rejoined lobby with 1 member(s)",
+    "status: closing",
+    "status: closed",
+    "reconnects: 1",
+  ]);
+});
