@@ -43,14 +43,12 @@ export class OutboundWriter {
   private scheduled = false;
   /** Whether this tick's early flush has happened (reset at the end of the tick). */
   private flushedEarly = false;
-  private readonly endOfTick = (): void => {
-    this.scheduled = false;
-    this.flushedEarly = false;
-    this.flush();
-  };
+
   private roomWaiters: Deferred<void>[] = [];
   private stallTimer: NodeJS.Timeout | undefined;
-  private closedWith: SockwireError | undefined;
+  private closed = false;
+  /** Why sends now fail: an error, or a function building it on first use (see close()). */
+  private closeReason: SockwireError | (() => SockwireError) | undefined;
   /** Bytes handed to the socket so far. */
   bytesWritten = 0;
   /** Frames handed to the socket so far. */
@@ -83,7 +81,7 @@ export class OutboundWriter {
 
   /** Queues a complete frame; the promise resolves once it is handed to the socket. */
   enqueue(frame: Buffer): Promise<void> {
-    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (this.closed) return Promise.reject(this.closedError());
     this.pending.push(frame);
     this.pendingBytes += frame.length;
     this.queuedFrames++;
@@ -98,14 +96,14 @@ export class OutboundWriter {
     // even when this frame already left.
     if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(this.endOfTick);
+      queueMicrotask(() => this.endOfTick());
     }
     return promise;
   }
 
   /** Resolves when the buffered amount is below the soft mark (at once if it already is). */
   waitForRoom(): Promise<void> {
-    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (this.closed) return Promise.reject(this.closedError());
     if (this.hasRoom) return Promise.resolve();
     const waiter = deferred<void>(true);
     this.roomWaiters.push(waiter);
@@ -127,8 +125,8 @@ export class OutboundWriter {
     this.pendingBytes = 0;
     this.queuedFrames = 0;
     this.batch = undefined;
-    if (this.closedWith || this.socket.destroyed || this.socket.writableEnded) {
-      batch?.reject(this.closedWith ?? notWritable());
+    if (this.closed || this.socket.destroyed || this.socket.writableEnded) {
+      batch?.reject(this.closed ? this.closedError() : notWritable());
       return;
     }
     let ok: boolean;
@@ -146,17 +144,37 @@ export class OutboundWriter {
     batch?.resolve();
   }
 
-  /** Fails queued and future sends with `error` and releases waiters and timers. */
-  close(error: SockwireError): void {
-    if (this.closedWith) return;
-    this.closedWith = error;
+  /**
+   * Fails queued and future sends with `error` and releases waiters and timers. `error` may be a
+   * function that builds it: a connection that closes with nothing queued (the common case) then
+   * never pays for an error object and its stack capture (~2.5 µs each).
+   */
+  close(error: SockwireError | (() => SockwireError)): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = error;
     this.clearStallTimer();
     this.pending = [];
     this.pendingBytes = 0;
     this.queuedFrames = 0;
-    this.batch?.reject(error);
+    if (this.batch) this.batch.reject(this.closedError());
     this.batch = undefined;
-    for (const waiter of this.roomWaiters.splice(0)) waiter.reject(error);
+    const waiters = this.roomWaiters.splice(0);
+    if (waiters.length > 0) {
+      const reason = this.closedError();
+      for (const waiter of waiters) waiter.reject(reason);
+    }
+  }
+
+  private closedError(): SockwireError {
+    if (typeof this.closeReason === "function") this.closeReason = this.closeReason();
+    return this.closeReason ?? notWritable();
+  }
+
+  private endOfTick(): void {
+    this.scheduled = false;
+    this.flushedEarly = false;
+    this.flush();
   }
 
   private onDrain(): void {
