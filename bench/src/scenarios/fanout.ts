@@ -20,6 +20,12 @@ export const scenario: Scenario = {
       better: "higher",
       headline: true,
     },
+    {
+      key: "receiverDeliveriesPerSec",
+      label: "first-to-last at the clients",
+      unit: "deliveries/s",
+      better: "higher",
+    },
   ],
   params: (scale) => ({ clients: 100, messages: scaled(2_000, scale, 20) }),
   repetitions: { full: 5, quick: 2 },

@@ -13,6 +13,12 @@ export const scenario: Scenario = {
   title: "One-way throughput",
   metrics: [
     { key: "msgsPerSec", label: "one-way", unit: "msg/s", better: "higher", headline: true },
+    {
+      key: "receiverMsgsPerSec",
+      label: "first-to-last at the receiver",
+      unit: "msg/s",
+      better: "higher",
+    },
   ],
   params: (scale) => ({ messages: scaled(200_000, scale, 100) }),
   repetitions: { full: 5, quick: 2 },
