@@ -19,6 +19,12 @@ import { handlerFailed } from "./router.js";
  * How long a refused socket may take to read the reject and close its side before it is
  * destroyed (capped by `closeTimeoutMs`). Short on purpose: a refused peer has nothing more to
  * say, and a flood of refused sockets must not pin file descriptors for the full close timeout.
+ *
+ * @example
+ * ```ts
+ * // A test that waits for refused sockets to be gone, whatever the peer does:
+ * await sleep(REJECT_LINGER_MS + 100);
+ * ```
  */
 export const REJECT_LINGER_MS = 2000;
 

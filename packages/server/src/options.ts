@@ -105,7 +105,15 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** The handshake schemas cap heartbeat values at one hour. */
 const MAX_HEARTBEAT_MS = 3_600_000;
 
-/** The documented defaults, in one place (the README table mirrors this object). */
+/**
+ * The documented defaults, in one place (the README table mirrors this object).
+ *
+ * @example
+ * ```ts
+ * // Twice the default queue for a server that pushes large snapshots.
+ * createServer(contract, { sendHardBytes: 2 * SERVER_DEFAULTS.sendHardBytes });
+ * ```
+ */
 export const SERVER_DEFAULTS = Object.freeze({
   maxConnections: 10_000,
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,

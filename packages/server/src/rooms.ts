@@ -1,6 +1,13 @@
 import { ErrorCode, SockwireError } from "@sockwire/protocol";
 
-/** Longest room name, in UTF-16 code units. */
+/**
+ * Longest room name, in UTF-16 code units; `conn.join()` throws `ERR_INVALID_ARGUMENT` past it.
+ *
+ * @example
+ * ```ts
+ * if (room.length <= MAX_ROOM_NAME_LENGTH) conn.join(room);
+ * ```
+ */
 export const MAX_ROOM_NAME_LENGTH = 256;
 
 /**

@@ -179,10 +179,23 @@ export interface BroadcastOptions<C extends AnyContract = AnyContract, Ctx = unk
  *  idle ──listen()──► listening ──close()──► closing ──all sockets closed──► closed
  *    └──────────────────────close()──────────────────────────────────────────►┘
  * ```
+ *
+ * @example
+ * ```ts
+ * if (server.state === "listening") await server.close();
+ * ```
  */
 export type ServerState = "idle" | "listening" | "closing" | "closed";
 
-/** Lifecycle of one connection: `handshake` → `open` → `closing` → `closed`. */
+/**
+ * Lifecycle of one connection: `handshake` → `open` → `closing` → `closed`. Applications see
+ * connections from `open` on; sends are accepted only while `open`.
+ *
+ * @example
+ * ```ts
+ * if (conn.state === "open") await conn.emit("notice", { text: "hi" });
+ * ```
+ */
 export type ConnectionState = "handshake" | "open" | "closing" | "closed";
 
 /**
