@@ -150,9 +150,11 @@ export class ConnectionManager {
       this.finish(true, undefined);
       return this.closeDone.promise;
     }
-    this.move({ type: "close" }, { state: "closing", initiator: "local" });
     this.stopBackoff();
     this.generation++;
+    this.move({ type: "close" }, { state: "closing", initiator: "local" });
+    // A status listener may have destroyed the client (move() changes state; TS cannot see it).
+    if ((this.state as ConnectionState) !== "closing") return this.closeDone.promise;
     const open = previous === "open" ? this.current : undefined;
     this.hooks.closing(open?.session);
     if (open) open.session.close(WireCode.NORMAL);
@@ -294,6 +296,7 @@ export class ConnectionManager {
       { type: "drop", retry: true },
       { state: "reconnecting", attempt: this.failures + 1, delayMs, error },
     );
+    if (this.state !== "reconnecting") return; // a status listener closed or destroyed the client
     this.attemptDue = false;
     this.backoffTimer = setTimeout(() => {
       this.backoffTimer = undefined;

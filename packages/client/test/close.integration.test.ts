@@ -164,6 +164,32 @@ describe("status listeners", () => {
     expect(errors).toHaveLength(2);
   });
 
+  test("a status listener may destroy the client while it starts reconnecting: no attempt follows", async () => {
+    const { server, port } = await h.server(testContract);
+    const client = h.client(testContract, { port });
+    const states: string[] = [];
+    client.onStatus((s) => {
+      states.push(s.state);
+      if (s.state === "reconnecting") client.destroy();
+    });
+    await client.connect();
+    for (const conn of server.connections.values()) conn.destroy();
+    await until(() => client.state === "closed");
+    await sleep(100); // several backoff delays (20 ms) later
+    expect(states).toEqual(["connecting", "open", "reconnecting", "closed"]);
+  });
+
+  test("a status listener may destroy the client when close() begins", async () => {
+    const { port } = await h.server(testContract);
+    const client = h.client(testContract, { port });
+    client.onStatus((s) => {
+      if (s.state === "closing") client.destroy();
+    });
+    await client.connect();
+    await client.close();
+    expect(client.state).toBe("closed");
+  });
+
   test("a status listener may close the client while it opens", async () => {
     const { port } = await h.server(testContract);
     const client = h.client(testContract, { port });
