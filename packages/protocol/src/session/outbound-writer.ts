@@ -61,7 +61,9 @@ export class OutboundWriter {
     /** Called once when the socket stays unwritable past the write deadline. */
     private readonly onStall: () => void,
   ) {
-    socket.on("drain", () => this.onDrain());
+    // Shared listener (see Session): no closure per connection.
+    (socket as WriterSocket)[WRITER] = this;
+    socket.on("drain", onSocketDrain);
   }
 
   /** Bytes queued here plus bytes the socket has not yet passed to the kernel. */
@@ -177,7 +179,8 @@ export class OutboundWriter {
     this.flush();
   }
 
-  private onDrain(): void {
+  /** @internal Called by the shared `drain` listener. */
+  onDrain(): void {
     this.clearStallTimer();
     if (!this.hasRoom) return;
     for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
@@ -195,6 +198,13 @@ export class OutboundWriter {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
   }
+}
+
+const WRITER = Symbol("sockwire.writer");
+type WriterSocket = SocketLike & { [WRITER]?: OutboundWriter };
+
+function onSocketDrain(this: WriterSocket): void {
+  this[WRITER]?.onDrain();
 }
 
 function notWritable(): SockwireError {

@@ -20,6 +20,10 @@ import type { SocketLike } from "./socket-like.js";
 import type { Tickable, Ticker } from "./ticker.js";
 import { clip, reasonForInvalid, reasonForThrown, remoteError, wireCodeOf } from "./wire-error.js";
 
+/** Where a socket keeps its session, for the listeners every socket shares. */
+const SESSION = Symbol("sockwire.session");
+type OwnedSocket = SocketLike & { [SESSION]?: Session };
+
 /** Limits a session enforces; the server and client fill them from their options. */
 export interface SessionLimits {
   /** Receive limit for one frame body (what we announce). */
@@ -128,6 +132,21 @@ export type SessionState = "handshake" | "open" | "closing" | "closed";
  * validated messages.
  */
 export class Session implements Tickable {
+  private static readonly socketListeners = {
+    data(this: OwnedSocket, chunk: Buffer): void {
+      this[SESSION]?.onData(chunk);
+    },
+    end(this: OwnedSocket): void {
+      this[SESSION]?.onEnd();
+    },
+    error(this: OwnedSocket, error: Error): void {
+      this[SESSION]?.onSocketError(error);
+    },
+    close(this: OwnedSocket): void {
+      this[SESSION]?.onSocketClose();
+    },
+  };
+
   state: SessionState = "handshake";
   private readonly socket: SocketLike;
   private readonly side: Side;
@@ -181,10 +200,13 @@ export class Session implements Tickable {
       Date.now(),
     );
     socket.setNoDelay?.(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("end", () => this.onEnd());
-    socket.on("error", (error: Error) => this.onSocketError(error));
-    socket.on("close", () => this.onSocketClose());
+    // One set of listener functions serves every socket (each finds its session through a symbol
+    // property): four closures per connection cost about 270 bytes of heap on an idle server.
+    (socket as OwnedSocket)[SESSION] = this;
+    socket.on("data", Session.socketListeners.data);
+    socket.on("end", Session.socketListeners.end);
+    socket.on("error", Session.socketListeners.error);
+    socket.on("close", Session.socketListeners.close);
     options.ticker.add(this);
   }
 
@@ -821,12 +843,14 @@ export class Session implements Tickable {
     // stack capture (~2.5 µs), which showed in the connection-churn profile.
     const clean = info.initiator === "local" && info.error === undefined;
     let closedCause: SockwireError | undefined;
-    const cause = (): SockwireError =>
-      info.error ??
-      (closedCause ??= new SockwireError(
+    const cause = (): SockwireError => {
+      if (info.error) return info.error;
+      closedCause ??= new SockwireError(
         ErrorCode.CONNECTION_CLOSED,
         `connection closed (${info.code})`,
-      ));
+      );
+      return closedCause;
+    };
     this.writer.close(() =>
       clean
         ? new SockwireError(ErrorCode.CONNECTION_CLOSED, "the connection was closed")
