@@ -69,7 +69,8 @@ describe("vanished peer (case 15)", () => {
     expect(run.disconnects.find((d) => d.conn === conn)?.info.code).toBe(
       WireCode.HEARTBEAT_TIMEOUT,
     );
-    expect(detectedAfter).toBeGreaterThanOrEqual(150);
+    // The last frame before the cut may be up to one interval old, so detection can come sooner.
+    expect(detectedAfter).toBeGreaterThanOrEqual(50);
     expect(detectedAfter).toBeLessThan(2000);
     expect(await pending).toMatchObject({ code: ErrorCode.CONNECTION_LOST });
   });

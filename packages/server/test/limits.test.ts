@@ -108,12 +108,20 @@ describe("heartbeat (case 13)", () => {
       heartbeatIntervalMs: 100,
       heartbeatTimeoutMs: 100,
     });
+    // Both ends of the interval are taken on the server: when the session opened, when it closed.
+    let openedAt = 0;
+    let closedAt = 0;
+    run.server.onConnection(() => {
+      openedAt ||= performance.now();
+    });
+    run.server.onDisconnect(() => {
+      closedAt = performance.now();
+    });
     const silent = await run.rawOpen({}, { autoPong: false });
     const silentPort = silent.socket.localPort;
     const alive = await run.rawOpen();
-    const opened = performance.now();
     await until(() => run.disconnects.length === 1, "heartbeat close", 3000);
-    const elapsed = performance.now() - opened;
+    const elapsed = closedAt - openedAt;
     expect(run.disconnects[0]?.info).toMatchObject({
       code: WireCode.HEARTBEAT_TIMEOUT,
       initiator: "local",
