@@ -49,7 +49,10 @@ export interface ServerOptions<C extends AnyContract = AnyContract, Ctx = undefi
   maxDepth?: number | undefined;
   /** Payload codec; clients must name the same one in their hello. Default JSON. */
   codec?: PayloadCodec | undefined;
-  /** Time from accept to a completed handshake (hello, authenticate, welcome). Default 5000 ms; 0 = none. */
+  /**
+   * Time from accept to a completed handshake (hello, authenticate, welcome). With TLS, the TLS
+   * handshake before it has a budget of the same length. Default 5000 ms; 0 = none.
+   */
   handshakeTimeoutMs?: number | undefined;
   /** Idle time before the server pings; the shorter of client and server wins. Default 25000 ms; 0 = off. */
   heartbeatIntervalMs?: number | undefined;
