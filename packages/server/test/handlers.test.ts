@@ -180,7 +180,12 @@ describe("request AbortSignal", () => {
     peer.socket.resetAndDestroy();
     await until(() => settled.length === 1, "disconnect abort");
     await until(() => run.disconnects.length === 1, "disconnect");
-    expect(run.disconnects[0]?.info).toMatchObject({ initiator: "remote", graceful: false });
+    expect(run.disconnects[0]?.info).toMatchObject({
+      code: WireCode.PROTOCOL_ERROR,
+      initiator: "remote",
+      graceful: false,
+      error: expect.objectContaining({ code: ErrorCode.SOCKET_ERROR }),
+    });
   });
 
   test("after the client's FIN, a hung handler is abandoned at the close timeout", async () => {
