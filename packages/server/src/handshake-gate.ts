@@ -11,7 +11,7 @@ import {
   WireCode,
 } from "@sockwire/protocol";
 import type { Session } from "@sockwire/protocol/internal";
-import type { CloseOutcome, ConnectionHost } from "./connection.js";
+import type { CloseOutcome, ConnectionHost, ServerConnection } from "./connection.js";
 import { checkHello, refusalFromAuth, welcomeFor } from "./handshake.js";
 import { handlerFailed } from "./router.js";
 
@@ -55,7 +55,8 @@ export class HandshakeGate {
     private readonly session: Session,
     private readonly socket: Socket | TLSSocket,
     private readonly host: ConnectionHost,
-    private readonly onOpen: () => void,
+    /** The connection this handshake opens, handed to `host.opened()`. */
+    private readonly conn: ServerConnection,
   ) {
     const ms = host.options.handshakeTimeoutMs;
     if (ms > 0) {
@@ -160,7 +161,7 @@ export class HandshakeGate {
     this.abort = undefined;
     this.session.sendControl(Kind.WELCOME, welcome);
     this.session.open(hello.maxFrameBytes, heartbeat);
-    this.onOpen();
+    this.host.opened(this.conn);
   }
 
   private authFailed(thrown: unknown): void {
