@@ -291,7 +291,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     });
     // After listen() succeeded, listener failures (EMFILE on accept...) must not crash the process.
     listener.on("error", (error: Error) => {
-      if (this.#listening === undefined) return;
+      if (this.#address === undefined) return; // a failing listen() rejects instead
       this.#registry.report(
         new SockwireError(ErrorCode.SOCKET_ERROR, `listener error: ${error.message}`, {
           cause: error,

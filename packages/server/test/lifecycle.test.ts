@@ -105,8 +105,11 @@ describe("#listen", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const { port } = blocker.address() as net.AddressInfo;
     const server = createServer(testContract);
+    const reported: string[] = [];
+    server.onError((e) => void reported.push(e.code));
     try {
       const error = await caught(server.listen({ port }));
+      expect(reported).toEqual([]);
       expect(error).toMatchObject({
         code: ErrorCode.SOCKET_ERROR,
         cause: expect.objectContaining({ code: "EADDRINUSE" }),
