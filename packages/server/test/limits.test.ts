@@ -306,4 +306,36 @@ describe("outbound queue", () => {
     expect(elapsed).toBeLessThan(3000);
     await Promise.all(sends);
   });
+
+  test("defaults (fake timers): requests to the client time out after 30 s, a stalled socket after 10 s", async () => {
+    vi.useFakeTimers({
+      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+    });
+    const run = await startServer(testContract, { heartbeatIntervalMs: 0 });
+    const peer = await run.rawOpen({ maxFrameBytes: 2 * MiB }, { keepFrames: false });
+    const conn = run.opened[0];
+    if (!conn) throw new Error("no connection");
+    let outcome: unknown;
+    conn.request("confirm", { q: "?" }).catch((error) => {
+      outcome = error;
+    });
+    await peer.waitFor((e) => e.kind === Kind.REQUEST);
+    vi.advanceTimersByTime(29_999);
+    await sleep(10);
+    expect(outcome).toBeUndefined();
+    vi.advanceTimersByTime(1);
+    await until(() => outcome !== undefined, "request timeout");
+    expect(outcome).toMatchObject({ code: "ERR_REQUEST_TIMEOUT" });
+
+    peer.pause();
+    for (let i = 0; i < 7; i++) conn.emit("blob", { data: "w".repeat(MiB) }).catch(() => {});
+    await sleep(50);
+    expect(conn.bufferedAmount).toBeGreaterThan(0);
+    vi.advanceTimersByTime(9_990);
+    await sleep(10);
+    expect(run.disconnects).toEqual([]);
+    vi.advanceTimersByTime(20);
+    await until(() => run.disconnects.length === 1, "write deadline close");
+    expect(run.disconnects[0]?.info.code).toBe(WireCode.SLOW_CONSUMER);
+  });
 });
