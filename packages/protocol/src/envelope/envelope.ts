@@ -100,7 +100,10 @@ export function encodeEnvelope(
   frame.writeUInt32BE(id, 6);
   frame[10] = type.length;
   let at = 11;
-  if (type.length > 0) at += frame.write(type, at, "latin1");
+  // The name is short and already checked to be printable ASCII: a JS loop is cheaper than a call
+  // into the runtime (latin1Write was ~4% of the sender's profile in the one-way benchmark).
+  for (let i = 0; i < type.length; i++) frame[at + i] = type.charCodeAt(i);
+  at += type.length;
   if (hasDeadline) {
     frame.writeUInt32BE(deadline, at);
     at += DEADLINE_FIELD_BYTES;
