@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { Dealer, Router, Subscriber, XPublisher } from "zeromq";
+import { context, Dealer, Router, Subscriber, XPublisher } from "zeromq";
 import type { ChatPayload, WireMessage } from "../message.js";
 import {
   type BenchClient,
@@ -18,6 +18,8 @@ const WELCOME = "welcome";
 const BYE = "bye";
 /** Queue limits in messages: deep enough that a burst never drops (PUB drops at its mark). */
 const HWM = 100_000;
+// libzmq allows 1023 sockets per context by default; the idle scenario opens 5,000 (one each).
+context.maxSockets = Math.min(context.maxSocketsLimit, 16_384);
 
 function parse(body: Buffer): WireMessage {
   const message = JSON.parse(body.toString()) as WireMessage;
@@ -42,6 +44,7 @@ async function startServer(): Promise<BenchServer> {
   let dealers = 0;
   let subscribers = 0;
   let lastSend: Promise<void> = Promise.resolve();
+  let queued = 0;
   let closed = false;
   // Router: hello/bye bookkeeping, one-way chats, and echoes for requests.
   void (async () => {
@@ -83,9 +86,17 @@ async function startServer(): Promise<BenchServer> {
     },
     clientCount: () => (subscribers > 0 ? Math.min(dealers, subscribers) : dealers),
     broadcast(payload) {
-      lastSend = publisher.send(JSON.stringify({ type: "chat", payload } satisfies WireMessage));
+      // One send may be in progress at a time (see the dealer below): chain them.
+      const body = JSON.stringify({ type: "chat", payload } satisfies WireMessage);
+      queued++;
+      lastSend = lastSend
+        .then(() => publisher.send(body))
+        .finally(() => {
+          queued--;
+        });
+      lastSend.catch(() => {});
     },
-    hasRoom: () => publisher.writable,
+    hasRoom: () => queued < 1000,
     waitForRoom: () => lastSend,
     async close() {
       closed = true;
