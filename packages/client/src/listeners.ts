@@ -49,23 +49,38 @@ export class Listeners {
     return this.byName.get(name)?.size ?? 0;
   }
 
-  /** Calls every listener of `name` with `data`; failures go to `report`. */
-  dispatch(name: string, data: unknown, report: (error: SockwireError) => void): void {
+  /**
+   * Calls every listener of `name` with `data`; failures go to `report`. Returns a promise while
+   * async listeners are still running: the connection counts it as work in flight, so a server
+   * cannot pile up unsettled listeners without reading pausing (`maxInFlight`).
+   */
+  dispatch(
+    name: string,
+    data: unknown,
+    report: (error: SockwireError) => void,
+  ): Promise<void> | undefined {
     const set = this.byName.get(name);
-    if (!set) return;
+    if (!set) return undefined;
+    let pending: Promise<void>[] | undefined;
     // Copy: a listener may add or remove listeners (once does) while we iterate.
     for (const wrapper of [...set.values()]) {
       try {
         const result = wrapper(data);
         if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
-          (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
-            report(listenerFailed(name, error)),
+          pending ??= [];
+          pending.push(
+            Promise.resolve(result).then(
+              () => undefined,
+              (error: unknown) => report(listenerFailed(name, error)),
+            ),
           );
         }
       } catch (error) {
         report(listenerFailed(name, error));
       }
     }
+    if (pending === undefined) return undefined;
+    return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
   }
 }
 

@@ -39,7 +39,8 @@ export interface ConnectionHost {
   readonly ticker: Ticker;
   /** False once the server is closing: new hellos are refused with GOING_AWAY. */
   readonly accepting: boolean;
-  dispatchEvent(name: string, data: unknown, conn: ServerConnection): void;
+  /** Returns a promise while async handlers of the event are still running. */
+  dispatchEvent(name: string, data: unknown, conn: ServerConnection): Promise<void> | undefined;
   dispatchRequest(
     name: string,
     input: unknown,
@@ -85,8 +86,8 @@ class SessionBridge implements SessionHooks {
     this.gate.receive(envelope);
   }
 
-  event(name: string, data: unknown): void {
-    this.host.dispatchEvent(name, data, this.conn);
+  event(name: string, data: unknown): Promise<void> | undefined {
+    return this.host.dispatchEvent(name, data, this.conn);
   }
 
   request(name: string, input: unknown, ctx: SessionRequestContext): unknown {

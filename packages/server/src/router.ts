@@ -67,7 +67,7 @@ export class Router {
     data: unknown,
     conn: AnyConnection,
     report: (error: SockwireError) => void,
-  ): void {
+  ): Promise<void> | undefined {
     const list = this.events.get(name);
     if (!list || list.length === 0) {
       report(
@@ -76,19 +76,31 @@ export class Router {
           `no handler registered for event ${name}; dropped`,
         ),
       );
-      return;
+      return undefined;
     }
+    // Async handlers are returned as one promise: the session counts it as work in flight, so a
+    // peer cannot pile up unsettled handlers without reading pausing (maxInFlight).
+    let pending: Promise<void>[] | undefined;
     // Copy first: a handler may add or remove handlers while we iterate.
     for (const entry of [...list]) {
       if (entry.once) this.off(name, entry.fn);
       try {
         const result = entry.fn(data, conn);
-        if (isThenable(result))
-          result.then(undefined, (error: unknown) => report(handlerFailed(`event ${name}`, error)));
+        if (isThenable(result)) {
+          pending ??= [];
+          pending.push(
+            Promise.resolve(result).then(
+              () => undefined,
+              (error: unknown) => report(handlerFailed(`event ${name}`, error)),
+            ),
+          );
+        }
       } catch (error) {
         report(handlerFailed(`event ${name}`, error));
       }
     }
+    if (pending === undefined) return undefined;
+    return pending.length === 1 ? pending[0] : Promise.all(pending).then(() => undefined);
   }
 
   /**

@@ -181,7 +181,7 @@ describe("request AbortSignal", () => {
     await until(() => settled.length === 1, "disconnect abort");
     await until(() => run.disconnects.length === 1, "disconnect");
     expect(run.disconnects[0]?.info).toMatchObject({
-      code: WireCode.PROTOCOL_ERROR,
+      code: WireCode.SOCKET_ERROR,
       initiator: "remote",
       graceful: false,
       error: expect.objectContaining({ code: ErrorCode.SOCKET_ERROR }),

@@ -102,6 +102,55 @@ describe("maxInFlight (case 18)", () => {
   });
 });
 
+describe("maxInFlight counts async event handlers", () => {
+  test("slow async event handlers pause reading at the limit; every event is still handled", async () => {
+    let running = 0;
+    let peak = 0;
+    let handled = 0;
+    const run = await startServer(testContract, { maxInFlight: 50 }, (server) => {
+      server.on("note", async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(5);
+        running--;
+        handled++;
+      });
+    });
+    const peer = await run.rawOpen({}, { keepFrames: false });
+    const frames = Array.from({ length: 500 }, (_, n) =>
+      encodeEnvelope({ kind: Kind.EVENT, type: "note" }, JSON.stringify({ n })),
+    );
+    peer.write(Buffer.concat(frames));
+    await until(() => handled === 500, "500 events handled", 20_000);
+    expect(peak).toBe(50);
+    expect(run.disconnects).toEqual([]);
+  });
+
+  test("a FIN that arrives while reading is paused waits for the held frames", async () => {
+    const answered: number[] = [];
+    const run = await startServer(testContract, { maxInFlight: 2 }, (server) => {
+      server.handle("sleep", async ({ ms }) => {
+        await sleep(ms);
+        answered.push(ms);
+        return { done: true };
+      });
+    });
+    const peer = await run.rawOpen({}, { keepFrames: true });
+    const frames = Array.from({ length: 6 }, (_, i) =>
+      encodeEnvelope(
+        { kind: Kind.REQUEST, id: i + 1, type: "sleep" },
+        JSON.stringify({ ms: 20 + i }),
+      ),
+    );
+    // Six requests and the FIN in one go: reading pauses after two, with four complete frames held.
+    peer.socket.end(Buffer.concat(frames));
+    await until(() => run.disconnects.length === 1, "server side closed", 10_000);
+    expect(answered).toHaveLength(6);
+    expect(peer.count(Kind.RESPONSE)).toBe(6);
+    expect(run.disconnects[0]?.info).toMatchObject({ code: WireCode.NORMAL, initiator: "remote" });
+  });
+});
+
 describe("heartbeat (case 13)", () => {
   test("a silent peer is pinged after the interval and closed after interval + timeout", async () => {
     const run = await startServer(testContract, {

@@ -13,7 +13,7 @@ export const WireCode = {
   PROTOCOL_ERROR: "PROTOCOL_ERROR",
   /** A frame exceeded the receiver's announced limit; the connection is closed. */
   FRAME_TOO_LARGE: "FRAME_TOO_LARGE",
-  /** A partial frame used too many chunks or stalled past the frame deadline. */
+  /** A partial frame did not complete within the frame deadline. */
   FRAME_STALLED: "FRAME_STALLED",
   /** The payload could not be decoded by the codec (bad UTF-8, bad JSON, too deep). */
   INVALID_PAYLOAD: "INVALID_PAYLOAD",
@@ -47,6 +47,11 @@ export const WireCode = {
   HEARTBEAT_TIMEOUT: "HEARTBEAT_TIMEOUT",
   /** The peer did not read fast enough; its queue passed the hard cap or the write deadline. */
   SLOW_CONSUMER: "SLOW_CONSUMER",
+  /**
+   * Local close reason only, never sent: the socket failed (reset, broken pipe, TLS failure)
+   * before a clean close.
+   */
+  SOCKET_ERROR: "SOCKET_ERROR",
   /** The peer sent pings faster than allowed, past the strike limit. */
   TOO_MANY_PINGS: "TOO_MANY_PINGS",
 } as const;

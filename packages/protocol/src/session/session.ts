@@ -162,6 +162,10 @@ export class Session implements Tickable {
   private nextPingId = 1;
   private peerMaxFrameBytes: number;
   private inputPaused = false;
+  /** The peer's FIN arrived while input was paused; handled on resume. */
+  private endDeferred = false;
+  /** Event handlers whose promise has not settled; they count towards maxInFlight. */
+  private pendingEventHandlers = 0;
   private discarding = false;
   private endSent = false;
   private closeTimer: NodeJS.Timeout | undefined;
@@ -532,10 +536,19 @@ export class Session implements Tickable {
     }
     try {
       const result = this.options.hooks.event(name, data);
-      if (isThenable(result))
-        result.then(undefined, (error: unknown) =>
-          this.report(handlerFailed(`event ${name}`, error)),
+      // A slow async handler is work in flight like a request: counting it stops a peer from
+      // piling up unbounded handler promises (reading pauses at maxInFlight).
+      if (isThenable(result)) {
+        this.pendingEventHandlers++;
+        if (this.inFlightWork >= this.options.limits.maxInFlight) this.pauseInput();
+        result.then(
+          () => this.eventHandlerSettled(),
+          (error: unknown) => {
+            this.report(handlerFailed(`event ${name}`, error));
+            this.eventHandlerSettled();
+          },
         );
+      }
     } catch (error) {
       this.report(handlerFailed(`event ${name}`, error));
     }
@@ -573,7 +586,7 @@ export class Session implements Tickable {
     const request = new IncomingRequest(id, name, expiresAt);
     if (this.incoming === NO_ENTRIES) this.incoming = new Map();
     this.incoming.set(id, request);
-    if (this.incoming.size >= this.options.limits.maxInFlight) this.pauseInput();
+    if (this.inFlightWork >= this.options.limits.maxInFlight) this.pauseInput();
     let result: unknown;
     try {
       result = this.options.hooks.request(name, params, request);
@@ -601,8 +614,7 @@ export class Session implements Tickable {
         this.sendError(request.id, reason);
       }
     }
-    if (this.inputPaused && this.incoming.size < this.options.limits.maxInFlight)
-      this.resumeInput();
+    this.maybeResumeInput();
     this.maybeEnd();
   }
 
@@ -724,6 +736,12 @@ export class Session implements Tickable {
   // ── closing ────────────────────────────────────────────────────────────────────────────
 
   private onEnd(): void {
+    // Input paused at maxInFlight may still hold complete frames in the decoder; they were sent
+    // before the FIN and must be handled first. resumeInput() comes back here.
+    if (this.inputPaused) {
+      this.endDeferred = true;
+      return;
+    }
     const truncated = this.discarding ? undefined : this.decoder.end();
     if (this.state === "handshake" || this.state === "open") {
       this.closeInfo ??= truncated
@@ -808,7 +826,7 @@ export class Session implements Tickable {
   private onSocketError(error: Error): void {
     if (this.finished) return;
     this.closeInfo ??= {
-      code: WireCode.PROTOCOL_ERROR,
+      code: WireCode.SOCKET_ERROR,
       message: error.message,
       initiator: "remote",
       error: new SockwireError(ErrorCode.SOCKET_ERROR, `socket error: ${error.message}`, {
@@ -926,6 +944,24 @@ export class Session implements Tickable {
     this.inputPaused = false;
     this.socket.resume();
     this.drain();
+    if (this.endDeferred && !this.inputPaused) {
+      this.endDeferred = false;
+      this.onEnd();
+    }
+  }
+
+  /** Work the peer has started here: requests being handled plus async event handlers. */
+  private get inFlightWork(): number {
+    return this.incoming.size + this.pendingEventHandlers;
+  }
+
+  private maybeResumeInput(): void {
+    if (this.inputPaused && this.inFlightWork < this.options.limits.maxInFlight) this.resumeInput();
+  }
+
+  private eventHandlerSettled(): void {
+    this.pendingEventHandlers--;
+    if (!this.finished) this.maybeResumeInput();
   }
 
   private report(error: unknown): void {
