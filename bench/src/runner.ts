@@ -214,18 +214,23 @@ async function runScenario(
   return result;
 }
 
-/** Fills `summary` and `ratios` from the recorded repetitions. */
+function isMeasured(value: number | undefined): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+/** Fills `summary` and `ratios` from the recorded repetitions (failed runs and missing metrics skipped). */
 export function summarise(result: ScenarioResult): void {
   const metricKeys = result.metrics.map((m) => m.key);
   for (const [name, runs] of Object.entries(result.runs) as [
     ContenderName,
     (Measures | null)[],
   ][]) {
-    const ok = runs.filter((run): run is Measures => run !== null);
-    if (ok.length === 0) continue;
     const perMetric: Record<string, Summary> = {};
-    for (const key of metricKeys) perMetric[key] = summarize(ok.map((run) => run[key] as number));
-    result.summary[name] = perMetric;
+    for (const key of metricKeys) {
+      const values = runs.map((run) => run?.[key]).filter(isMeasured);
+      if (values.length > 0) perMetric[key] = summarize(values);
+    }
+    if (Object.keys(perMetric).length > 0) result.summary[name] = perMetric;
   }
   const ours = result.runs.sockwire;
   if (!ours) return;
@@ -241,9 +246,12 @@ export function summarise(result: ScenarioResult): void {
       for (let i = 0; i < Math.min(ours.length, runs.length); i++) {
         const x = ours[i];
         const y = runs[i];
-        if (x && y) {
-          a.push(x[key] as number);
-          b.push(y[key] as number);
+        // Only repetitions where both sides measured this metric form a pair.
+        const ourValue = x?.[key];
+        const theirValue = y?.[key];
+        if (isMeasured(ourValue) && isMeasured(theirValue)) {
+          a.push(ourValue);
+          b.push(theirValue);
         }
       }
       if (a.length > 0) perMetric[key] = summarize(pairedRatios(a, b));

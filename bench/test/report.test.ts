@@ -50,6 +50,20 @@ describe("summarise", () => {
     expect(result.ratios.sockwire).toBeUndefined();
   });
 
+  test("a metric a run did not report is skipped, not summarised as NaN", () => {
+    const result = oneway({
+      sockwire: [{ msgsPerSec: 100, receiverMsgsPerSec: 110 }, { msgsPerSec: 200 }],
+      ws: [
+        { msgsPerSec: 10, receiverMsgsPerSec: 11 },
+        { msgsPerSec: 20, receiverMsgsPerSec: 21 },
+      ],
+    });
+    summarise(result);
+    expect(result.summary.sockwire?.receiverMsgsPerSec?.n).toBe(1);
+    expect(result.ratios.ws?.receiverMsgsPerSec).toEqual({ median: 10, min: 10, max: 10, n: 1 });
+    expect(result.ratios.ws?.msgsPerSec?.n).toBe(2);
+  });
+
   test("a failed repetition drops only that pair", () => {
     const result = oneway({
       sockwire: [{ msgsPerSec: 100 }, null, { msgsPerSec: 200 }],
@@ -72,7 +86,7 @@ describe("report", () => {
     const md = renderMarkdown(results(result));
     expect(md).toContain("v20.0.0");
     expect(md).toContain("2 × Test CPU <x>");
-    expect(md).toContain("| ws 8 | 100,000 [100,000–100,000] | 10.00× [9.00–12.00] |");
+    expect(md).toContain("| ws 8 | 100,000 [100,000–100,000] | — | 10.00× [9.00–12.00] |");
     expect(md).toContain("| one-way throughput ≥ 10× ws (>= 10) | 10.00× [9.00–12.00] | yes |");
     expect(md).not.toContain("pipelined round trips ≥ 2×");
   });

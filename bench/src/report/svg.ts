@@ -57,8 +57,10 @@ function groups(results: BenchResults): Group[] {
           high: flip ? 1 / r.min : r.max,
         });
       }
-      if (bars.length > 0)
-        out.push({ title: `${scenario.title}: ${metric.label} (${metric.unit})`, bars });
+      if (bars.length === 0) continue;
+      const several = scenario.metrics.filter((m) => m.headline).length > 1;
+      const what = several ? `${metric.label}, ${metric.unit}` : metric.unit;
+      out.push({ title: `${scenario.title} (${what}, ${metric.better} is better)`, bars });
     }
   }
   return out;
