@@ -34,6 +34,12 @@ export const scenario: Scenario = {
       better: "lower",
     },
     {
+      key: "externalPerConn",
+      label: "server external memory per idle connection",
+      unit: "KiB",
+      better: "lower",
+    },
+    {
       key: "connectsPerSec",
       label: "connect rate",
       unit: "conn/s",
@@ -56,6 +62,7 @@ export const scenario: Scenario = {
     return {
       rssPerConn: (after.rss - before.rss) / 1024 / connections,
       heapPerConn: (after.heapUsed - before.heapUsed) / 1024 / connections,
+      externalPerConn: (after.external - before.external) / 1024 / connections,
       gcAvailable: gc ? 1 : 0,
     };
   },
@@ -81,6 +88,7 @@ export const scenario: Scenario = {
     return {
       rssPerConn: server.rssPerConn as number,
       heapPerConn: server.heapPerConn as number,
+      externalPerConn: server.externalPerConn as number,
       connectsPerSec: (client.connected as number) / (client.seconds as number),
     };
   },
