@@ -88,9 +88,11 @@ function lostReason(status: Extract<ClientStatus, { state: "closed" }>): string 
 function asTransportError(err: unknown): TransportError {
   if (isSockwireError(err)) {
     const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
-    return new TransportError(err.remoteCode ?? err.code, `${err.code}: ${err.message}${cause}`, {
-      cause: err,
-    });
+    // The reason is the most specific code: the server's own (a handshake rejection) if it gave
+    // one, else ours; the detail names our code too when the two differ.
+    const reason = err.remoteCode ?? err.code;
+    const detail = reason === err.code ? err.message : `${err.code}: ${err.message}`;
+    return new TransportError(reason, `${detail}${cause}`, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new TransportError("ERR_UNKNOWN", message, { cause: err });

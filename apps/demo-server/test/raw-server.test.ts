@@ -132,6 +132,28 @@ describe("raw server (the article's bytes)", () => {
     );
   });
 
+  test("IPv6 endpoints print in brackets, like .NET's IPEndPoint", async (ctx) => {
+    const { env, printed, until } = environment();
+    let server: RunningServer;
+    try {
+      server = await startRawServer({ host: "::1", port: 0 }, env);
+    } catch {
+      ctx.skip("no IPv6 loopback on this machine");
+      return;
+    }
+    cleanups.push(() => server.stop(1000));
+    const port = Number(server.endpoint.split(":").at(-1));
+    expect(server.endpoint).toBe(`[::1]:${port}`);
+    const socket = net.connect({ host: "::1", port });
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    await firstChunk(socket);
+    socket.write("hi");
+    await until((lines) => lines.length === 1);
+    expect(printed).toEqual([`接收客户端[::1]:${socket.localPort}消息hi`]);
+  });
+
   test("a port in use is a listen error with the system code", async () => {
     const { env } = environment();
     const { port } = await start(env);
