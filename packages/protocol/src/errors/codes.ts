@@ -71,6 +71,12 @@ export const ErrorCode = {
   SOCKET_ERROR: "ERR_SOCKET",
   /** An event stream's bounded buffer overflowed because its consumer fell behind; the stream ended. */
   EVENT_BUFFER_FULL: "ERR_EVENT_BUFFER_FULL",
+  /**
+   * A scale-out adapter's backend (for example Redis) failed or is unreachable: a cluster-wide
+   * publish was dropped, membership could not be written, a cluster query failed, or a cluster
+   * message was malformed. Local delivery is not affected. `details.operation` says what failed.
+   */
+  ADAPTER: "ERR_ADAPTER",
 } as const;
 
 /** Union of every local error code. */
