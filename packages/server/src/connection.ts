@@ -37,6 +37,8 @@ export interface ConnectionHost {
   readonly contract: AnyContract;
   readonly options: ResolvedOptions;
   readonly ticker: Ticker;
+  /** Prepended to connection ids: `<instanceId>.` with a scale-out adapter, else empty. */
+  readonly idPrefix: string;
   /** False once the server is closing: new hellos are refused with GOING_AWAY. */
   readonly accepting: boolean;
   /** Returns a promise while async handlers of the event are still running. */
@@ -146,7 +148,10 @@ export function shutdownConnection(
  * ```
  */
 export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown> {
-  /** Process-unique id, the key of `server.connections`. */
+  /**
+   * The key of `server.connections`: unique in the process, and cluster-wide with an adapter
+   * (`<instanceId>.<n>`).
+   */
   readonly id: string;
   /** The peer's IP address. */
   readonly remoteAddress: string;
@@ -165,7 +170,7 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
 
   /** Created by the server for each accepted socket; applications never construct one. */
   constructor(socket: Socket | TLSSocket, host: ConnectionHost) {
-    this.id = (++lastId).toString(36);
+    this.id = host.idPrefix + (++lastId).toString(36);
     this.remoteAddress = socket.remoteAddress ?? "";
     this.remotePort = socket.remotePort ?? 0;
     this.encrypted = "encrypted" in socket && socket.encrypted === true;

@@ -13,6 +13,13 @@ export {
   SockwireError,
   WireCode,
 } from "@sockwire/protocol";
+export {
+  type AdapterConnection,
+  type AdapterHost,
+  type AdapterTarget,
+  INSTANCE_ID_PATTERN,
+  type ServerAdapter,
+} from "./adapter.js";
 export type { RoomTarget } from "./broadcast.js";
 export { ServerConnection } from "./connection.js";
 export { REJECT_LINGER_MS } from "./handshake-gate.js";

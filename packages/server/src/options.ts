@@ -15,6 +15,7 @@ import {
   summarizeIssues,
 } from "@sockwire/protocol";
 import { z } from "zod";
+import { isServerAdapter, type ServerAdapter } from "./adapter.js";
 import type { AuthenticateInfo } from "./types.js";
 
 /**
@@ -78,6 +79,11 @@ export interface ServerOptions<C extends AnyContract = AnyContract, Ctx = undefi
   validateOutbound?: boolean | undefined;
   /** Chunks kept for one partial frame before they are merged. Default 1024. */
   maxRetainedChunks?: number | undefined;
+  /**
+   * Scale-out adapter (such as `redisAdapter()` from `@sockwire/redis`) that joins several
+   * servers into one logical service. Absent: this server is the whole service.
+   */
+  adapter?: ServerAdapter | undefined;
 }
 
 /** Options with every default filled in. */
@@ -100,6 +106,7 @@ export interface ResolvedOptions {
   maxPingStrikes: number;
   validateOutbound: boolean;
   maxRetainedChunks: number;
+  adapter: ServerAdapter | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -185,6 +192,11 @@ const optionsSchema = z
     maxPingStrikes: int(0, 1000).default(SERVER_DEFAULTS.maxPingStrikes),
     validateOutbound: z.boolean().default(SERVER_DEFAULTS.validateOutbound),
     maxRetainedChunks: int(2, 1 << 20).default(SERVER_DEFAULTS.maxRetainedChunks),
+    adapter: z
+      .custom<ServerAdapter>(isServerAdapter, {
+        message: "must be a scale-out adapter (instanceId, attach(), start(), publish()...)",
+      })
+      .optional(),
   })
   .refine((o) => o.sendSoftBytes <= o.sendHardBytes, {
     message: "sendSoftBytes must not exceed sendHardBytes",
@@ -220,6 +232,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     ...rest,
     tls: rest.tls,
     authenticate: rest.authenticate,
+    adapter: rest.adapter,
     codec: codec ?? jsonCodec({ maxDepth }),
   };
 }

@@ -7,6 +7,7 @@ import {
   WireCode,
 } from "@sockwire/protocol";
 import type { Ticker } from "@sockwire/protocol/internal";
+import { adapterFailed, type ServerAdapter } from "./adapter.js";
 import {
   type CloseOutcome,
   type ConnectionHost,
@@ -42,6 +43,8 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   private readonly refusing = new Set<net.Socket>();
   private readonly counters = new ServerCounters();
   private readonly host: ConnectionHost;
+  /** Told about membership changes so the cluster knows them too. */
+  private readonly adapter: ServerAdapter | undefined;
   private drainedWaiter: (() => void) | undefined;
 
   constructor(
@@ -52,10 +55,12 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
     accepting: () => boolean,
   ) {
     const typed = (conn: ServerConnection) => conn as ServerConnection<C, Ctx>;
+    this.adapter = options.adapter;
     this.host = {
       contract,
       options,
       ticker,
+      idPrefix: options.adapter ? `${options.adapter.instanceId}.` : "",
       get accepting() {
         return accepting();
       },
@@ -69,8 +74,14 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
             return ctx.signal;
           },
         }),
-      joinRoom: (conn, room) => this.rooms.join(room, typed(conn)),
-      leaveRoom: (conn, room) => this.rooms.leave(room, typed(conn)),
+      joinRoom: (conn, room) => {
+        if (this.rooms.join(room, typed(conn)))
+          this.tell("roomJoined", (a) => a.roomJoined(conn.id, room));
+      },
+      leaveRoom: (conn, room) => {
+        if (this.rooms.leave(room, typed(conn)))
+          this.tell("roomLeft", (a) => a.roomLeft(conn.id, room));
+      },
       opened: (conn) => this.opened(typed(conn)),
       closed: (conn, info, outcome) => this.closed(typed(conn), info, outcome),
       reportError: (error, conn) => this.report(error, conn && typed(conn)),
@@ -167,6 +178,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   private opened(conn: ServerConnection<C, Ctx>): void {
     this.open.set(conn.id, conn);
     this.counters.opened++;
+    this.tell("connectionOpened", (a) => a.connectionOpened(conn.id));
     this.onConnection.emit((e) => this.report(e, conn), conn);
   }
 
@@ -180,12 +192,23 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
     this.counters.closed(info.code, sessionOf(conn).stats());
     if (outcome === "rejected") this.counters.rejected++;
     if (outcome === "open") {
+      this.tell("connectionClosed", (a) => a.connectionClosed(conn.id));
       this.onDisconnect.emit((e) => this.report(e, conn), conn, info);
     } else if (info.error) {
       // A socket that closes quietly before its hello (a TCP health check) is not an error.
       this.report(info.error, conn);
     }
     this.checkDrained();
+  }
+
+  /** Passes a membership change to the adapter; an adapter that throws is reported, not raised. */
+  private tell(operation: string, call: (adapter: ServerAdapter) => void): void {
+    if (!this.adapter) return;
+    try {
+      call(this.adapter);
+    } catch (error) {
+      this.report(adapterFailed(operation, error));
+    }
   }
 
   private checkDrained(): void {

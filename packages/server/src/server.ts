@@ -10,10 +10,12 @@ import {
 } from "@sockwire/protocol";
 import { encodeEventFrame, noop, periodFor, rejected, Ticker } from "@sockwire/protocol/internal";
 import { deliver, type RoomTarget } from "./broadcast.js";
+import { Cluster, clusterFor } from "./cluster.js";
 import type { ServerConnection } from "./connection.js";
 import { createListener, type Listener } from "./listener.js";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.js";
 import { ConnectionRegistry } from "./registry.js";
+import { checkRoomName } from "./rooms.js";
 import { Router, type StoredEventHandler, type StoredRequestHandler } from "./router.js";
 import type {
   BroadcastOptions,
@@ -53,6 +55,8 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
   readonly #options: ResolvedOptions;
   readonly #router: Router;
   readonly #registry: ConnectionRegistry<C, Ctx>;
+  /** The scale-out adapter's link, when the `adapter` option is set. */
+  readonly #cluster: Cluster<C, Ctx> | undefined;
   /** Every raw socket, including TLS sockets still in their TLS handshake. */
   readonly #sockets = new Set<net.Socket>();
   #state: ServerState = "idle";
@@ -79,6 +83,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
       this.#router,
       () => this.#state === "listening",
     );
+    this.#cluster = o.adapter && new Cluster(o.adapter, contract, this.#registry);
   }
 
   /** Where the server is in its lifecycle. */
@@ -188,6 +193,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
         const bound = listener.address() as net.AddressInfo;
         this.#address = { address: bound.address, port: bound.port, family: bound.family };
         if (this.#state === "idle") this.#state = "listening";
+        this.#cluster?.start();
         resolve(this.#address);
       });
     });
@@ -196,21 +202,28 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
 
   /**
    * Sends a server event to every open connection (or those passing `filter`, minus `except`),
-   * encoding it once. Returns how many connections it was queued for.
+   * encoding it once. With an `adapter` it also goes to every connection of the other instances
+   * (unless `local`). Returns how many connections of this instance it was queued for.
    *
-   * @throws `ERR_VALIDATION_FAILED` when `data` does not match the contract (nothing is sent).
+   * @throws `ERR_VALIDATION_FAILED` when `data` does not match the contract (nothing is sent);
+   * `ERR_INVALID_ARGUMENT` for a `filter` without `local: true` on a server with an adapter.
    */
   broadcast<K extends EventName<C, "server">>(
     name: K,
     data: EventInput<C, "server", K>,
     options?: BroadcastOptions<C, Ctx>,
   ): number {
-    return deliver(this.#encode(name, data), this.#registry.open.values(), options, (e, c) =>
-      this.#registry.report(e, c),
-    );
+    const cluster = clusterFor(this.#cluster, options);
+    const frame = this.#encode(name, data);
+    const sent = deliver(frame, this.#registry.open.values(), options, this.#report);
+    cluster?.publish(frame, { kind: "all", except: options?.except?.id });
+    return sent;
   }
 
-  /** A room as a broadcast target: `server.to("lobby").emit("news", data)`. */
+  /**
+   * A room as a broadcast target: `server.to("lobby").emit("news", data)`. With an `adapter`,
+   * `emit` reaches the room's members on every instance; `size` counts this instance only.
+   */
   to(room: string): RoomTarget<C, Ctx> {
     const rooms = this.#registry.rooms;
     return {
@@ -218,11 +231,44 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
       get size() {
         return rooms.members(room).size;
       },
-      emit: (name, data, options) =>
-        deliver(this.#encode(name, data), rooms.members(room), options, (e, c) =>
-          this.#registry.report(e, c),
-        ),
+      emit: (name, data, options) => {
+        const cluster = clusterFor(this.#cluster, options);
+        if (cluster) checkRoomName(room);
+        const frame = this.#encode(name, data);
+        const sent = deliver(frame, rooms.members(room), options, this.#report);
+        cluster?.publish(frame, { kind: "room", room, except: options?.except?.id });
+        return sent;
+      },
     };
+  }
+
+  /**
+   * Sends a server event to one connection by id: a connection of this server, or, with an
+   * `adapter`, of any instance (ids are then `<instanceId>.<n>`). Returns true when it was
+   * queued locally or handed to the adapter for the owning instance, false for an id that is
+   * nowhere to be found. Like a broadcast, it is at-most-once and never waits.
+   *
+   * @throws `ERR_VALIDATION_FAILED` when `data` does not match the contract (nothing is sent).
+   *
+   * @example
+   * ```ts
+   * server.handle("whisper", ({ to, text }, conn) => ({
+   *   sent: server.emitTo(to, "whispered", { from: conn.id, text }),
+   * }));
+   * ```
+   */
+  emitTo<K extends EventName<C, "server">>(
+    connectionId: string,
+    name: K,
+    data: EventInput<C, "server", K>,
+  ): boolean {
+    if (typeof connectionId !== "string") {
+      throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "connectionId must be a string");
+    }
+    const frame = this.#encode(name, data);
+    const conn = this.#registry.open.get(connectionId);
+    if (conn) return deliver(frame, [conn], undefined, this.#report) === 1;
+    return this.#cluster?.publishTo(frame, connectionId) ?? false;
   }
 
   /** Counters and gauges of the whole server. */
@@ -275,6 +321,8 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     const drained = this.#registry.drained();
     await Promise.all([listenerClosed, drained]);
     clearTimeout(force);
+    // After the connections: their last membership changes go out before the adapter leaves.
+    await this.#cluster?.close();
     this.#state = "closed";
   }
 
@@ -301,6 +349,9 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     this.#listener = listener;
     return listener;
   }
+
+  readonly #report = (error: SockwireError, conn: ServerConnection<C, Ctx>): void =>
+    this.#registry.report(error, conn);
 
   #encode(name: string, data: unknown): Buffer {
     const o = this.#options;

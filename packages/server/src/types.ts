@@ -170,6 +170,11 @@ export interface BroadcastOptions<C extends AnyContract = AnyContract, Ctx = unk
   filter?: ((conn: ServerConnection<C, Ctx>) => boolean) | undefined;
   /** A connection (usually the sender) to leave out. */
   except?: ServerConnection<C, Ctx> | undefined;
+  /**
+   * With a scale-out adapter: deliver on this instance only. Required with `filter`, which can
+   * only see local connections. Without an adapter every broadcast is local. Default false.
+   */
+  local?: boolean | undefined;
 }
 
 /**

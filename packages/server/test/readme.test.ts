@@ -39,7 +39,7 @@ describe("README", () => {
       expect(row, `row for ${name}`).toBeDefined();
       expect(row?.split("|")[2], `default of ${name}`).toContain(`\`${String(value)}\``);
     }
-    for (const name of ["tls", "authenticate", "codec"]) {
+    for (const name of ["tls", "authenticate", "codec", "adapter"]) {
       expect(
         table.some((line) => line.startsWith(`| \`${name}\` |`)),
         `row for ${name}`,
