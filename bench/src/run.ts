@@ -6,7 +6,7 @@
  * for a full run; bench/results/quick.json (not committed) for --quick, which leaves the docs
  * alone unless --docs is given. Progress goes to stderr, the summary table to stdout.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -38,6 +38,8 @@ export interface BenchOptions {
   /** Show progress on stderr (default true). */
   progress?: boolean;
   taskTimeoutMs?: number;
+  /** Re-render docs/benchmarks.{md,svg} from this results file instead of running. */
+  render?: string | undefined;
 }
 
 function pickList<T extends string>(
@@ -70,6 +72,7 @@ export function parseCli(argv: string[]): BenchOptions {
       out: { type: "string" },
       docs: { type: "boolean" },
       "no-warmup": { type: "boolean" },
+      render: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -77,7 +80,7 @@ export function parseCli(argv: string[]): BenchOptions {
     process.stdout.write(
       "usage: pnpm bench [--quick] [--only sockwire,net-raw,net-zod,ws,socketio,zeromq]\n" +
         "                  [--scenario oneway,rtt,pipelined,fanout,idle] [--reps N] [--scale F]\n" +
-        "                  [--out FILE] [--docs] [--no-warmup]\n",
+        "                  [--out FILE] [--docs] [--no-warmup] [--render RESULTS.json]\n",
     );
     process.exit(0);
   }
@@ -96,7 +99,14 @@ export function parseCli(argv: string[]): BenchOptions {
     out: values.out,
     docs: values.docs,
     warmup: values["no-warmup"] ? false : undefined,
+    render: values.render,
   };
+}
+
+function writeDocs(results: BenchResults): void {
+  mkdirSync(resolve(REPO_DIR, "docs"), { recursive: true });
+  writeFileSync(resolve(REPO_DIR, "docs", "benchmarks.md"), renderMarkdown(results));
+  writeFileSync(resolve(REPO_DIR, "docs", "benchmarks.svg"), renderSvg(results));
 }
 
 /** Runs the benchmark with `options` and writes its outputs; returns the results. */
@@ -126,12 +136,7 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResults> {
   );
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  const markdown = renderMarkdown(results);
-  if (options.docs ?? !quick) {
-    mkdirSync(resolve(REPO_DIR, "docs"), { recursive: true });
-    writeFileSync(resolve(REPO_DIR, "docs", "benchmarks.md"), markdown);
-    writeFileSync(resolve(REPO_DIR, "docs", "benchmarks.svg"), renderSvg(results));
-  }
+  if (options.docs ?? !quick) writeDocs(results);
   return results;
 }
 
@@ -145,6 +150,10 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("exit", killAllChildren);
   const options = parseCli(process.argv.slice(2));
+  if (options.render) {
+    writeDocs(JSON.parse(readFileSync(resolve(options.render), "utf8")) as BenchResults);
+    return;
+  }
   const results = await bench(options);
   process.stdout.write(renderMarkdown(results));
   const failures = results.scenarios.flatMap((s) =>

@@ -58,8 +58,9 @@ function groups(results: BenchResults): Group[] {
         });
       }
       if (bars.length === 0) continue;
-      const several = scenario.metrics.filter((m) => m.headline).length > 1;
-      const what = several ? `${metric.label}, ${metric.unit}` : metric.unit;
+      // Name the metric unless the scenario title already does ("One-way throughput").
+      const named = scenario.title.toLowerCase().includes(metric.label.toLowerCase());
+      const what = named ? metric.unit : `${metric.label}, ${metric.unit}`;
       out.push({ title: `${scenario.title} (${what}, ${metric.better} is better)`, bars });
     }
   }
