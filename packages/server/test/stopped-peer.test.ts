@@ -59,8 +59,9 @@ describe("stalled peer process (case 14)", () => {
       });
       const messages: Array<Record<string, unknown>> = [];
       child.on("message", (m: Record<string, unknown>) => void messages.push(m));
+      // "close", not "exit": IPC messages the peer sent just before exiting can arrive after "exit".
       const exited = new Promise<number | null>((resolve) =>
-        child.once("exit", (code) => resolve(code)),
+        child.once("close", (code) => resolve(code)),
       );
       try {
         await until(() => messages.some((m) => m.ready), "peer ready", 20_000);
