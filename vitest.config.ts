@@ -7,7 +7,12 @@ export default defineConfig({
   // need a build. It must sit under ssr: node-environment tests ignore the top-level resolve option.
   ssr: { resolve: { conditions: ["@sockwire/source", "module", "node", "development|production"] } },
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts", "{packages,apps,bench}/*/{src,test}/**/*.test.ts"],
+    include: [
+      "src/**/*.test.ts",
+      "test/**/*.test.ts",
+      "{packages,apps,bench}/*/{src,test}/**/*.test.ts",
+      "reliability/{src,test}/**/*.test.ts",
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     typecheck: { enabled: false },
