@@ -23,6 +23,11 @@ import type { AdapterTarget } from "@sockwire/server";
  *               connection: u8 id length I (1..255), I bytes connection id
  * ...     rest  the sockwire frame: u32 BE body length + body (an event envelope)
  * ```
+ *
+ * @example
+ * ```ts
+ * if (message[0] !== CLUSTER_ENVELOPE_VERSION) console.warn("a newer instance is publishing");
+ * ```
  */
 export const CLUSTER_ENVELOPE_VERSION = 1;
 
@@ -30,7 +35,14 @@ const KIND_ALL = 1;
 const KIND_ROOM = 2;
 const KIND_CONNECTION = 3;
 
-/** A decoded cluster message. */
+/**
+ * A decoded cluster message.
+ *
+ * @example
+ * ```ts
+ * const { origin, target }: ClusterMessage = decodeClusterMessage(message);
+ * ```
+ */
 export interface ClusterMessage {
   /** Instance id of the publisher. */
   origin: string;
@@ -39,7 +51,16 @@ export interface ClusterMessage {
   frame: Buffer;
 }
 
-/** Builds the envelope of `frame` for `target`. One copy of the frame, nothing re-encoded. */
+/**
+ * Builds the envelope of `frame` for `target`. One copy of the frame, nothing re-encoded.
+ *
+ * @throws `RangeError` for an id longer than 255 bytes.
+ *
+ * @example
+ * ```ts
+ * const message = encodeClusterMessage(adapter.instanceId, { kind: "room", room: "lobby" }, frame);
+ * ```
+ */
 export function encodeClusterMessage(origin: string, target: AdapterTarget, frame: Buffer): Buffer {
   const originBytes = Buffer.from(origin, "latin1");
   let targetBytes: Buffer;
@@ -63,6 +84,15 @@ export function encodeClusterMessage(origin: string, target: AdapterTarget, fram
  * Reads a cluster message. Throws `ERR_ADAPTER` (`details.operation` "message") for anything
  * malformed: another version, a bad target, a truncated or inconsistent frame, or a frame that
  * is not an event. The frame's payload is not decoded or validated: the publisher did that.
+ *
+ * @example
+ * ```ts
+ * // A tool that watches a service's traffic on `<ns>:all`:
+ * await sub.subscribe(channel, (message) => {
+ *   const { origin, target, frame } = decodeClusterMessage(message);
+ *   console.log(origin, target.kind, frame.length);
+ * }, true);
+ * ```
  */
 export function decodeClusterMessage(message: Buffer): ClusterMessage {
   const reader = new Reader(message);

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { RedisAdapter, type RedisAdapterStats, redisAdapter } from "./adapter.js";
+export { RedisAdapter, redisAdapter } from "./adapter.js";
 export {
   CLUSTER_ENVELOPE_VERSION,
   type ClusterMessage,
@@ -19,3 +19,4 @@ export {
   type RedisReconnectOptions,
 } from "./options.js";
 export type { ClusterInstance } from "./queries.js";
+export type { RedisAdapterStats } from "./stats.js";

@@ -42,12 +42,12 @@ export class Publisher {
       this.#drop("Redis is unavailable", undefined);
       return;
     }
-    if (this.pendingBytes + frame.length > this.maxPendingBytes) {
+    const message = encodeClusterMessage(this.self, target, frame);
+    const size = message.length;
+    if (this.pendingBytes + size > this.maxPendingBytes) {
       this.#drop(`more than ${this.maxPendingBytes} bytes are waiting for Redis`, undefined);
       return;
     }
-    const message = encodeClusterMessage(this.self, target, frame);
-    const size = message.length;
     this.pendingBytes += size;
     this.link.pub.publish(channel, message).then(
       (receivers) => {

@@ -41,8 +41,8 @@ describe("failure behaviour", () => {
     await within(b.adapter.whenReady(), "b ready");
     const remote = await connectPeer(b.port);
     // What happened while Redis was away was written by the first sync.
+    await until(async () => (await b.adapter.connectionCount()) === 2, "a's first sync");
     expect(await b.adapter.roomSize("lobby")).toBe(1);
-    expect(await b.adapter.connectionCount()).toBe(2);
     a.server.broadcast("news", { id: "x1", text: "now everywhere" });
     await until(() => remote.count("x1") === 1 && local.count("x1") === 1, "cross-instance");
     expect(adapterReports(a)).toEqual(["connect", "publish"]);
@@ -94,6 +94,47 @@ describe("failure behaviour", () => {
     expect(b.adapter.stats()).toMatchObject({ received: 40, delivered: 40, reconnects: 1 });
     expect(adapterReports(a)).toEqual(["connection", "publish"]);
     expect(adapterReports(b)).toEqual(["connection"]);
+  });
+
+  test("a stalled Redis: the publish backlog stays under maxPendingBytes, the excess is dropped, local delivery goes on", async () => {
+    const redis = await redisOn();
+    const prefix = `f-${randomUUID().slice(0, 8)}`;
+    const a = await startNode(redis.url, {
+      prefix,
+      maxPendingBytes: 64 * 1024,
+      queryTimeoutMs: 300,
+    });
+    const b = await startNode(redis.url, { prefix });
+    await Promise.all([a, b].map((n) => within(n.adapter.whenReady(), "ready")));
+    const pa = await connectPeer(a.port);
+    const pb = await connectPeer(b.port);
+    const text = "x".repeat(1000);
+    redis.pause();
+    try {
+      for (let i = 0; i < 200; i++) {
+        expect(a.server.broadcast("news", { id: `p${i}`, text })).toBe(1);
+      }
+      await until(() => pa.news.length === 200, "local delivery while Redis is stalled");
+      const stalled = a.adapter.stats();
+      expect(stalled.pendingBytes).toBeLessThanOrEqual(64 * 1024);
+      expect(stalled.pendingBytes).toBeGreaterThan(32 * 1024);
+      expect(stalled.dropped).toBeGreaterThan(100);
+      expect(stalled.published).toBe(0);
+      await expect(a.adapter.roomSize("x")).rejects.toMatchObject({
+        code: ErrorCode.ADAPTER,
+        details: { operation: "query" },
+      });
+    } finally {
+      redis.resume();
+    }
+    const { dropped } = a.adapter.stats();
+    await until(() => a.adapter.stats().published === 200 - dropped, "backlog flushed");
+    await until(() => pb.news.length === 200 - dropped, "what was accepted arrives");
+    await sleep(100);
+    expect(a.adapter.stats()).toMatchObject({ pendingBytes: 0, dropped });
+    const ids = pb.news.map((n) => Number(n.id.slice(1)));
+    expect(ids).toEqual(Array.from({ length: 200 - dropped }, (_, i) => i)); // the first ones, in order
+    expect(adapterReports(a)).toEqual(["publish"]);
   });
 
   test("closing while Redis is away does not wait for it", async () => {

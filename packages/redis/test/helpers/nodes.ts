@@ -4,16 +4,7 @@ import { createServer, type ServerOptions, type SockwireServer } from "@sockwire
 import { onTestFinished } from "vitest";
 import { type RedisAdapter, type RedisAdapterOptions, redisAdapter } from "../../src/index.js";
 import { type ClusterContract, clusterContract } from "./contract.js";
-
-/** Short timers so liveness and reconnection tests finish in seconds. */
-export const FAST: RedisAdapterOptions = {
-  heartbeatIntervalMs: 200,
-  instanceTtlMs: 1000,
-  queryTimeoutMs: 2000,
-  closeTimeoutMs: 1000,
-  connectTimeoutMs: 1000,
-  reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
-};
+import { FAST } from "./fast.js";
 
 /** A server with a Redis adapter, in this process; closed when the test finishes. */
 export interface Node {

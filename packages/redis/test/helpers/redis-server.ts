@@ -62,9 +62,19 @@ export class RedisServer {
     this.#child = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
+    child.kill("SIGKILL"); // also ends a stopped (SIGSTOP) process
     await exited;
     running.delete(child);
+  }
+
+  /** SIGSTOP: Redis keeps its connections open but answers nothing (a stall). */
+  pause(): void {
+    this.#child?.kill("SIGSTOP");
+  }
+
+  /** SIGCONT after {@link pause}. */
+  resume(): void {
+    this.#child?.kill("SIGCONT");
   }
 
   /** Starts it again on the same port, empty. */
