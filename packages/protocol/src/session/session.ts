@@ -1,9 +1,8 @@
-import type { PayloadCodec } from "../codec/codec.js";
 import { FRAME_PREFIX_BYTES } from "../constants.js";
-import type { AnyContract, Side } from "../contract/types.js";
+import type { Side } from "../contract/types.js";
 import { validatePayload } from "../contract/validate.js";
 import { type Envelope, encodeEnvelope, parseEnvelope } from "../envelope/envelope.js";
-import { Kind, kindName } from "../envelope/kinds.js";
+import { Kind } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
 import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
@@ -11,119 +10,40 @@ import { FrameDecoder } from "../frame/frame-decoder.js";
 import { decodeControl, encodeControl } from "../handshake/control.js";
 import { type Reason, reasonSchema } from "../handshake/handshake.js";
 import { rejected } from "./deferred.js";
-import { IncomingRequest, type RequestContext } from "./incoming-requests.js";
+import { IncomingRequest } from "./incoming-requests.js";
 import { type HeartbeatSettings, Liveness } from "./liveness.js";
 import { NO_ENTRIES } from "./no-entries.js";
 import { OutboundWriter } from "./outbound-writer.js";
 import { PendingRequests } from "./pending-requests.js";
+import {
+  encodeEventFrame,
+  handlerFailed,
+  isThenable,
+  lost,
+  notConnected,
+  slowConsumer,
+  tooLargeForPeer,
+  unexpected,
+  unknownType,
+} from "./session-helpers.js";
+import type { CloseInfo, SessionOptions, SessionState, SessionStats } from "./session-types.js";
 import type { SocketLike } from "./socket-like.js";
-import type { Tickable, Ticker } from "./ticker.js";
+import type { Tickable } from "./ticker.js";
 import { clip, reasonForInvalid, reasonForThrown, remoteError, wireCodeOf } from "./wire-error.js";
+
+export { encodeEventFrame } from "./session-helpers.js";
+export type {
+  CloseInfo,
+  SessionHooks,
+  SessionLimits,
+  SessionOptions,
+  SessionState,
+  SessionStats,
+} from "./session-types.js";
 
 /** Where a socket keeps its session, for the listeners every socket shares. */
 const SESSION = Symbol("sockwire.session");
 type OwnedSocket = SocketLike & { [SESSION]?: Session };
-
-/** Limits a session enforces; the server and client fill them from their options. */
-export interface SessionLimits {
-  /** Receive limit for one frame body (what we announce). */
-  maxFrameBytes: number;
-  /** Chunks held for one partial frame before merging. */
-  maxRetainedChunks: number;
-  /** A partial frame must complete within this many ms (0 = no deadline). */
-  frameTimeoutMs: number;
-  /** Soft mark of the outbound queue (backpressure signal). */
-  sendSoftBytes: number;
-  /** Hard cap of the outbound queue. */
-  sendHardBytes: number;
-  /** A socket unwritable for this long is a slow consumer (0 = no deadline). */
-  writeDeadlineMs: number;
-  /** Inbound requests handled at once; above it the session stops reading. */
-  maxInFlight: number;
-  /** Graceful close gives up and destroys the socket after this many ms. */
-  closeTimeoutMs: number;
-  /** Too-frequent pings tolerated before closing with TOO_MANY_PINGS. */
-  maxPingStrikes: number;
-  /** Default timeout of outbound requests (0 = none). */
-  requestTimeoutMs: number;
-}
-
-/** How a session ended. */
-export interface CloseInfo {
-  /** Wire code of the reason: NORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, SLOW_CONSUMER, ... */
-  code: string;
-  message: string;
-  /** Which side started the close. */
-  initiator: "local" | "remote";
-  /** True when both FINs were exchanged in order: nothing accepted for sending was lost. */
-  graceful: boolean;
-  /** The failure behind an abnormal close, if any. */
-  error: SockwireError | undefined;
-  /** From the peer's goaway: how long it suggests waiting before reconnecting. */
-  reconnectAfterMs: number | undefined;
-}
-
-/** Callbacks from a session to its owner (server connection or client). */
-export interface SessionHooks {
-  /** Frames that arrive before `open()`: hello, welcome or reject. */
-  handshake(envelope: Envelope): void;
-  /** A validated inbound event. */
-  event(name: string, data: unknown): unknown;
-  /** A validated inbound request; the return value (or promise) is the response. */
-  request(name: string, params: unknown, context: RequestContext): unknown;
-  /** A non-fatal problem: an invalid event dropped, a handler that threw, a late response. */
-  error(error: SockwireError): void;
-  /** The peer announced it is going away. */
-  goaway(reason: Reason): void;
-  /** Called exactly once when the session has ended. */
-  closed(info: CloseInfo): void;
-}
-
-/** Everything a session needs. */
-export interface SessionOptions {
-  socket: SocketLike;
-  /** Which side this session is on; it sends `contract[side]` messages. */
-  side: Side;
-  contract: AnyContract;
-  codec: PayloadCodec;
-  limits: SessionLimits;
-  /** What passing the hard cap does: close the connection (server) or reject the send (client). */
-  overflow: "close" | "reject";
-  /** Validate outbound payloads against the contract before sending (default true). */
-  validateOutbound: boolean;
-  hooks: SessionHooks;
-  /** Shared timer that drives heartbeats and deadlines. */
-  ticker: Ticker;
-}
-
-/** Counters of one session. */
-export interface SessionStats {
-  messagesIn: number;
-  messagesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Bytes accepted for sending and not yet passed to the kernel. */
-  bufferedBytes: number;
-  /** Chunks held by the frame decoder. */
-  retainedChunks: number;
-  /** Inbound requests being handled. */
-  inFlightIn: number;
-  /** Outbound requests awaiting an answer. */
-  inFlightOut: number;
-  /** Answers that arrived after their request had settled. */
-  lateResponses: number;
-}
-
-/**
- * Lifecycle of a session:
- *
- * ```
- *  handshake ──open()──► open ──close()/goaway/FIN──► closing ──both FINs──► closed
- *      │                   │                            │ close timeout ──► closed (destroyed)
- *      └──── fail()/destroy()/socket error ─────────────┴───────────────────► closed
- * ```
- */
-export type SessionState = "handshake" | "open" | "closing" | "closed";
 
 /**
  * One framed, typed conversation over a socket, shared by the server's connections and the
@@ -967,76 +887,4 @@ export class Session implements Tickable {
   private report(error: unknown): void {
     this.options.hooks.error(isSockwireError(error) ? error : handlerFailed("handler", error));
   }
-}
-
-/**
- * Validates and encodes an event frame once. The broadcast paths call this directly so a message
- * for 10,000 connections is validated and encoded a single time.
- */
-export function encodeEventFrame(
-  contract: AnyContract,
-  side: Side,
-  codec: PayloadCodec,
-  name: string,
-  data: unknown,
-  validate: boolean,
-): Buffer {
-  const schema = contract[side].events.get(name);
-  if (!schema) throw unknownType("event", name);
-  if (validate) validatePayload(schema, data, `event ${name}`);
-  return encodeEnvelope({ kind: Kind.EVENT, type: name }, codec.encode(data));
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
-}
-
-function unknownType(what: string, name: string): SockwireError {
-  return new SockwireError(
-    ErrorCode.UNKNOWN_MESSAGE_TYPE,
-    `the contract declares no ${what} named ${JSON.stringify(clip(name, 64))}`,
-  );
-}
-
-function unexpected(kind: number, when: string): SockwireError {
-  return new SockwireError(
-    ErrorCode.UNEXPECTED_FRAME,
-    `unexpected ${kindName(kind)} frame ${when}`,
-  );
-}
-
-function notConnected(state: SessionState): SockwireError {
-  return new SockwireError(
-    ErrorCode.NOT_CONNECTED,
-    `the connection is ${state === "handshake" ? "not open yet" : state}`,
-  );
-}
-
-function lost(name: string, cause: unknown): SockwireError {
-  return new SockwireError(
-    ErrorCode.CONNECTION_LOST,
-    `request ${name} was lost with its connection`,
-    { cause },
-  );
-}
-
-function slowConsumer(message: string): SockwireError {
-  return new SockwireError(ErrorCode.CONNECTION_LOST, message, {
-    remoteCode: WireCode.SLOW_CONSUMER,
-  });
-}
-
-function tooLargeForPeer(bytes: number, limit: number): SockwireError {
-  return new SockwireError(
-    ErrorCode.PEER_FRAME_LIMIT,
-    `message of ${bytes} bytes exceeds the peer's receive limit of ${limit} bytes`,
-    {
-      details: { bytes, limit },
-    },
-  );
-}
-
-function handlerFailed(what: string, cause: unknown): SockwireError {
-  if (isSockwireError(cause)) return cause;
-  return new SockwireError(ErrorCode.HANDLER_FAILED, `${what} handler threw`, { cause });
 }

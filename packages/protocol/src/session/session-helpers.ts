@@ -1,0 +1,85 @@
+import type { PayloadCodec } from "../codec/codec.js";
+import type { AnyContract, Side } from "../contract/types.js";
+import { validatePayload } from "../contract/validate.js";
+import { encodeEnvelope } from "../envelope/envelope.js";
+import { Kind, kindName } from "../envelope/kinds.js";
+import { ErrorCode } from "../errors/codes.js";
+import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
+import { WireCode } from "../errors/wire-codes.js";
+import type { SessionState } from "./session-types.js";
+import { clip } from "./wire-error.js";
+
+// Frame encoding shared with the broadcast paths, and the coded errors a Session raises. Each
+// factory builds its error only when called, so the hot path pays nothing for them.
+
+/**
+ * Validates and encodes an event frame once. The broadcast paths call this directly so a message
+ * for 10,000 connections is validated and encoded a single time.
+ */
+export function encodeEventFrame(
+  contract: AnyContract,
+  side: Side,
+  codec: PayloadCodec,
+  name: string,
+  data: unknown,
+  validate: boolean,
+): Buffer {
+  const schema = contract[side].events.get(name);
+  if (!schema) throw unknownType("event", name);
+  if (validate) validatePayload(schema, data, `event ${name}`);
+  return encodeEnvelope({ kind: Kind.EVENT, type: name }, codec.encode(data));
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}
+
+export function unknownType(what: string, name: string): SockwireError {
+  return new SockwireError(
+    ErrorCode.UNKNOWN_MESSAGE_TYPE,
+    `the contract declares no ${what} named ${JSON.stringify(clip(name, 64))}`,
+  );
+}
+
+export function unexpected(kind: number, when: string): SockwireError {
+  return new SockwireError(
+    ErrorCode.UNEXPECTED_FRAME,
+    `unexpected ${kindName(kind)} frame ${when}`,
+  );
+}
+
+export function notConnected(state: SessionState): SockwireError {
+  return new SockwireError(
+    ErrorCode.NOT_CONNECTED,
+    `the connection is ${state === "handshake" ? "not open yet" : state}`,
+  );
+}
+
+export function lost(name: string, cause: unknown): SockwireError {
+  return new SockwireError(
+    ErrorCode.CONNECTION_LOST,
+    `request ${name} was lost with its connection`,
+    { cause },
+  );
+}
+
+export function slowConsumer(message: string): SockwireError {
+  return new SockwireError(ErrorCode.CONNECTION_LOST, message, {
+    remoteCode: WireCode.SLOW_CONSUMER,
+  });
+}
+
+export function tooLargeForPeer(bytes: number, limit: number): SockwireError {
+  return new SockwireError(
+    ErrorCode.PEER_FRAME_LIMIT,
+    `message of ${bytes} bytes exceeds the peer's receive limit of ${limit} bytes`,
+    {
+      details: { bytes, limit },
+    },
+  );
+}
+
+export function handlerFailed(what: string, cause: unknown): SockwireError {
+  if (isSockwireError(cause)) return cause;
+  return new SockwireError(ErrorCode.HANDLER_FAILED, `${what} handler threw`, { cause });
+}
