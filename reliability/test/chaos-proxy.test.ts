@@ -80,6 +80,16 @@ describe("ChaosProxy", () => {
     expect(client.errors).toEqual([]);
   });
 
+  test("an endpoint that resets is recorded as an RST, not a FIN, and the reset is passed on", async () => {
+    const { proxy, client, server } = await rig();
+    client.socket.resetAndDestroy();
+    await until(() => server().closed && proxy.history.length === 1, "reset passed on");
+    const link = proxy.history[0];
+    expect(link?.client.errors).toEqual(["ECONNRESET"]);
+    expect(link?.client.endedAt).toBeUndefined();
+    expect(server().errors).toEqual(["ECONNRESET"]);
+  });
+
   test("delay holds every byte and the FIN for the delay, in order", async () => {
     const { proxy, client, server } = await rig();
     const [link] = proxy.established();

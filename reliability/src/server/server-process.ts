@@ -27,8 +27,10 @@ export type ChildStats = Partial<ServerStats> & { records: number; crashes: numb
  * ```
  */
 export class ServerProcess {
-  /** Connection reports, in the order the connections closed. */
+  /** Connection reports, in the order the connections closed (unless not kept, see start()). */
   readonly reports: ConnectionReport[] = [];
+  /** Connection reports received, kept or not. */
+  reportsReceived = 0;
   /** Crash notices from the child (uncaught exception, unhandled rejection). */
   readonly crashes: string[] = [];
   /** Set when the process exits; `expected` is false unless {@link stop} asked for it. */
@@ -42,7 +44,10 @@ export class ServerProcess {
   >();
   private readonly exited: Promise<void>;
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly keepReports: boolean,
+  ) {
     child.on("message", (message: Record<string, unknown>) => this.onMessage(message));
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
@@ -55,13 +60,17 @@ export class ServerProcess {
     });
   }
 
-  /** Forks the child with `config` and waits until it is ready (not yet listening). */
-  static async start(config: ChildConfig): Promise<ServerProcess> {
+  /**
+   * Forks the child with `config` and waits until it is ready (not yet listening). With
+   * `keepReports` false, reports are only counted: a driver measuring its own memory must not
+   * grow with them.
+   */
+  static async start(config: ChildConfig, keepReports = true): Promise<ServerProcess> {
     const child = fork(CHILD, [JSON.stringify(config)], {
       execArgv: [...TS_CHILD_ARGV, "--expose-gc"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    const server = new ServerProcess(child);
+    const server = new ServerProcess(child, keepReports);
     const ready = new Promise<void>((resolve, reject) => {
       child.on("message", (m: { type?: string }) => m.type === "ready" && resolve());
       child.once("exit", (code) => reject(new Error(`server process exited early (${code})`)));
@@ -140,8 +149,10 @@ export class ServerProcess {
   }
 
   private onMessage(message: Record<string, unknown>): void {
-    if (message.type === "closed") this.reports.push(message.report as ConnectionReport);
-    else if (message.type === "crash") this.crashes.push(String(message.error));
+    if (message.type === "closed") {
+      this.reportsReceived++;
+      if (this.keepReports) this.reports.push(message.report as ConnectionReport);
+    } else if (message.type === "crash") this.crashes.push(String(message.error));
     else if (typeof message.id === "number") {
       const waiter = this.waiting.get(message.id);
       if (!waiter) return;

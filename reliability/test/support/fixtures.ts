@@ -57,9 +57,9 @@ export async function proxyTo(port: number, keepHistory = false): Promise<ChaosP
 /** A server in its own process (src/server/child.ts), stopped after the test. */
 export async function serverProcess(
   options: ChildConfig["options"] = {},
-  tickMs = 0,
+  { tickMs = 0, keepReports = true } = {},
 ): Promise<ServerProcess> {
-  const server = await ServerProcess.start({ options, tickMs });
+  const server = await ServerProcess.start({ options, tickMs }, keepReports);
   onTestFinished(() => server.stop());
   await server.listen(0);
   return server;
