@@ -164,11 +164,33 @@ describe("contract validation fuzzing (through a real server)", () => {
       };
       const server = createServer(fuzzContract, { authenticate: ({ token }) => ({ token }) });
       server.onError((e) => errors.push(e.code));
-      server.handle("echo", (input) => (check("echo", input), input));
-      server.handle("sum", (input) => (check("sum", input), input.reduce((a, b) => a + b, 0)));
-      server.handle("tree", (input) => (check("tree", input), treeSize(input as Tree)));
-      server.handle("maybe", (input) => (check("maybe", input), { ok: input.v !== undefined }));
-      server.handle("nested", (input) => (check("nested", input), { keys: Object.keys(input) }));
+      /** Checks what a handler is given, then answers with `answer`. */
+      const checked =
+        <I, O>(name: string, answer: (input: I) => O) =>
+        (input: I): O => {
+          check(name, input);
+          return answer(input);
+        };
+      server.handle(
+        "echo",
+        checked("echo", (input) => input),
+      );
+      server.handle(
+        "sum",
+        checked("sum", (input: number[]) => input.reduce((a, b) => a + b, 0)),
+      );
+      server.handle(
+        "tree",
+        checked("tree", (input: Tree) => treeSize(input)),
+      );
+      server.handle(
+        "maybe",
+        checked("maybe", (input: { v?: unknown }) => ({ ok: input.v !== undefined })),
+      );
+      server.handle(
+        "nested",
+        checked("nested", (input: object) => ({ keys: Object.keys(input) })),
+      );
       for (const name of clientEvents)
         server.on(name as never, (data: unknown) => check(name, data));
       const { port } = await server.listen({ port: 0 });
