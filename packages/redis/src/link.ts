@@ -31,6 +31,12 @@ export type RedisClient = ReturnType<typeof createClient>;
  * Two Redis connections, one for commands and publishes and one for subscriptions (a subscribed
  * connection can run nothing else), seen as one link with one state. It reports one
  * `ERR_ADAPTER` per failure episode, not one per retry.
+ *
+ * Reconnection is driven here, not inside node-redis: node-redis would sleep between attempts on
+ * a timer nobody can cancel, which kept a closed server's process alive for up to a full backoff
+ * delay. So each client gives up on its own (`reconnectStrategy: false`) and this class calls
+ * `connect()` again from a timer that `close()` clears. node-redis keeps the confirmed
+ * subscriptions across that and re-subscribes before it reports `ready`.
  */
 export class RedisLink {
   readonly pub: RedisClient;
@@ -42,13 +48,18 @@ export class RedisLink {
   #reported = false;
   /** True once Redis confirmed the first SUBSCRIBE (node-redis confirms re-subscriptions before `ready`). */
   #subscribed = false;
+  #subscribe: (() => void) | undefined;
+  /** Failed attempts in a row, per client (the backoff exponent). */
+  readonly #attempts = new Map<RedisClient, number>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #settings: ResolvedRedisOptions["reconnect"];
 
   constructor(
     options: ResolvedRedisOptions,
     private readonly changed: (state: LinkState) => void,
     private readonly report: (error: SockwireError) => void,
   ) {
-    const settings = options.reconnect;
+    this.#settings = options.reconnect;
     const base: RedisClientOptions = {
       ...options.redis,
       url: options.url,
@@ -57,16 +68,16 @@ export class RedisLink {
       socket: {
         ...(options.redis.socket ?? {}),
         connectTimeout: options.connectTimeoutMs,
-        reconnectStrategy: (retries: number) => reconnectDelay(retries, settings),
+        reconnectStrategy: false,
       } as RedisClientOptions["socket"],
     };
     this.pub = createClient(base);
-    // The subscriber queues its SUBSCRIBE until connected; node-redis re-subscribes after a loss.
-    this.sub = createClient({ ...base, disableOfflineQueue: false });
+    this.sub = createClient(base);
     for (const client of [this.pub, this.sub]) {
       client.on("error", (error: unknown) => this.#failed(error));
-      client.on("ready", () => this.#update());
+      client.on("ready", () => this.#ready(client));
       client.on("end", () => this.#update());
+      client.on("terminated", () => this.#retry(client));
     }
   }
 
@@ -89,17 +100,21 @@ export class RedisLink {
   start(channels: string[], listener: (message: Buffer) => void): void {
     if (this.#state !== "idle") return;
     this.#set("connecting");
-    // connect() settles when the client is ready, or rejects when closed while retrying.
+    // Until Redis confirms it once, SUBSCRIBE is sent on every arrival of the subscriber. The
+    // listener is the same function each time, and node-redis keeps listeners in a set, so a
+    // repeated confirmation never delivers twice.
+    this.#subscribe = () => {
+      this.sub.subscribe(channels, listener, true).then(
+        () => {
+          this.#subscribed = true;
+          this.#update();
+        },
+        () => undefined, // the connection dropped first: the next arrival tries again
+      );
+    };
+    // A failed first attempt emits "terminated", which schedules the next one.
     this.pub.connect().catch(() => undefined);
     this.sub.connect().catch(() => undefined);
-    // Queued until the subscriber connects; it only fails if the link is closed first.
-    this.sub.subscribe(channels, listener, true).then(
-      () => {
-        this.#subscribed = true;
-        this.#update();
-      },
-      () => undefined,
-    );
   }
 
   /** Closes both clients: waits for pending commands up to `timeoutMs`, then drops them. */
@@ -107,6 +122,8 @@ export class RedisLink {
     if (this.#state === "closing" || this.#state === "closed") return;
     const wasOpen = this.#state !== "idle";
     this.#set("closing");
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     if (wasOpen) {
       await Promise.all([this.pub, this.sub].map((client) => closeClient(client, timeoutMs)));
     }
@@ -127,6 +144,31 @@ export class RedisLink {
         details: { operation: lost ? "connection" : "connect" },
       }),
     );
+  }
+
+  #ready(client: RedisClient): void {
+    this.#attempts.set(client, 0);
+    if (client === this.sub && !this.#subscribed) this.#subscribe?.();
+    this.#update();
+  }
+
+  /** A client gave up on its connection: try again after the backoff delay. */
+  #retry(client: RedisClient): void {
+    this.#update();
+    const state = this.#state;
+    if (state !== "connecting" && state !== "reconnecting") return;
+    const attempt = this.#attempts.get(client) ?? 0;
+    this.#attempts.set(client, attempt + 1);
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        if (this.#state === "connecting" || this.#state === "reconnecting") {
+          client.connect().catch(() => undefined);
+        }
+      },
+      reconnectDelay(attempt, this.#settings),
+    );
+    this.#timers.add(timer);
   }
 
   #update(): void {

@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { ErrorCode, type SockwireError } from "@sockwire/protocol";
 import { describe, expect, onTestFinished, test } from "vitest";
+import { TS_EXEC_ARGV } from "./helpers/node-process.js";
 import { connectPeer, type Node, startNode } from "./helpers/nodes.js";
 import { freePort, RedisServer } from "./helpers/redis-server.js";
 import { sleep, until, within } from "./helpers/wait.js";
@@ -149,5 +152,32 @@ describe("failure behaviour", () => {
     expect(a.adapter.state).toBe("closed");
     expect(performance.now() - started).toBeLessThan(4000);
     await expect(a.adapter.whenReady()).rejects.toMatchObject({ code: ErrorCode.ADAPTER });
+  });
+
+  test("a closed server's process exits at once, even while the adapter waits to reconnect", async () => {
+    const fixture = fileURLToPath(new URL("./fixtures/close-exit.ts", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [...TS_EXEC_ARGV, fixture, `redis://127.0.0.1:${await freePort()}`],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    onTestFinished(() => void child.kill("SIGKILL"));
+    let output = "";
+    let closedAt = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (closedAt === 0 && output.includes("closed")) closedAt = performance.now();
+    });
+    const code = await within(
+      new Promise((resolve) => child.once("exit", resolve)),
+      "exit",
+      15_000,
+    );
+    expect(code).toBe(0);
+    expect(output).toBe("closed closed\n");
+    // The pending reconnection delay was 5 s; nothing may keep the process alive for it.
+    expect(performance.now() - closedAt).toBeLessThan(1500);
   });
 });
