@@ -180,6 +180,33 @@ describe("robustness", () => {
     }
   });
 
+  test("an instance swept while alive (a stall past the TTL) rewrites its membership at its next heartbeat", async () => {
+    const { prefix, nodes: all } = await nodes(2);
+    const [a, b] = all as [Node, Node];
+    await connectPeer(a.port, "red");
+    await until(async () => (await b.adapter.roomSize("red")) === 1, "a's member seen by b");
+    const syncs = a.adapter.stats().membershipSyncs;
+    const raw = createRedisClient({ url: redis.url });
+    await raw.connect();
+    try {
+      // What another instance's sweep does to an instance whose liveness key has expired.
+      const ns = `${prefix}:${a.server.contract.name}:${a.server.contract.fingerprint}`;
+      const id = a.adapter.instanceId;
+      await raw.del([
+        `${ns}:alive:${id}`,
+        `${ns}:conns:${id}`,
+        `${ns}:rooms:${id}`,
+        `${ns}:room:${id}:red`,
+      ]);
+      await raw.sRem(`${ns}:instances`, id);
+    } finally {
+      raw.destroy();
+    }
+    await until(async () => (await b.adapter.roomSize("red")) === 1, "membership rewritten", 5000);
+    expect(a.adapter.stats().membershipSyncs).toBe(syncs + 1);
+    expect((await b.adapter.instances()).map((i) => i.id)).toContain(a.adapter.instanceId);
+  });
+
   test("options are checked; an adapter serves one server", async () => {
     const { redisAdapter } = await import("../src/index.js");
     const invalid = expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT });
