@@ -26,6 +26,8 @@ export class ChaosLink {
   private readonly toServer: Pipe;
   private readonly toClient: Pipe;
   private closed = false;
+  /** Destroys the second socket if it does not close by itself after the first one did. */
+  private linger: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
@@ -93,7 +95,7 @@ export class ChaosLink {
         // Its FIN is already on its way to the other side (queued behind any delayed data) or
         // its reset has been passed on; the other side should follow soon. Make sure it does
         // not linger if it never does.
-        setTimeout(() => other.destroy(), 2000).unref();
+        this.linger ??= setTimeout(() => other.destroy(), 2000).unref();
       }
     });
   }
@@ -101,6 +103,7 @@ export class ChaosLink {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.linger) clearTimeout(this.linger);
     this.toServer.dispose();
     this.toClient.dispose();
     this.onClosed(this);
