@@ -51,6 +51,9 @@ export async function runSoak(
     },
   });
   let proxy: ChaosProxy | undefined;
+  // Both are stopped in `finally` too, so a failed run leaves no interval behind.
+  let faults: FaultInjector | undefined;
+  let stopTraffic = () => {};
   const clients: SoakClient[] = [];
   try {
     const port = await server.listen(0);
@@ -71,8 +74,8 @@ export async function runSoak(
     log(`soak: ${clients.length} clients open through the chaos proxy; seed ${options.seed}`);
 
     // ── chaos phase ──
-    const faults = new FaultInjector(proxy, faultPlan(options), random);
-    const stopTraffic = startTraffic(clients, options, random);
+    faults = new FaultInjector(proxy, faultPlan(options), random);
+    stopTraffic = startTraffic(clients, options, random);
     faults.start();
     let restarts = 0;
     let rssPeak = 0;
@@ -177,6 +180,8 @@ export async function runSoak(
       server: { heapBaseline, heapFinal, rssPeak },
     };
   } finally {
+    stopTraffic();
+    faults?.calm();
     process.off("unhandledRejection", onUnhandled);
     for (const c of clients) c.client.destroy();
     await proxy?.close();
