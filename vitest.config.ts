@@ -5,7 +5,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   // Workspace packages resolve to their TypeScript sources through this condition, so tests never
   // need a build. It must sit under ssr: node-environment tests ignore the top-level resolve option.
-  ssr: { resolve: { conditions: ["@sockwire/source", "module", "node", "development|production"] } },
+  ssr: {
+    resolve: { conditions: ["@sockwire/source", "module", "node", "development|production"] },
+  },
   test: {
     include: [
       "src/**/*.test.ts",
