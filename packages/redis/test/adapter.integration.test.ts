@@ -4,11 +4,12 @@ import { createClient as createRedisClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { encodeClusterMessage } from "../src/index.js";
 import { connectPeer, type Node, startNode } from "./helpers/nodes.js";
-import { RedisServer } from "./helpers/redis-server.js";
+import { RedisServer, SKIP_WITHOUT_REDIS } from "./helpers/redis-server.js";
 import { sleep, until, within } from "./helpers/wait.js";
 
 let redis: RedisServer;
 beforeAll(async () => {
+  if (SKIP_WITHOUT_REDIS) return;
   redis = await RedisServer.start();
 });
 afterAll(() => redis?.stop());
@@ -38,7 +39,7 @@ function countingCodec() {
   return codec;
 }
 
-describe("delivery across instances", () => {
+describe.skipIf(SKIP_WITHOUT_REDIS)("delivery across instances", () => {
   test("a broadcast reaches every client of every instance exactly once, encoded once", async () => {
     const codecs: Array<ReturnType<typeof countingCodec>> = [];
     const { nodes: all } = await nodes(3, () => {
@@ -127,7 +128,7 @@ describe("delivery across instances", () => {
   });
 });
 
-describe("cluster-wide membership", () => {
+describe.skipIf(SKIP_WITHOUT_REDIS)("cluster-wide membership", () => {
   test("roomSize, connectionsIn, rooms, connectionCount and instances see every instance", async () => {
     const { nodes: all } = await nodes(2);
     const [a, b] = all as [Node, Node];
@@ -156,7 +157,7 @@ describe("cluster-wide membership", () => {
   });
 });
 
-describe("robustness", () => {
+describe.skipIf(SKIP_WITHOUT_REDIS)("robustness", () => {
   test("a malformed cluster message is counted and reported, and delivery goes on", async () => {
     const { prefix, nodes: all } = await nodes(2);
     const [a, b] = all as [Node, Node];

@@ -5,7 +5,7 @@ import { ErrorCode, type SockwireError } from "@sockwire/protocol";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { TS_EXEC_ARGV } from "./helpers/node-process.js";
 import { connectPeer, type Node, startNode } from "./helpers/nodes.js";
-import { freePort, RedisServer } from "./helpers/redis-server.js";
+import { freePort, RedisServer, SKIP_WITHOUT_REDIS } from "./helpers/redis-server.js";
 import { sleep, until, within } from "./helpers/wait.js";
 
 /** The `details.operation` of every ERR_ADAPTER a node reported, in order. */
@@ -20,7 +20,7 @@ async function redisOn(port?: number): Promise<RedisServer> {
   return redis;
 }
 
-describe("failure behaviour", () => {
+describe.skipIf(SKIP_WITHOUT_REDIS)("failure behaviour", () => {
   test("Redis unavailable at start: the server serves its own clients, reports once, joins the cluster when Redis appears", async () => {
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;

@@ -5,6 +5,7 @@ import { ALL_ERROR_CODES, ErrorCode } from "@sockwire/protocol";
 import { describe, expect, test } from "vitest";
 import { REDIS_ADAPTER_DEFAULTS } from "../src/index.js";
 import { TS_EXEC_ARGV } from "./helpers/node-process.js";
+import { SKIP_WITHOUT_REDIS } from "./helpers/redis-server.js";
 import { within } from "./helpers/wait.js";
 
 const root = new URL("../", import.meta.url);
@@ -54,39 +55,43 @@ describe("README", () => {
       expect(errorsRow, String(operation)).toContain(`\`${operation}\``);
   });
 
-  test("the cluster demo runs: Redis, three node processes, clients; a broadcast crosses instances", async () => {
-    const script = fileURLToPath(new URL("examples/cluster.ts", root));
-    const child = spawn(process.execPath, [...TS_EXEC_ARGV, script], {
-      cwd: fileURLToPath(root),
-      env: { ...process.env, REDIS_URL: undefined },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-    try {
-      expect(await within(exited, "cluster demo exit", 40_000), output).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-    for (const [user, node, members] of [
-      ["ada", "A", 1],
-      ["bob", "B", 2],
-      ["cy", "C", 3],
-      ["dee", "C", 4],
-    ] as const) {
-      expect(output).toMatch(
-        new RegExp(`${user} joined lobby on ${node} as [\\w-]+\\.\\w+: ${members} member`),
-      );
-      expect(output).toContain(`${user} (on ${node}) got: lobby ada@A: hello from A\n`);
-    }
-    expect(output).toContain("dee (on C) got: (whisper) bob@B: psst, dee\n");
-    expect(output.match(/psst/g)).toHaveLength(1);
-    expect(output).not.toContain("!");
-    expect(output).toMatch(/all stopped\n$/);
-  }, 60_000);
+  test.skipIf(SKIP_WITHOUT_REDIS)(
+    "the cluster demo runs: Redis, three node processes, clients; a broadcast crosses instances",
+    async () => {
+      const script = fileURLToPath(new URL("examples/cluster.ts", root));
+      const child = spawn(process.execPath, [...TS_EXEC_ARGV, script], {
+        cwd: fileURLToPath(root),
+        env: { ...process.env, REDIS_URL: undefined },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      const collect = (chunk: Buffer) => {
+        output += chunk.toString();
+      };
+      child.stdout.on("data", collect);
+      child.stderr.on("data", collect);
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      try {
+        expect(await within(exited, "cluster demo exit", 40_000), output).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+      for (const [user, node, members] of [
+        ["ada", "A", 1],
+        ["bob", "B", 2],
+        ["cy", "C", 3],
+        ["dee", "C", 4],
+      ] as const) {
+        expect(output).toMatch(
+          new RegExp(`${user} joined lobby on ${node} as [\\w-]+\\.\\w+: ${members} member`),
+        );
+        expect(output).toContain(`${user} (on ${node}) got: lobby ada@A: hello from A\n`);
+      }
+      expect(output).toContain("dee (on C) got: (whisper) bob@B: psst, dee\n");
+      expect(output.match(/psst/g)).toHaveLength(1);
+      expect(output).not.toContain("!");
+      expect(output).toMatch(/all stopped\n$/);
+    },
+    60_000,
+  );
 });
