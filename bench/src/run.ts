@@ -11,8 +11,10 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { killAllChildren } from "./child-process.js";
+import { killClusterChildren, runCluster } from "./cluster.js";
 import { contenderAvailable } from "./contenders/index.js";
 import { CONTENDER_NAMES, type ContenderName } from "./contenders/types.js";
+import { mergeResults } from "./merge.js";
 import { Progress } from "./progress.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { renderSvg } from "./report/svg.js";
@@ -22,11 +24,16 @@ import { SCENARIO_NAMES, type ScenarioName } from "./scenarios/types.js";
 const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const REPO_DIR = resolve(BENCH_DIR, "..");
 
+/** Everything `--scenario` accepts: the contender scenarios plus the cross-instance line. */
+export const SUITE_NAMES = [...SCENARIO_NAMES, "cluster"] as const;
+export type SuiteName = (typeof SUITE_NAMES)[number];
+
 /** Everything the command line can set. */
 export interface BenchOptions {
   quick?: boolean;
   only?: ContenderName[];
-  scenarios?: ScenarioName[];
+  /** Contender scenarios and/or `cluster` (cross-instance broadcast through Redis). */
+  scenarios?: SuiteName[];
   repetitions?: number;
   /** Size factor; defaults to 1 (full) or 0.1 (--quick), divided by $BENCH_SCALE_DIVISOR. */
   scale?: number;
@@ -79,7 +86,7 @@ export function parseCli(argv: string[]): BenchOptions {
   if (values.help) {
     process.stdout.write(
       "usage: pnpm bench [--quick] [--only sockwire,net-raw,net-zod,ws,socketio,zeromq]\n" +
-        "                  [--scenario oneway,rtt,pipelined,fanout,idle] [--reps N] [--scale F]\n" +
+        "                  [--scenario oneway,rtt,pipelined,fanout,idle,cluster] [--reps N] [--scale F]\n" +
         "                  [--out FILE] [--docs] [--no-warmup] [--render RESULTS.json]\n",
     );
     process.exit(0);
@@ -93,7 +100,7 @@ export function parseCli(argv: string[]): BenchOptions {
   return {
     quick: values.quick ?? false,
     only: pickList(values.only, CONTENDER_NAMES, "contender"),
-    scenarios: pickList(values.scenario, SCENARIO_NAMES, "scenario"),
+    scenarios: pickList(values.scenario, SUITE_NAMES, "scenario"),
     repetitions: number(values.reps, "--reps"),
     scale: number(values.scale, "--scale"),
     out: values.out,
@@ -101,6 +108,15 @@ export function parseCli(argv: string[]): BenchOptions {
     warmup: values["no-warmup"] ? false : undefined,
     render: values.render,
   };
+}
+
+/** The results file's current content, or undefined when it is missing or unreadable. */
+function readPrevious(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
 }
 
 function writeDocs(results: BenchResults): void {
@@ -115,7 +131,12 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResults> {
   const divisor = Number(process.env.BENCH_SCALE_DIVISOR ?? "1") || 1;
   const scale = (options.scale ?? (quick ? 0.1 : 1)) / divisor;
   const progress = new Progress(process.stderr, options.progress ?? true);
-  const wanted = options.only ?? [...CONTENDER_NAMES];
+  // --quick leaves the cluster line out unless it is named: it starts redis-server and five more
+  // processes per repetition, and the quick run has to stay under a minute.
+  const selected = options.scenarios ?? (quick ? [...SCENARIO_NAMES] : [...SUITE_NAMES]);
+  const scenarios = selected.filter((name): name is ScenarioName => name !== "cluster");
+  const wanted = scenarios.length > 0 ? (options.only ?? [...CONTENDER_NAMES]) : [];
+  const taskTimeoutMs = options.taskTimeoutMs ?? (quick ? 30_000 : 180_000);
   const contenders: ContenderName[] = [];
   for (const name of wanted) {
     if (await contenderAvailable(name)) contenders.push(name);
@@ -123,32 +144,53 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResults> {
   }
   const results = await runBenchmarks({
     contenders,
-    scenarios: options.scenarios ?? [...SCENARIO_NAMES],
+    scenarios,
     scale,
     quick,
     repetitions: options.repetitions,
     warmup: options.warmup ?? true,
-    taskTimeoutMs: options.taskTimeoutMs ?? (quick ? 30_000 : 180_000),
+    taskTimeoutMs,
     progress,
   });
+  if (selected.includes("cluster")) {
+    progress.step("cluster: cross-instance broadcast through Redis");
+    // The redis benchmark runs every mode and repetition in one child: give it one limit per run.
+    const reps = options.repetitions ?? (quick ? 2 : 5);
+    results.cluster = await runCluster({
+      quick,
+      repetitions: options.repetitions,
+      timeoutMs: taskTimeoutMs * (reps * 3 + 1),
+      progress,
+    });
+    progress.finish();
+  }
   const out = resolve(
     options.out ?? resolve(BENCH_DIR, "results", quick ? "quick.json" : "latest.json"),
   );
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  if (options.docs ?? !quick) writeDocs(results);
+  const previous = readPrevious(out);
+  const merged = mergeResults(previous, results, {
+    scenarios,
+    cluster: selected.includes("cluster"),
+  });
+  writeFileSync(out, `${JSON.stringify(merged, null, 2)}\n`);
+  if (options.docs ?? !quick) writeDocs(merged);
   return results;
 }
 
 async function main(): Promise<void> {
   const stop = (signal: string): void => {
     killAllChildren();
+    killClusterChildren();
     process.stderr.write(`\ninterrupted (${signal})\n`);
     process.exit(130);
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("exit", killAllChildren);
+  process.on("exit", () => {
+    killAllChildren();
+    killClusterChildren();
+  });
   const options = parseCli(process.argv.slice(2));
   if (options.render) {
     writeDocs(JSON.parse(readFileSync(resolve(options.render), "utf8")) as BenchResults);
@@ -159,6 +201,7 @@ async function main(): Promise<void> {
   const failures = results.scenarios.flatMap((s) =>
     Object.keys(s.failures).map((name) => `${s.name}/${name}`),
   );
+  if (results.cluster?.status === "failed") failures.push("cluster");
   if (failures.length > 0) {
     process.stderr.write(`failed: ${failures.join(", ")}\n`);
     process.exitCode = 1;
@@ -168,6 +211,7 @@ async function main(): Promise<void> {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
     killAllChildren();
+    killClusterChildren();
     process.stderr.write(
       `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );

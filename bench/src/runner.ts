@@ -1,4 +1,5 @@
 import { Child, RUNTIME } from "./child-process.js";
+import type { ClusterResult } from "./cluster.js";
 import type { ContenderName, ServerAddress } from "./contenders/types.js";
 import { type MachineInfo, machineInfo } from "./machine.js";
 import type { Progress } from "./progress.js";
@@ -51,6 +52,10 @@ export interface BenchResults {
   contenders: { name: ContenderName; label: string }[];
   scenarios: ScenarioResult[];
   durationSeconds: number;
+  /** Cross-instance broadcast through Redis (`--scenario cluster`); absent when not run. */
+  cluster?: ClusterResult;
+  /** Scenarios carried over from earlier runs by a partial run, with the date of their run. */
+  earlier?: { scenario: ScenarioName; date: string }[];
 }
 
 /** The two processes of one contender for one scenario. */

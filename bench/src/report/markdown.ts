@@ -1,3 +1,4 @@
+import { CLUSTER_MODES, type ClusterResult } from "../cluster.js";
 import type { ContenderName } from "../contenders/types.js";
 import { type BenchResults, formatNumber, type ScenarioResult } from "../runner.js";
 import type { Summary } from "../stats.js";
@@ -47,6 +48,49 @@ function targetsTable(results: BenchResults): string {
   return lines.join("\n");
 }
 
+/** A sentence naming the scenarios a partial run carried over from earlier runs (none: no line). */
+function earlierText(results: BenchResults): string[] {
+  if (!results.earlier?.length) return [];
+  const parts = results.earlier.map((e) => `${e.scenario} (${e.date.slice(0, 10)})`);
+  return ["", `Carried over from earlier runs: ${parts.join(", ")}.`];
+}
+
+const CLUSTER_MODE_TEXT = {
+  single: "single instance (one server, no adapter)",
+  "local+redis": "single instance with the Redis adapter (every broadcast also published)",
+  cross: "cross-instance (A broadcasts, every client is on B: A → Redis → B → client)",
+} as const;
+
+/** The cross-instance section: measured table, or why there are no numbers. */
+export function clusterSection(cluster: ClusterResult): string {
+  const out = ["## Cross-instance broadcast (Redis)", ""];
+  if (cluster.status !== "measured") {
+    const what = cluster.status === "skipped" ? "Skipped" : "Failed";
+    out.push(
+      `${what} in the run of ${cluster.date.slice(0, 10)}: ${cluster.reason}. Run \`pnpm bench --scenario cluster\` where \`redis-server\` is installed.`,
+      "",
+    );
+    return out.join("\n");
+  }
+  out.push(
+    `Run of ${cluster.date.slice(0, 10)} (${cluster.quick ? "quick" : "full"}, ${cluster.durationSeconds} s, Node ${cluster.node}, ${cluster.cpus} CPUs): ` +
+      `the broadcasting server sends ${cluster.messages.toLocaleString("en-US")} messages to ${cluster.clients} clients ` +
+      `(one client process, each server in its own, one \`redis-server\` on loopback); ${cluster.repetitions} repetitions, ` +
+      "modes interleaved in a rotating order. Deliveries/s are timed from the first broadcast to the last delivery; " +
+      "ratios are mode ÷ single, repetition by repetition. Measured by @sockwire/redis's benchmark " +
+      "(`pnpm --filter @sockwire/redis bench`).",
+    "",
+    "| mode | deliveries/s | ÷ single instance |",
+    "|---|---|---|",
+  );
+  for (const mode of CLUSTER_MODES) {
+    const ratio = mode === "single" ? "1×" : ratioCell(cluster.ratios[mode]);
+    out.push(`| ${CLUSTER_MODE_TEXT[mode]} | ${cell(cluster.summary[mode])} | ${ratio} |`);
+  }
+  out.push("");
+  return out.join("\n");
+}
+
 /** The report: machine, one table per scenario, the targets and how the numbers were taken. */
 export function renderMarkdown(results: BenchResults): string {
   const labels = new Map(results.contenders.map((c) => [c.name, c.label]));
@@ -61,6 +105,7 @@ export function renderMarkdown(results: BenchResults): string {
       "repetition (each repetition runs every contender back to back, in a rotating order) and then summarised, so " +
       "drift on a shared, noisy machine cancels out. For throughput a ratio above 1 is better for sockwire; for " +
       "latency and memory, below 1.",
+    ...earlierText(results),
     "",
     "![sockwire against each peer](benchmarks.svg)",
     "",
@@ -78,6 +123,7 @@ export function renderMarkdown(results: BenchResults): string {
     );
     out.push(scenarioTable(scenario, labels), "");
   }
+  if (results.cluster) out.push(clusterSection(results.cluster));
   out.push(
     "## Method",
     "",

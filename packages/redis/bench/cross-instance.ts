@@ -11,7 +11,11 @@
  * over all of them. Deliveries per second are timed from A's first broadcast to the last delivery
  * in the client process, on a clock both share. Usage:
  *
- *   pnpm --filter @sockwire/redis bench [--quick] [--clients N] [--messages N] [--reps N]
+ *   pnpm --filter @sockwire/redis bench [--quick] [--clients N] [--messages N] [--reps N] [--json]
+ *
+ * `--json` prints one JSON line instead of the table (the repository's benchmark suite reads it):
+ * `{ clients, messages, reps, node, cpus, rates: { single: [...], "local+redis": [...], cross: [...] } }`,
+ * deliveries per second per repetition, index-aligned across modes.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { cpus } from "node:os";
@@ -27,6 +31,7 @@ const flag = (name: string, fallback: number) => {
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
 const quick = args.includes("--quick");
+const json = args.includes("--json");
 const clients = flag("clients", quick ? 20 : 100);
 const messages = flag("messages", quick ? 500 : 2000);
 const reps = flag("reps", quick ? 2 : 5);
@@ -118,6 +123,19 @@ try {
       process.stderr.write(`rep ${rep + 1}/${reps} ${mode}: ${k(rate)} deliveries/s\n`);
     }
   }
+  if (json) {
+    const node = process.version;
+    const rateLists = Object.fromEntries(rates);
+    console.log(
+      JSON.stringify({ clients, messages, reps, node, cpus: cpus().length, rates: rateLists }),
+    );
+  } else printTable(rates);
+} finally {
+  for (const child of live) child.kill("SIGKILL");
+  await redis.stop();
+}
+
+function printTable(rates: Map<Mode, number[]>): void {
   const single = rates.get("single") ?? [];
   console.log(
     `\nBroadcast to ${clients} clients × ${messages} messages, ${reps} repetitions, Node ${process.version}, ${cpus().length} CPUs, redis-server on loopback`,
@@ -133,7 +151,4 @@ try {
       `| ${mode} | ${k(median(values))} [${k(Math.min(...values))}–${k(Math.max(...values))}] | ${median(ratios).toFixed(2)}× |`,
     );
   }
-} finally {
-  for (const child of live) child.kill("SIGKILL");
-  await redis.stop();
 }
