@@ -111,7 +111,9 @@ export function renderSvg(results: BenchResults): string {
   const m = results.machine;
   const subtitle = `${results.date.slice(0, 10)} · Node ${m.node} · ${m.cpus} × ${m.cpuModel} · ${m.memGiB} GiB${results.quick ? " · quick run" : ""}`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+    // A title makes the chart readable to screen readers (and is what a README image shows on hover).
+    `<title>sockwire compared with each peer, ${xmlText(subtitle)}</title>`,
     "<style>.group{font-weight:600;font-size:13px}.grid{stroke:#ddd}.one{stroke:#222;stroke-width:1.5}.whisker{stroke:#222;stroke-width:1}.tick{fill:#555;font-size:11px}.sub{fill:#555}</style>",
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="12" y="22" font-size="16" font-weight="700">sockwire vs peers: times better (log scale; right of 1× = sockwire ahead)</text>`,
