@@ -1,8 +1,7 @@
 import type { PayloadCodec } from "../codec/codec.js";
-import type { AnyContract, Side } from "../contract/types.js";
-import { validatePayload } from "../contract/validate.js";
-import { encodeEnvelope } from "../envelope/envelope.js";
-import { Kind, kindName } from "../envelope/kinds.js";
+import { encodeEvent } from "../contract/messages.js";
+import type { AnyContract, EventName, Side } from "../contract/types.js";
+import { kindName } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
 import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
@@ -13,8 +12,9 @@ import { clip } from "./wire-error.js";
 // factory builds its error only when called, so the hot path pays nothing for them.
 
 /**
- * Validates and encodes an event frame once. The broadcast paths call this directly so a message
- * for 10,000 connections is validated and encoded a single time.
+ * Validates and encodes an event frame once: the public `encodeEvent` with the session's codec
+ * and validation setting, untyped for callers that route by name. The broadcast paths call this
+ * directly so a message for 10,000 connections is validated and encoded a single time.
  */
 export function encodeEventFrame(
   contract: AnyContract,
@@ -24,10 +24,10 @@ export function encodeEventFrame(
   data: unknown,
   validate: boolean,
 ): Buffer {
-  const schema = contract[side].events.get(name);
-  if (!schema) throw unknownType("event", name);
-  if (validate) validatePayload(schema, data, `event ${name}`);
-  return encodeEnvelope({ kind: Kind.EVENT, type: name }, codec.encode(data));
+  return encodeEvent(contract, side, name as EventName<AnyContract, Side>, data as never, {
+    codec,
+    validate,
+  });
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
