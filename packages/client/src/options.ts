@@ -5,6 +5,7 @@ import {
   type CredentialsInput,
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_RETAINED_CHUNKS,
   ErrorCode,
   jsonCodec,
   MAX_FRAME_BYTES_LIMIT,
@@ -115,6 +116,10 @@ export interface ClientOptions<C extends AnyContract = AnyContract> {
   closeTimeoutMs?: number;
   /** A partially received frame must complete within this long; 0 disables. Default 30000 ms. */
   frameTimeoutMs?: number;
+  /** Chunks kept for one partial frame before they are merged into one buffer. Default 1024. */
+  maxRetainedChunks?: number;
+  /** Too-frequent pings from the server tolerated in a row before closing (TOO_MANY_PINGS). Default 2. */
+  maxPingStrikes?: number;
   /** Validate outgoing payloads against the contract. Default true. */
   validateOutbound?: boolean;
 }
@@ -140,6 +145,8 @@ export interface ResolvedOptions {
   maxInFlight: number;
   closeTimeoutMs: number;
   frameTimeoutMs: number;
+  maxRetainedChunks: number;
+  maxPingStrikes: number;
   validateOutbound: boolean;
 }
 
@@ -211,6 +218,13 @@ const optionsSchema = z
     maxInFlight: z.number().int().min(1).max(1_000_000).default(1000),
     closeTimeoutMs: ms(30_000, 1),
     frameTimeoutMs: ms(30_000),
+    maxRetainedChunks: z
+      .number()
+      .int()
+      .min(2)
+      .max(1 << 20)
+      .default(DEFAULT_MAX_RETAINED_CHUNKS),
+    maxPingStrikes: z.number().int().min(0).max(1000).default(2),
     validateOutbound: z.boolean().default(true),
   })
   .refine((o) => o.sendSoftBytes <= o.sendHardBytes, {
@@ -268,6 +282,8 @@ export function resolveOptions(contract: AnyContract, options: ClientOptions): R
     maxInFlight: o.maxInFlight,
     closeTimeoutMs: o.closeTimeoutMs,
     frameTimeoutMs: o.frameTimeoutMs,
+    maxRetainedChunks: o.maxRetainedChunks,
+    maxPingStrikes: o.maxPingStrikes,
     validateOutbound: o.validateOutbound,
   };
 }
