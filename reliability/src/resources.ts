@@ -8,6 +8,37 @@ export function handleCounts(): Record<string, number> {
   return counts;
 }
 
+/** Handle kinds whose count must come back to its baseline once a run has closed everything. */
+const LEAK_KINDS = ["TCPSocketWrap", "TCPServerWrap", "Timeout"] as const;
+
+/** The leak-relevant handle kinds counted higher in `after` than in `before`. */
+export function handlesAbove(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): string[] {
+  return LEAK_KINDS.filter((k) => (after[k] ?? 0) > (before[k] ?? 0));
+}
+
+/**
+ * Polls `read` until no leak-relevant kind is above `before`, or `timeoutMs` passes; returns the
+ * last counts. Closing a socket finishes on a later turn of the event loop (later still on a
+ * loaded machine), so a single look right after closing can see one that is merely on its way
+ * out; one that is still there after the wait is a leak.
+ */
+export async function settledHandles(
+  before: Record<string, number>,
+  read: () => Record<string, number> | Promise<Record<string, number>>,
+  timeoutMs = 5000,
+): Promise<Record<string, number>> {
+  const deadline = performance.now() + timeoutMs;
+  let after = await read();
+  while (handlesAbove(before, after).length > 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    after = await read();
+  }
+  return after;
+}
+
 let gcFunction: (() => void) | undefined;
 
 /**

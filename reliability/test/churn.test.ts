@@ -1,8 +1,8 @@
 import { createClient } from "@sockwire/client";
 import { expect, test } from "vitest";
 import { reliabilityContract } from "../src/contract.js";
-import { handleCounts, memoryAfterGc } from "../src/resources.js";
-import { sleep, until } from "../src/wait.js";
+import { handleCounts, memoryAfterGc, settledHandles } from "../src/resources.js";
+import { until } from "../src/wait.js";
 import { serverProcess } from "./support/fixtures.js";
 
 const MiB = 1024 * 1024;
@@ -40,12 +40,12 @@ test(`churn (case 27): ${CYCLES} real-client cycles of connect, handshake, reque
   for (let round = 0; round < CYCLES / 50; round++) await batch(round + 4);
   const elapsed = performance.now() - start;
   await until(() => server.reportsReceived === 200 + CYCLES, "every connection reported", 10_000);
-  await sleep(50);
+  // Sockets finish closing on a later turn of the loop: wait (bounded) for the counts to settle.
+  const serverHandlesAfter = await settledHandles(serverHandlesBefore, () => server.handles());
+  const clientHandlesAfter = await settledHandles(clientHandlesBefore, handleCounts);
   const stats = await server.stats();
   const serverAfter = await server.memory();
-  const serverHandlesAfter = await server.handles();
   const clientAfter = memoryAfterGc();
-  const clientHandlesAfter = handleCounts();
   console.info(
     `case 27 (real client): ${CYCLES} cycles in ${elapsed.toFixed(0)} ms; server heapUsed ${((serverAfter.heapUsed - serverBefore.heapUsed) / MiB).toFixed(2)} MiB, ` +
       `client process heapUsed ${((clientAfter.heapUsed - clientBefore.heapUsed) / MiB).toFixed(2)} MiB; ` +

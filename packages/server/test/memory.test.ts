@@ -113,7 +113,14 @@ describe("memory bounds, measured in a separate server process", () => {
     const elapsed = performance.now() - start;
     const stats = await settled(server);
     const after = await server.memory(true);
-    const handlesAfter = await server.handles();
+    // Sockets finish closing on a later turn of the server's loop: wait (bounded) for the counts.
+    let handlesAfter = await server.handles();
+    for (let waited = 0; waited < 3000; waited += 25) {
+      const done = (handlesAfter.TCPSocketWrap ?? 0) === 0;
+      if (done && (handlesAfter.Timeout ?? 0) <= (handlesBefore.Timeout ?? 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      handlesAfter = await server.handles();
+    }
     console.info(
       `case 27: 5000 cycles in ${elapsed.toFixed(0)} ms; heapUsed delta ${mib(after.heapUsed - before.heapUsed)}; ` +
         `handles before ${JSON.stringify(handlesBefore)} after ${JSON.stringify(handlesAfter)}`,

@@ -1,6 +1,6 @@
 import { ChaosProxy } from "../chaos/chaos-proxy.js";
 import { FaultInjector, seededRandom } from "../chaos/faults.js";
-import { handleCounts } from "../resources.js";
+import { handleCounts, settledHandles } from "../resources.js";
 import { ServerProcess } from "../server/server-process.js";
 import { sleep, until } from "../wait.js";
 import { faultPlan, type SoakOptions, soakOptions } from "./options.js";
@@ -140,11 +140,10 @@ export async function runSoak(
     await until(() => server.reports.length >= sessions, "every connection reported", 15_000, 20);
     const final = await server.stats();
     const heapFinal = (await server.memory()).heapUsed;
-    const serverHandlesAfter = await server.handles();
+    const serverHandlesAfter = await settledHandles(serverHandlesBefore, () => server.handles());
     await proxy.close();
     proxy = undefined;
-    await sleep(50);
-    const driverHandlesAfter = handleCounts();
+    const driverHandlesAfter = await settledHandles(driverHandlesBefore, handleCounts);
     await server.stop();
 
     const reconnects = clients.reduce((sum, c) => sum + c.client.stats().reconnects, 0);

@@ -1,5 +1,6 @@
 import { ErrorCode, WireCode } from "@sockwire/protocol";
 import { IntRanges } from "../ranges.js";
+import { handlesAbove } from "../resources.js";
 import type { ConnectionReport } from "../server/records.js";
 import type { ClientLedger } from "./ledger.js";
 
@@ -226,10 +227,8 @@ export function verify(
       );
   }
 
-  const handles = (before: Record<string, number>, after: Record<string, number>) =>
-    ["TCPSocketWrap", "TCPServerWrap", "Timeout"].filter((k) => (after[k] ?? 0) > (before[k] ?? 0));
-  const serverHandles = handles(end.serverHandlesBefore, end.serverHandlesAfter);
-  const driverHandles = handles(end.driverHandlesBefore, end.driverHandlesAfter);
+  const serverHandles = handlesAbove(end.serverHandlesBefore, end.serverHandlesAfter);
+  const driverHandles = handlesAbove(end.driverHandlesBefore, end.driverHandlesAfter);
   const inFlight = end.serverInFlight;
   const crashes =
     end.serverCrashes.length + (end.serverExitedUnexpectedly ? 1 : 0) + end.driverUnhandled.length;
