@@ -3,18 +3,12 @@
 //   pnpm --filter @sockwire/protocol bench -- --reps 9 --ms 300
 // Reports frames/s (median of several timed repetitions after a warm-up) for:
 //   encode event         validate against the contract + JSON codec + envelope, one buffer per frame
-//   decode+validate      FrameDecoder + parseEnvelope + JSON codec + schema validation
+//   decode+validate      FrameDecoder.nextEnvelope (framing + envelope) + JSON codec + schema validation
 //   JSON.stringify       the same object, bare
 //   JSON.parse           the same payload text, bare
 //   JSON.parse(bytes)    the same payload from its bytes (toString + JSON.parse), for reference
 // and the ratio decode+validate / JSON.parse (target: at least 0.5).
-import {
-  decodeEvent,
-  defineContract,
-  encodeEvent,
-  FrameDecoder,
-  parseEnvelope,
-} from "@sockwire/protocol";
+import { decodeEvent, defineContract, encodeEvent, FrameDecoder } from "@sockwire/protocol";
 import { z } from "zod";
 
 const args = process.argv.slice(2);
@@ -52,10 +46,8 @@ const operations: Record<string, () => number> = {
     const decoder = new FrameDecoder();
     decoder.push(stream);
     let n = 0;
-    for (let body = decoder.next(); body !== undefined; body = decoder.next()) {
-      const envelope = parseEnvelope(body);
-      if (envelope === undefined) continue;
-      const event = decodeEvent(contract, "client", envelope);
+    for (let env = decoder.nextEnvelope(); env !== undefined; env = decoder.nextEnvelope()) {
+      const event = decodeEvent(contract, "client", env);
       sink += event.data.seq;
       n++;
     }

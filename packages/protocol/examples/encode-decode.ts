@@ -30,9 +30,8 @@ console.log(`frame (${frame.length} bytes): ${frame.toString("hex")}`);
 const decoder = new FrameDecoder({ maxFrameBytes: 1024 * 1024 });
 for (let at = 0; at < frame.length; at += 5) {
   decoder.push(frame.subarray(at, at + 5));
-  for (let body = decoder.next(); body !== undefined; body = decoder.next()) {
-    const envelope = parseEnvelope(body);
-    if (envelope === undefined) continue; // an extension kind this version ignores
+  // nextEnvelope() frames and parses in one step (extension kinds this version ignores are skipped).
+  for (let envelope = decoder.nextEnvelope(); envelope; envelope = decoder.nextEnvelope()) {
     const event = decodeEvent(chat, "client", envelope);
     if (event.name === "say") console.log(`received say #${event.data.seq}: ${event.data.text}`);
   }

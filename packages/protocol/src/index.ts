@@ -27,13 +27,9 @@ export {
 } from "./contract/messages.js";
 export type * from "./contract/types.js";
 export { type IssueSummary, summarizeIssues, validatePayload } from "./contract/validate.js";
-export {
-  type Envelope,
-  type EnvelopeHeader,
-  encodeEnvelope,
-  parseEnvelope,
-} from "./envelope/envelope.js";
+export { type Envelope, type EnvelopeHeader, encodeEnvelope } from "./envelope/envelope.js";
 export { Flag, isIgnorableKind, isKnownKind, Kind, kindName } from "./envelope/kinds.js";
+export { parseEnvelope } from "./envelope/parse-envelope.js";
 export { AppError, isAppError } from "./errors/app-error.js";
 export { ALL_ERROR_CODES, ErrorCode } from "./errors/codes.js";
 export {

@@ -201,13 +201,25 @@ describe("round trip", () => {
     const decoder = new FrameDecoder();
     decoder.push(frame);
     const envelope = parseEnvelope(decoder.next() as Buffer);
-    expect(envelope).toEqual({
+    const expected = {
       kind: fields.kind,
       flags: fields.flags | (fields.deadlineMs === undefined ? 0 : Flag.DEADLINE),
       id: fields.id,
       type: fields.type,
       deadlineMs: fields.deadlineMs,
       payload: Buffer.from(fields.payload),
-    });
+    };
+    // The payload is a getter (the view is made on first use), so it is compared on its own.
+    const { payload, ...header } = expected;
+    expect(envelope).toMatchObject(header);
+    expect(envelope?.payload).toEqual(payload);
+    // nextEnvelope() parses in place and must agree with parseEnvelope(next()).
+    const inPlace = new FrameDecoder();
+    inPlace.push(frame);
+    const direct = inPlace.nextEnvelope();
+    expect(direct).toMatchObject(header);
+    expect(direct?.payload).toEqual(payload);
+    expect(inPlace.nextEnvelope()).toBeUndefined();
+    expect(inPlace.error).toBeUndefined();
   });
 });

@@ -23,6 +23,11 @@ export interface PayloadCodec {
   encode(value: unknown): Uint8Array | string;
   /** Decodes payload bytes; zero bytes should decode to `undefined`. */
   decode(bytes: Buffer): unknown;
+  /**
+   * Optional fast path: decodes `bytes[start..end)` exactly as `decode(bytes.subarray(start, end))`
+   * would, without the view. Received payloads go through it when it is present.
+   */
+  decodeRange?(bytes: Buffer, start: number, end: number): unknown;
 }
 
 /** Shape of a codec name. */

@@ -16,11 +16,16 @@ const CLOSE_BRACKET = 0x5d;
  * (zod, JSON.stringify) afterwards. Brackets inside strings are skipped. Text of at most
  * `maxDepth` bytes cannot be too deep, so small payloads skip the scan.
  */
-export function assertJsonDepth(bytes: Uint8Array, maxDepth: number): void {
-  if (bytes.length <= maxDepth) return;
+export function assertJsonDepth(
+  bytes: Uint8Array,
+  maxDepth: number,
+  start = 0,
+  end = bytes.length,
+): void {
+  if (end - start <= maxDepth) return;
   let depth = 0;
   let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = bytes[i] as number;
     if (inString) {
       if (c === BACKSLASH) i++;
@@ -32,7 +37,7 @@ export function assertJsonDepth(bytes: Uint8Array, maxDepth: number): void {
         throw new SockwireError(
           ErrorCode.PAYLOAD_TOO_DEEP,
           `payload nests deeper than ${maxDepth} levels`,
-          { details: { maxDepth, offset: i } },
+          { details: { maxDepth, offset: i - start } },
         );
       }
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {

@@ -2,6 +2,7 @@ import type { PayloadCodec } from "../codec/codec.js";
 import { defaultCodec } from "../codec/json-codec.js";
 import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
 import { Kind, kindName } from "../envelope/kinds.js";
+import { decodePayload } from "../envelope/received-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import type {
@@ -147,13 +148,13 @@ export function decodeEvent<C extends AnyContract, S extends Side>(
   contract: C,
   from: S,
   envelope: Envelope,
-  options: DecodeOptions = {},
+  options?: DecodeOptions,
 ): InboundEvent<C, S> {
   expectKind(envelope, Kind.EVENT);
   const name = envelope.type;
   const schema = contract[from].events.get(name);
   if (schema === undefined) throw unknownType(from, "event", name);
-  const result = schema.safeParse((options.codec ?? defaultCodec).decode(envelope.payload));
+  const result = schema.safeParse(decodePayload(options?.codec ?? defaultCodec, envelope));
   if (!result.success) throw validationError(result.error, `event ${name}`);
   return { name, data: result.data } as InboundEvent<C, S>;
 }
@@ -173,7 +174,7 @@ export function decodeRequest<C extends AnyContract, S extends Side>(
   contract: C,
   from: S,
   envelope: Envelope,
-  options: DecodeOptions = {},
+  options?: DecodeOptions,
 ): InboundRequest<C, S> {
   expectKind(envelope, Kind.REQUEST);
   if (envelope.id === 0)
@@ -181,7 +182,7 @@ export function decodeRequest<C extends AnyContract, S extends Side>(
   const name = envelope.type;
   const schema = contract[from].requests.get(name);
   if (schema === undefined) throw unknownType(from, "request", name);
-  const result = schema.input.safeParse((options.codec ?? defaultCodec).decode(envelope.payload));
+  const result = schema.input.safeParse(decodePayload(options?.codec ?? defaultCodec, envelope));
   if (!result.success) throw validationError(result.error, `request ${name} input`);
   return {
     id: envelope.id,
@@ -205,12 +206,12 @@ export function decodeResponse<C extends AnyContract, S extends Side, K extends 
   requester: S,
   name: K,
   envelope: Envelope,
-  options: DecodeOptions = {},
+  options?: DecodeOptions,
 ): ResponseData<C, S, K> {
   expectKind(envelope, Kind.RESPONSE);
   const schema = contract[requester].requests.get(name);
   if (schema === undefined) throw unknownType(requester, "request", name);
-  const value = (options.codec ?? defaultCodec).decode(envelope.payload);
+  const value = decodePayload(options?.codec ?? defaultCodec, envelope);
   return validatePayload(schema.output, value, `response to ${name}`) as ResponseData<C, S, K>;
 }
 

@@ -9,16 +9,7 @@ import {
 } from "../constants.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
-import {
-  ADVISORY_FLAG_MASK,
-  Flag,
-  isIgnorableKind,
-  isKnownKind,
-  type Kind,
-  KNOWN_REQUIRED_FLAGS,
-  kindName,
-  REQUIRED_FLAG_MASK,
-} from "./kinds.js";
+import { ADVISORY_FLAG_MASK, Flag, type Kind } from "./kinds.js";
 
 /**
  * A decoded frame body: the fixed header fields plus the still-encoded payload. The payload is a
@@ -111,74 +102,6 @@ export function encodeEnvelope(
   if (typeof payload === "string") frame.write(payload, at, "utf8");
   else if (payload !== undefined) frame.set(payload, at);
   return frame;
-}
-
-/**
- * Parses a frame body into an {@link Envelope}. Returns `undefined` for an ignorable extension
- * kind this version does not know (the caller drops the frame). Throws a {@link SockwireError}
- * (`ERR_FRAME_MALFORMED`, `ERR_UNKNOWN_KIND`, `ERR_UNKNOWN_FLAGS`) for a body that breaks the
- * format; those are fatal to the connection.
- *
- * @example
- * ```ts
- * const env = parseEnvelope(body);
- * if (env?.kind === Kind.EVENT) route(env.type, env.payload);
- * ```
- */
-export function parseEnvelope(body: Buffer): Envelope | undefined {
-  if (body.length < ENVELOPE_FIXED_BYTES) {
-    throw new SockwireError(
-      ErrorCode.FRAME_MALFORMED,
-      `frame body of ${body.length} bytes is shorter than the 7-byte envelope header`,
-    );
-  }
-  const kind = body[0] as number;
-  if (!isKnownKind(kind)) {
-    if (isIgnorableKind(kind)) return undefined;
-    throw new SockwireError(ErrorCode.UNKNOWN_KIND, `unknown frame kind ${kindName(kind)}`, {
-      details: { kind },
-    });
-  }
-  const flags = body[1] as number;
-  const unknownRequired = flags & REQUIRED_FLAG_MASK & ~KNOWN_REQUIRED_FLAGS;
-  if (unknownRequired !== 0) {
-    throw new SockwireError(
-      ErrorCode.UNKNOWN_FLAGS,
-      `unknown required flags 0x${flags.toString(16)}`,
-      {
-        details: { flags },
-      },
-    );
-  }
-  const id = body.readUInt32BE(2);
-  const typeLength = body[6] as number;
-  let at = ENVELOPE_FIXED_BYTES + typeLength;
-  const hasDeadline = (flags & Flag.DEADLINE) !== 0;
-  const headerEnd = at + (hasDeadline ? DEADLINE_FIELD_BYTES : 0);
-  if (headerEnd > body.length) {
-    throw new SockwireError(ErrorCode.FRAME_MALFORMED, "envelope header runs past the frame body", {
-      details: { bodyBytes: body.length, headerBytes: headerEnd },
-    });
-  }
-  const type = readTypeName(body, at);
-  let deadlineMs: number | undefined;
-  if (hasDeadline) {
-    deadlineMs = body.readUInt32BE(at);
-    at += DEADLINE_FIELD_BYTES;
-  }
-  return { kind, flags, id, type, deadlineMs, payload: body.subarray(at) };
-}
-
-/**
- * Reads the type name (bytes 7 to `end`) as latin1. Short names, the usual case, are built in JS:
- * several times cheaper than a `toString` call into the runtime, and this runs for every frame.
- */
-function readTypeName(body: Buffer, end: number): string {
-  if (end === ENVELOPE_FIXED_BYTES) return "";
-  if (end - ENVELOPE_FIXED_BYTES > 24) return body.toString("latin1", ENVELOPE_FIXED_BYTES, end);
-  let name = "";
-  for (let i = ENVELOPE_FIXED_BYTES; i < end; i++) name += String.fromCharCode(body[i] as number);
-  return name;
 }
 
 /**

@@ -4,6 +4,8 @@ import {
   FRAME_PREFIX_BYTES,
   MAX_FRAME_BYTES_LIMIT,
 } from "../constants.js";
+import type { Envelope } from "../envelope/envelope.js";
+import { parseEnvelopeAt } from "../envelope/parse-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 
@@ -137,9 +139,58 @@ export class FrameDecoder {
 
   /** Returns the next complete frame body, or `undefined` (need more bytes, or errored). */
   next(): Buffer | undefined {
-    if (this.failure) return undefined;
+    if (!this.bodyReady()) return undefined;
+    const body = this.consume(this.need);
+    this.need = -1;
+    return body;
+  }
+
+  /**
+   * Returns the next frame already parsed as an {@link Envelope}, or `undefined` (need more
+   * bytes, or errored). Same as `parseEnvelope(next())`, but a body that lies inside one chunk is
+   * parsed where it lies, so the payload view is the only object created for the bytes. Frames
+   * of an ignorable extension kind are skipped. A body that breaks the envelope format is the
+   * decoder's terminal error (`ERR_FRAME_MALFORMED`, `ERR_UNKNOWN_KIND`, `ERR_UNKNOWN_FLAGS`),
+   * like a bad length prefix.
+   *
+   * @example
+   * ```ts
+   * decoder.push(chunk);
+   * for (let env = decoder.nextEnvelope(); env; env = decoder.nextEnvelope()) route(env);
+   * if (decoder.error) socket.destroy(decoder.error);
+   * ```
+   */
+  nextEnvelope(): Envelope | undefined {
+    while (this.bodyReady()) {
+      const n = this.need;
+      this.need = -1;
+      const head = this.chunks[0];
+      let envelope: Envelope | undefined;
+      try {
+        if (head !== undefined && head.length - this.offset >= n) {
+          const start = this.offset;
+          this.skip(n);
+          envelope = parseEnvelopeAt(head, start, start + n);
+        } else {
+          envelope = parseEnvelopeAt(this.consume(n), 0, n);
+        }
+      } catch (error) {
+        this.fail(error as SockwireError);
+        return undefined;
+      }
+      if (envelope !== undefined) return envelope;
+    }
+    return undefined;
+  }
+
+  /**
+   * Reads a length prefix if one is due (failing on one over the limit) and reports whether the
+   * whole body it announces is buffered.
+   */
+  private bodyReady(): boolean {
+    if (this.failure) return false;
     if (this.need < 0) {
-      if (this.buffered < FRAME_PREFIX_BYTES) return undefined;
+      if (this.buffered < FRAME_PREFIX_BYTES) return false;
       const length = this.readPrefix();
       if (length > this.maxFrameBytes) {
         this.fail(
@@ -149,14 +200,11 @@ export class FrameDecoder {
             { details: { length, limit: this.maxFrameBytes } },
           ),
         );
-        return undefined;
+        return false;
       }
       this.need = length;
     }
-    if (this.buffered < this.need) return undefined;
-    const body = this.consume(this.need);
-    this.need = -1;
-    return body;
+    return this.buffered >= this.need;
   }
 
   /**
@@ -188,8 +236,14 @@ export class FrameDecoder {
   /** Reads and consumes the 4-byte prefix, which may straddle chunks. */
   private readPrefix(): number {
     const head = this.chunks[0] as Buffer;
-    if (head.length - this.offset >= FRAME_PREFIX_BYTES) {
-      const length = head.readUInt32BE(this.offset);
+    const at = this.offset;
+    if (head.length - at >= FRAME_PREFIX_BYTES) {
+      // By hand: Buffer#readUInt32BE re-checks bounds and types that are known here.
+      const length =
+        (head[at] as number) * 0x1000000 +
+        (((head[at + 1] as number) << 16) |
+          ((head[at + 2] as number) << 8) |
+          (head[at + 3] as number));
       this.skip(FRAME_PREFIX_BYTES);
       return length;
     }

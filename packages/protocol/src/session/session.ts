@@ -1,8 +1,9 @@
 import { FRAME_PREFIX_BYTES } from "../constants.js";
 import type { Side } from "../contract/types.js";
 import { validatePayload } from "../contract/validate.js";
-import { type Envelope, encodeEnvelope, parseEnvelope } from "../envelope/envelope.js";
+import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
 import { Kind } from "../envelope/kinds.js";
+import { decodePayload } from "../envelope/received-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
@@ -376,10 +377,11 @@ export class Session implements Tickable {
 
   private drain(): void {
     while (!this.inputPaused && !this.discarding) {
-      const body = this.decoder.next();
-      if (body === undefined) break;
+      // Framing and envelope parsing in one step; a malformed envelope is the decoder's error.
+      const envelope = this.decoder.nextEnvelope();
+      if (envelope === undefined) break;
       this.messagesIn++;
-      this.dispatch(body);
+      this.dispatch(envelope);
     }
     if (this.decoder.error) this.fail(this.decoder.error);
     else if (this.decoder.hasPartialFrame) {
@@ -387,15 +389,7 @@ export class Session implements Tickable {
     } else this.liveness.partialSince = -1;
   }
 
-  private dispatch(body: Buffer): void {
-    let envelope: Envelope | undefined;
-    try {
-      envelope = parseEnvelope(body);
-    } catch (error) {
-      this.fail(error as SockwireError);
-      return;
-    }
-    if (envelope === undefined) return; // extension kind we may ignore
+  private dispatch(envelope: Envelope): void {
     const { kind } = envelope;
     if (kind === Kind.PING) {
       this.onPing(envelope.id);
@@ -449,7 +443,7 @@ export class Session implements Tickable {
     let data: unknown;
     try {
       if (!schema) throw unknownType("event", name);
-      data = validatePayload(schema, this.options.codec.decode(envelope.payload), `event ${name}`);
+      data = validatePayload(schema, decodePayload(this.options.codec, envelope), `event ${name}`);
     } catch (error) {
       this.report(error);
       return;
@@ -492,7 +486,7 @@ export class Session implements Tickable {
       if (!schema) throw unknownType("request", name);
       params = validatePayload(
         schema.input,
-        this.options.codec.decode(envelope.payload),
+        decodePayload(this.options.codec, envelope),
         `request ${name} input`,
       );
     } catch (error) {
@@ -572,7 +566,7 @@ export class Session implements Tickable {
     }
     const schema = this.options.contract[this.side].requests.get(name);
     try {
-      const value = this.options.codec.decode(envelope.payload);
+      const value = decodePayload(this.options.codec, envelope);
       this.pending.resolve(
         envelope.id,
         schema ? validatePayload(schema.output, value, `response to ${name}`) : value,

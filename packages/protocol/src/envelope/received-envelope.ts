@@ -1,0 +1,51 @@
+import type { PayloadCodec } from "../codec/codec.js";
+import type { Envelope } from "./envelope.js";
+import type { Kind } from "./kinds.js";
+
+/**
+ * The {@link Envelope} that parsing returns. Its payload stays a range of the received bytes until
+ * someone asks for `payload`: a codec with `decodeRange` reads the range directly, so the usual
+ * path (parse, decode, validate) never builds the view, which costs about as much as the rest of
+ * the framing work for a small message.
+ */
+export class ReceivedEnvelope implements Envelope {
+  readonly #bytes: Buffer;
+  readonly #start: number;
+  readonly #end: number;
+  #view: Buffer | undefined;
+
+  constructor(
+    readonly kind: Kind,
+    readonly flags: number,
+    readonly id: number,
+    readonly type: string,
+    readonly deadlineMs: number | undefined,
+    bytes: Buffer,
+    start: number,
+    end: number,
+  ) {
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  /** The payload bytes, as a view into the received chunk (made on first use). */
+  get payload(): Buffer {
+    this.#view ??= this.#bytes.subarray(this.#start, this.#end);
+    return this.#view;
+  }
+
+  /**
+   * Decodes the payload of `envelope` with `codec`, straight from the received bytes when both
+   * allow it; otherwise through `codec.decode(envelope.payload)`.
+   */
+  static decodePayload(codec: PayloadCodec, envelope: Envelope): unknown {
+    if (envelope instanceof ReceivedEnvelope && codec.decodeRange !== undefined) {
+      return codec.decodeRange(envelope.#bytes, envelope.#start, envelope.#end);
+    }
+    return codec.decode(envelope.payload);
+  }
+}
+
+/** {@link ReceivedEnvelope.decodePayload}, as a plain function for the decode paths. */
+export const decodePayload = ReceivedEnvelope.decodePayload;
