@@ -19,6 +19,7 @@ import {
   deferred,
   Session,
   type SessionHooks,
+  type SessionLimits,
   type RequestContext as SessionRequestContext,
   type Ticker,
 } from "@sockwire/protocol/internal";
@@ -59,16 +60,34 @@ export interface ConnectionHost {
 let lastId = 0;
 const NO_ROOMS: ReadonlySet<string> = new Set<string>();
 
-/** What the server reaches behind a connection's public surface. */
-interface Internals {
-  session: Session;
-  gate: HandshakeGate;
+/**
+ * The session limits of a server, built once per options object and shared by all its
+ * connections (one object per connection would be ~100 bytes on every idle socket).
+ */
+const limitsByOptions = new WeakMap<ResolvedOptions, SessionLimits>();
+function sessionLimits(options: ResolvedOptions): SessionLimits {
+  let limits = limitsByOptions.get(options);
+  if (limits === undefined) {
+    limits = {
+      maxFrameBytes: options.maxFrameBytes,
+      maxRetainedChunks: options.maxRetainedChunks,
+      frameTimeoutMs: options.frameTimeoutMs,
+      sendSoftBytes: options.sendSoftBytes,
+      sendHardBytes: options.sendHardBytes,
+      writeDeadlineMs: options.writeDeadlineMs,
+      maxInFlight: options.maxInFlight,
+      closeTimeoutMs: options.closeTimeoutMs,
+      maxPingStrikes: options.maxPingStrikes,
+      requestTimeoutMs: options.requestTimeoutMs,
+    };
+    limitsByOptions.set(options, limits);
+  }
+  return limits;
 }
-const internals = new WeakMap<object, Internals>();
 
 /** The session behind a connection, for the server's own use (broadcast, stats). */
 export function sessionOf(conn: ServerConnection): Session {
-  return (internals.get(conn) as Internals).session;
+  return ServerConnection.sessionOf(conn);
 }
 
 /**
@@ -81,7 +100,6 @@ class SessionBridge implements SessionHooks {
   constructor(
     private readonly conn: ServerConnection,
     private readonly host: ConnectionHost,
-    private readonly onClosed: (info: CloseInfo) => void,
   ) {}
 
   handshake(envelope: Envelope): void {
@@ -105,7 +123,7 @@ class SessionBridge implements SessionHooks {
   }
 
   closed(info: CloseInfo): void {
-    this.onClosed(info);
+    ServerConnection.sessionClosed(this.conn, info);
   }
 }
 
@@ -119,13 +137,12 @@ export function shutdownConnection(
   message: string,
   reconnectAfterMs?: number,
 ): void {
-  const parts = internals.get(conn);
-  if (!parts) return;
-  if (parts.gate.outcome === "pending") {
+  const gate = ServerConnection.gateOf(conn);
+  if (gate.outcome === "pending") {
     const reason = message || "connection closed during the handshake";
-    parts.gate.refuse({ code, message }, new SockwireError(ErrorCode.SERVER_CLOSED, reason));
+    gate.refuse({ code, message }, new SockwireError(ErrorCode.SERVER_CLOSED, reason));
   } else {
-    parts.session.close(code, message, reconnectAfterMs);
+    ServerConnection.sessionOf(conn).close(code, message, reconnectAfterMs);
   }
 }
 
@@ -176,7 +193,7 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
     this.encrypted = "encrypted" in socket && socket.encrypted === true;
     this.#host = host;
     const { options } = host;
-    const bridge = new SessionBridge(this, host, (info) => this.#onClosed(info));
+    const bridge = new SessionBridge(this, host);
     this.#session = new Session({
       socket,
       side: "server",
@@ -185,23 +202,26 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
       overflow: "close",
       validateOutbound: options.validateOutbound,
       ticker: host.ticker,
-      limits: {
-        maxFrameBytes: options.maxFrameBytes,
-        maxRetainedChunks: options.maxRetainedChunks,
-        frameTimeoutMs: options.frameTimeoutMs,
-        sendSoftBytes: options.sendSoftBytes,
-        sendHardBytes: options.sendHardBytes,
-        writeDeadlineMs: options.writeDeadlineMs,
-        maxInFlight: options.maxInFlight,
-        closeTimeoutMs: options.closeTimeoutMs,
-        maxPingStrikes: options.maxPingStrikes,
-        requestTimeoutMs: options.requestTimeoutMs,
-      },
+      limits: sessionLimits(options),
       hooks: bridge,
     });
     this.#gate = new HandshakeGate(this.#session, socket, host, this);
     bridge.gate = this.#gate;
-    internals.set(this, { session: this.#session, gate: this.#gate });
+  }
+
+  /** @internal The session behind `conn` (the server's broadcast, stats and shutdown). */
+  static sessionOf(conn: ServerConnection): Session {
+    return conn.#session;
+  }
+
+  /** @internal The handshake gate behind `conn`. */
+  static gateOf(conn: ServerConnection): HandshakeGate {
+    return conn.#gate;
+  }
+
+  /** @internal The session's close report, passed on by the bridge. */
+  static sessionClosed(conn: ServerConnection, info: CloseInfo): void {
+    conn.#onClosed(info);
   }
 
   /** What `authenticate` returned for this connection (`undefined` without the hook). */

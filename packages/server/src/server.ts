@@ -333,9 +333,16 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
       (socket) => this.#registry.accept(socket, this.#state === "listening"),
       (error) => this.#registry.report(error),
     );
+    // One close listener for all sockets of this server, and `on` rather than `once` ('close' is
+    // emitted once anyway): a closure plus once-wrapper per socket cost ~250 bytes per idle
+    // connection.
+    const sockets = this.#sockets;
+    const forget = function (this: net.Socket): void {
+      sockets.delete(this);
+    };
     listener.on("connection", (socket: net.Socket) => {
-      this.#sockets.add(socket);
-      socket.once("close", () => this.#sockets.delete(socket));
+      sockets.add(socket);
+      socket.on("close", forget);
     });
     // After listen() succeeded, listener failures (EMFILE on accept...) must not crash the process.
     listener.on("error", (error: Error) => {

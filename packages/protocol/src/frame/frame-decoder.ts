@@ -255,7 +255,10 @@ export class FrameDecoder {
     this.offset += n;
     this.buffered -= n;
     if (this.offset === head.length) {
-      this.chunks.shift();
+      // A fresh empty list rather than shifting the last chunk out: the old list's backing store
+      // (room for 17 chunks after the first push) would otherwise stay with every idle connection.
+      if (this.chunks.length === 1) this.chunks = [];
+      else this.chunks.shift();
       this.offset = 0;
     }
   }

@@ -6,14 +6,19 @@ import type { SocketLike } from "./socket-like.js";
 /** Limits of {@link OutboundWriter}. */
 export interface OutboundLimits {
   /** Above this many buffered bytes `hasRoom` turns false and producers should wait. */
-  softBytes: number;
+  sendSoftBytes: number;
   /** Above this many buffered bytes nothing more is accepted. */
-  hardBytes: number;
+  sendHardBytes: number;
   /** A socket that stays unwritable this long (ms) is stalled; 0 disables the deadline. */
   writeDeadlineMs: number;
 }
 
 /** Frames queued in one tick are concatenated into one write up to this size. */
+/** Who hears that the socket stayed unwritable past the write deadline. */
+export interface StallListener {
+  writeStalled(): void;
+}
+
 const CONCAT_LIMIT = 1024 * 1024;
 /** Past this many queued bytes the batch is flushed at once instead of at the end of the tick. */
 const INLINE_FLUSH_BYTES = 256 * 1024;
@@ -44,7 +49,8 @@ export class OutboundWriter {
   /** Whether this tick's early flush has happened (reset at the end of the tick). */
   private flushedEarly = false;
 
-  private roomWaiters: Deferred<void>[] = [];
+  /** Created on first wait: most connections never wait for room. */
+  private roomWaiters: Deferred<void>[] | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Why sends now fail: an error, or a function building it on first use (see close()). */
@@ -57,9 +63,11 @@ export class OutboundWriter {
 
   constructor(
     private readonly socket: SocketLike,
+    /** Usually the session's own limits object, shared by every connection of a server. */
     private readonly limits: OutboundLimits,
-    /** Called once when the socket stays unwritable past the write deadline. */
-    private readonly onStall: () => void,
+    /** Told once when the socket stays unwritable past the write deadline (an object, not a
+     *  closure, so an idle connection does not carry one more function and context). */
+    private readonly owner: StallListener,
   ) {
     // Shared listener (see Session): no closure per connection.
     (socket as WriterSocket)[WRITER] = this;
@@ -73,12 +81,12 @@ export class OutboundWriter {
 
   /** False above the soft mark: producers should `await waitForRoom()`. */
   get hasRoom(): boolean {
-    return this.bufferedAmount < this.limits.softBytes;
+    return this.bufferedAmount < this.limits.sendSoftBytes;
   }
 
   /** True when `bytes` more would pass the hard cap. */
   wouldOverflow(bytes: number): boolean {
-    return this.bufferedAmount + bytes > this.limits.hardBytes;
+    return this.bufferedAmount + bytes > this.limits.sendHardBytes;
   }
 
   /** Queues a complete frame; the promise resolves once it is handed to the socket. */
@@ -108,7 +116,7 @@ export class OutboundWriter {
     if (this.closed) return Promise.reject(this.closedError());
     if (this.hasRoom) return Promise.resolve();
     const waiter = deferred<void>(true);
-    this.roomWaiters.push(waiter);
+    (this.roomWaiters ??= []).push(waiter);
     return waiter.promise;
   }
 
@@ -161,8 +169,9 @@ export class OutboundWriter {
     this.queuedFrames = 0;
     if (this.batch) this.batch.reject(this.closedError());
     this.batch = undefined;
-    const waiters = this.roomWaiters.splice(0);
-    if (waiters.length > 0) {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = undefined;
+    if (waiters !== undefined && waiters.length > 0) {
       const reason = this.closedError();
       for (const waiter of waiters) waiter.reject(reason);
     }
@@ -182,15 +191,17 @@ export class OutboundWriter {
   /** @internal Called by the shared `drain` listener. */
   onDrain(): void {
     this.clearStallTimer();
-    if (!this.hasRoom) return;
-    for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
+    if (!this.hasRoom || this.roomWaiters === undefined) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = undefined;
+    for (const waiter of waiters) waiter.resolve();
   }
 
   private armStallTimer(): void {
     if (this.stallTimer || this.limits.writeDeadlineMs <= 0) return;
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
-      if (this.socket.writableLength > 0) this.onStall();
+      if (this.socket.writableLength > 0) this.owner.writeStalled();
     }, this.limits.writeDeadlineMs);
   }
 

@@ -14,7 +14,7 @@ import { rejected } from "./deferred.js";
 import { IncomingRequest } from "./incoming-requests.js";
 import { type HeartbeatSettings, Liveness } from "./liveness.js";
 import { NO_ENTRIES } from "./no-entries.js";
-import { OutboundWriter } from "./outbound-writer.js";
+import { OutboundWriter, type StallListener } from "./outbound-writer.js";
 import { PendingRequests } from "./pending-requests.js";
 import {
   encodeEventFrame,
@@ -44,6 +44,8 @@ export type {
 
 /** Where a socket keeps its session, for the listeners every socket shares. */
 const SESSION = Symbol("sockwire.session");
+/** The heartbeat before the handshake settles one: none. Shared, never mutated. */
+const NO_HEARTBEAT: HeartbeatSettings = Object.freeze({ intervalMs: 0, timeoutMs: 0 });
 type OwnedSocket = SocketLike & { [SESSION]?: Session };
 
 /**
@@ -52,7 +54,7 @@ type OwnedSocket = SocketLike & { [SESSION]?: Session };
  * backpressure and the graceful close. The owner supplies the handshake and what happens to
  * validated messages.
  */
-export class Session implements Tickable {
+export class Session implements Tickable, StallListener {
   private static readonly socketListeners = {
     data(this: OwnedSocket, chunk: Buffer): void {
       this[SESSION]?.onData(chunk);
@@ -105,21 +107,9 @@ export class Session implements Tickable {
       maxFrameBytes: limits.maxFrameBytes,
       maxRetainedChunks: limits.maxRetainedChunks,
     });
-    this.writer = new OutboundWriter(
-      socket,
-      {
-        softBytes: limits.sendSoftBytes,
-        hardBytes: limits.sendHardBytes,
-        writeDeadlineMs: limits.writeDeadlineMs,
-      },
-      () =>
-        this.destroy(
-          WireCode.SLOW_CONSUMER,
-          slowConsumer("the peer stopped reading past the write deadline"),
-        ),
-    );
+    this.writer = new OutboundWriter(socket, limits, this);
     this.liveness = new Liveness(
-      { intervalMs: 0, timeoutMs: 0 },
+      NO_HEARTBEAT,
       limits.frameTimeoutMs,
       limits.maxPingStrikes,
       Date.now(),
@@ -306,6 +296,14 @@ export class Session implements Tickable {
     };
     this.sendRaw(encodeEnvelope({ kind }, encodeControl(payload)));
     this.beginClosing();
+  }
+
+  /** @internal The writer's stall report: the peer stopped reading past the write deadline. */
+  writeStalled(): void {
+    this.destroy(
+      WireCode.SLOW_CONSUMER,
+      slowConsumer("the peer stopped reading past the write deadline"),
+    );
   }
 
   /** Immediate close: pending output is dropped (lossy by design). */
