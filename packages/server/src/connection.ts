@@ -85,9 +85,17 @@ function sessionLimits(options: ResolvedOptions): SessionLimits {
   return limits;
 }
 
+/**
+ * Reach into a connection's private fields for the server's own use, without a public static
+ * method or a WeakMap entry per connection: the class's static block assigns these.
+ */
+let sessionOfConnection: (conn: ServerConnection) => Session;
+let gateOfConnection: (conn: ServerConnection) => HandshakeGate;
+let sessionClosed: (conn: ServerConnection, info: CloseInfo) => void;
+
 /** The session behind a connection, for the server's own use (broadcast, stats). */
 export function sessionOf(conn: ServerConnection): Session {
-  return ServerConnection.sessionOf(conn);
+  return sessionOfConnection(conn);
 }
 
 /**
@@ -123,7 +131,7 @@ class SessionBridge implements SessionHooks {
   }
 
   closed(info: CloseInfo): void {
-    ServerConnection.sessionClosed(this.conn, info);
+    sessionClosed(this.conn, info);
   }
 }
 
@@ -137,12 +145,12 @@ export function shutdownConnection(
   message: string,
   reconnectAfterMs?: number,
 ): void {
-  const gate = ServerConnection.gateOf(conn);
+  const gate = gateOfConnection(conn);
   if (gate.outcome === "pending") {
     const reason = message || "connection closed during the handshake";
     gate.refuse({ code, message }, new SockwireError(ErrorCode.SERVER_CLOSED, reason));
   } else {
-    ServerConnection.sessionOf(conn).close(code, message, reconnectAfterMs);
+    sessionOfConnection(conn).close(code, message, reconnectAfterMs);
   }
 }
 
@@ -209,19 +217,10 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
     bridge.gate = this.#gate;
   }
 
-  /** @internal The session behind `conn` (the server's broadcast, stats and shutdown). */
-  static sessionOf(conn: ServerConnection): Session {
-    return conn.#session;
-  }
-
-  /** @internal The handshake gate behind `conn`. */
-  static gateOf(conn: ServerConnection): HandshakeGate {
-    return conn.#gate;
-  }
-
-  /** @internal The session's close report, passed on by the bridge. */
-  static sessionClosed(conn: ServerConnection, info: CloseInfo): void {
-    conn.#onClosed(info);
+  static {
+    sessionOfConnection = (conn) => conn.#session;
+    gateOfConnection = (conn) => conn.#gate;
+    sessionClosed = (conn, info) => conn.#onClosed(info);
   }
 
   /** What `authenticate` returned for this connection (`undefined` without the hook). */
