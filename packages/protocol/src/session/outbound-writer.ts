@@ -13,12 +13,12 @@ export interface OutboundLimits {
   writeDeadlineMs: number;
 }
 
-/** Frames queued in one tick are concatenated into one write up to this size. */
 /** Who hears that the socket stayed unwritable past the write deadline. */
 export interface StallListener {
   writeStalled(): void;
 }
 
+/** Frames queued in one tick are concatenated into one write up to this size. */
 const CONCAT_LIMIT = 1024 * 1024;
 /** Past this many queued bytes the batch is flushed at once instead of at the end of the tick. */
 const INLINE_FLUSH_BYTES = 256 * 1024;
