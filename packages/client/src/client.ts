@@ -14,7 +14,7 @@ import {
 import type { RequestContext } from "@sockwire/protocol/internal";
 import { ConnectionManager } from "./connection-manager.js";
 import type { ConnectionState } from "./connection-state.js";
-import { closedError, notConnected } from "./errors.js";
+import { notConnected } from "./errors.js";
 import { EventStream, type EventStreamOptions } from "./event-stream.js";
 import { Listeners, listenerFailed } from "./listeners.js";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
@@ -85,8 +85,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
       opened: (session) => this.outbox.flush(session, false),
       closing: (session) => {
         if (session) this.outbox.flush(session, true);
-        else
-          this.outbox.close(closedError("the client was closed before the message could be sent"));
+        else this.outbox.close(undefined); // builds its "closed before sent" error if needed
       },
       finished: (error) => this.finished(error),
     });

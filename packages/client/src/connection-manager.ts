@@ -333,8 +333,11 @@ export class ConnectionManager {
     this.generation++;
     this.options.signal?.removeEventListener("abort", this.onAbort);
     this.hooks.finished(error);
-    const failure = error ?? closedError("the client was closed");
-    for (const waiter of this.openWaiters.splice(0)) waiter.reject(failure);
+    if (this.openWaiters.length > 0) {
+      // Built only when someone waits: each error captures a stack.
+      const failure = error ?? closedError("the client was closed");
+      for (const waiter of this.openWaiters.splice(0)) waiter.reject(failure);
+    }
     this.publish({ state: "closed", previous: this.previousState, graceful, error });
     this.closeDone?.resolve();
   }
