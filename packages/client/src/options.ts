@@ -1,12 +1,12 @@
 import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import {
   type AnyContract,
-  CODEC_NAME_PATTERN,
   type CredentialsInput,
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_RETAINED_CHUNKS,
   ErrorCode,
+  isPayloadCodec,
   jsonCodec,
   MAX_FRAME_BYTES_LIMIT,
   MIN_FRAME_BYTES_LIMIT,
@@ -210,7 +210,7 @@ const optionsSchema = z
       .default(DEFAULT_MAX_FRAME_BYTES),
     maxDepth: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_DEPTH),
     codec: z
-      .custom<PayloadCodec>(isCodec, "expected a codec with name, encode and decode")
+      .custom<PayloadCodec>(isPayloadCodec, "expected a codec with name, encode and decode")
       .optional(),
     sendSoftBytes: bytes(MiB, 1),
     sendHardBytes: bytes(8 * MiB, 1),
@@ -286,16 +286,4 @@ export function resolveOptions(contract: AnyContract, options: ClientOptions): R
     maxPingStrikes: o.maxPingStrikes,
     validateOutbound: o.validateOutbound,
   };
-}
-
-function isCodec(value: unknown): value is PayloadCodec {
-  const codec = value as PayloadCodec | undefined;
-  return (
-    typeof codec === "object" &&
-    codec !== null &&
-    typeof codec.name === "string" &&
-    CODEC_NAME_PATTERN.test(codec.name) &&
-    typeof codec.encode === "function" &&
-    typeof codec.decode === "function"
-  );
 }

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-export { CODEC_NAME_PATTERN, type PayloadCodec } from "./codec/codec.js";
+export { CODEC_NAME_PATTERN, isPayloadCodec, type PayloadCodec } from "./codec/codec.js";
 export { defaultCodec, type JsonCodecOptions, jsonCodec } from "./codec/json-codec.js";
 export * from "./constants.js";
 export {

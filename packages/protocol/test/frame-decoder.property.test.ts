@@ -9,21 +9,7 @@ import {
   isSockwireError,
   parseEnvelope,
 } from "../src/index.js";
-
-/** Splits `bytes` at the given cut points (any values; taken modulo the length, sorted, repeats kept). */
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = cuts
-    .map((c) => (bytes.length === 0 ? 0 : c % (bytes.length + 1)))
-    .sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(from, p)); // zero-length chunks included on purpose
-    from = p;
-  }
-  chunks.push(bytes.subarray(from));
-  return chunks;
-}
+import { split } from "./fixtures/split.js";
 
 interface Outcome {
   frames: Buffer[];

@@ -11,12 +11,14 @@ import {
   encodeEnvelope,
   encodeEvent,
   FrameDecoder,
+  isPayloadCodec,
   isSockwireError,
   jsonCodec,
   Kind,
   type PayloadCodec,
   parseEnvelope,
 } from "../src/index.js";
+import { split } from "./fixtures/split.js";
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -26,19 +28,6 @@ const codeOf = (fn: () => unknown): string | undefined => {
   }
   return undefined;
 };
-
-/** Splits `bytes` at the given cut points (taken modulo the length, sorted, repeats kept). */
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(from, p));
-    from = p;
-  }
-  chunks.push(bytes.subarray(from));
-  return chunks;
-}
 
 /** The observable fields of an envelope, payload included, as a plain object. */
 const plain = (env: Envelope | undefined) =>
@@ -218,5 +207,18 @@ describe("decoding a payload through a codec without decodeRange", () => {
       payload: Buffer.from('{"TEXT":"yo"}'),
     };
     expect(decodeEvent(contract, "client", handmade).data).toEqual({ TEXT: "yo" });
+  });
+});
+
+describe("isPayloadCodec", () => {
+  it("accepts the JSON codec and a codec without decodeRange; refuses broken shapes", () => {
+    const base = { name: "json-x", encode: JSON.stringify, decode: (b: Buffer) => b.toString() };
+    expect(isPayloadCodec(jsonCodec())).toBe(true);
+    expect(isPayloadCodec(base)).toBe(true);
+    expect(isPayloadCodec({ ...base, decodeRange: () => 1 })).toBe(true);
+    expect(isPayloadCodec({ ...base, decodeRange: "fast" })).toBe(false);
+    expect(isPayloadCodec({ ...base, name: "Not A Name" })).toBe(false);
+    expect(isPayloadCodec({ name: "json", encode: JSON.stringify })).toBe(false);
+    expect(isPayloadCodec(null)).toBe(false);
   });
 });

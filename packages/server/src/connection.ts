@@ -19,7 +19,6 @@ import {
   deferred,
   Session,
   type SessionHooks,
-  type SessionLimits,
   type RequestContext as SessionRequestContext,
   type Ticker,
 } from "@sockwire/protocol/internal";
@@ -59,31 +58,6 @@ export interface ConnectionHost {
 
 let lastId = 0;
 const NO_ROOMS: ReadonlySet<string> = new Set<string>();
-
-/**
- * The session limits of a server, built once per options object and shared by all its
- * connections (one object per connection would be ~100 bytes on every idle socket).
- */
-const limitsByOptions = new WeakMap<ResolvedOptions, SessionLimits>();
-function sessionLimits(options: ResolvedOptions): SessionLimits {
-  let limits = limitsByOptions.get(options);
-  if (limits === undefined) {
-    limits = {
-      maxFrameBytes: options.maxFrameBytes,
-      maxRetainedChunks: options.maxRetainedChunks,
-      frameTimeoutMs: options.frameTimeoutMs,
-      sendSoftBytes: options.sendSoftBytes,
-      sendHardBytes: options.sendHardBytes,
-      writeDeadlineMs: options.writeDeadlineMs,
-      maxInFlight: options.maxInFlight,
-      closeTimeoutMs: options.closeTimeoutMs,
-      maxPingStrikes: options.maxPingStrikes,
-      requestTimeoutMs: options.requestTimeoutMs,
-    };
-    limitsByOptions.set(options, limits);
-  }
-  return limits;
-}
 
 /**
  * Reach into a connection's private fields for the server's own use, without a public static
@@ -210,7 +184,8 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
       overflow: "close",
       validateOutbound: options.validateOutbound,
       ticker: host.ticker,
-      limits: sessionLimits(options),
+      // The resolved options carry every session limit: one object shared by all connections.
+      limits: options,
       hooks: bridge,
     });
     this.#gate = new HandshakeGate(this.#session, socket, host, this);

@@ -1,12 +1,12 @@
 import type { TlsOptions } from "node:tls";
 import {
   type AnyContract,
-  CODEC_NAME_PATTERN,
   type CredentialsData,
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_RETAINED_CHUNKS,
   ErrorCode,
+  isPayloadCodec,
   jsonCodec,
   MAX_FRAME_BYTES_LIMIT,
   MIN_FRAME_BYTES_LIMIT,
@@ -146,20 +146,9 @@ export const SERVER_DEFAULTS = Object.freeze({
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const timer = (max = MAX_TIMER_MS) => int(0, max);
 
-const codecSchema = z.custom<PayloadCodec>(
-  (value) => {
-    const codec = value as Partial<PayloadCodec> | null;
-    return (
-      typeof codec === "object" &&
-      codec !== null &&
-      typeof codec.name === "string" &&
-      CODEC_NAME_PATTERN.test(codec.name) &&
-      typeof codec.encode === "function" &&
-      typeof codec.decode === "function"
-    );
-  },
-  { message: "must be a codec: { name matching [a-z0-9-]{1,32}, encode(), decode() }" },
-);
+const codecSchema = z.custom<PayloadCodec>(isPayloadCodec, {
+  message: "must be a codec: { name matching [a-z0-9-]{1,32}, encode(), decode() }",
+});
 
 const optionsSchema = z
   .strictObject({

@@ -32,3 +32,27 @@ export interface PayloadCodec {
 
 /** Shape of a codec name. */
 export const CODEC_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/**
+ * True for a value shaped like a {@link PayloadCodec}: a name matching {@link CODEC_NAME_PATTERN},
+ * `encode` and `decode` functions, and `decodeRange` a function when present. The server's and
+ * client's option checks both use it.
+ *
+ * @example
+ * ```ts
+ * isPayloadCodec(jsonCodec()); // true
+ * isPayloadCodec({ name: "json", encode: JSON.stringify }); // false: no decode
+ * ```
+ */
+export function isPayloadCodec(value: unknown): value is PayloadCodec {
+  const codec = value as Partial<PayloadCodec> | null;
+  return (
+    typeof codec === "object" &&
+    codec !== null &&
+    typeof codec.name === "string" &&
+    CODEC_NAME_PATTERN.test(codec.name) &&
+    typeof codec.encode === "function" &&
+    typeof codec.decode === "function" &&
+    (codec.decodeRange === undefined || typeof codec.decodeRange === "function")
+  );
+}

@@ -10,7 +10,10 @@ import type { Ticker } from "./ticker.js";
 // The shapes a Session is configured with and reports; kept apart from the engine so owners
 // (server connections, the client) can import them without the implementation.
 
-/** Limits a session enforces; the server and client fill them from their options. */
+/**
+ * Limits a session enforces. The server and client pass their resolved options, which carry these
+ * fields, so one object serves every connection.
+ */
 export interface SessionLimits {
   /** Receive limit for one frame body (what we announce). */
   maxFrameBytes: number;
