@@ -33,7 +33,9 @@ export default class SummaryReporter implements Reporter {
           const diagnostic = test.diagnostic();
           if (diagnostic?.flaky === true) {
             const cause = firstLine(result.errors?.[0]?.message);
-            lines.push(`FLAKY ${file} > ${test.fullName} (passed on retry ${diagnostic.retryCount}): ${cause}`);
+            lines.push(
+              `FLAKY ${file} > ${test.fullName} (passed on retry ${diagnostic.retryCount}): ${cause}`,
+            );
           }
         } else if (result.state === "failed") {
           failedHere++;
@@ -48,7 +50,8 @@ export default class SummaryReporter implements Reporter {
     }
     if (unhandledErrors.length > 0) {
       failed++;
-      for (const error of unhandledErrors) lines.push(`FAILED unhandled error: ${firstLine(error.message)}`);
+      for (const error of unhandledErrors)
+        lines.push(`FAILED unhandled error: ${firstLine(error.message)}`);
     }
     const list = lines.length > 0 ? `\n${lines.join("\n")}\n` : "";
     process.stdout.write(`${list}\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);

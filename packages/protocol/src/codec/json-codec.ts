@@ -4,6 +4,8 @@ import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import type { PayloadCodec } from "./codec.js";
 import { assertJsonDepth } from "./json-depth.js";
+import type { ParsePlan } from "./json-plan.js";
+import { OFF_PLAN } from "./plan-compiler.js";
 import { mayContainPoisonedKeys, stripPoisonedKeys } from "./poisoning.js";
 
 /** Options of {@link jsonCodec}. */
@@ -38,10 +40,62 @@ export function jsonCodec(options: JsonCodecOptions = {}): PayloadCodec {
       "maxDepth must be an integer from 1 to 10000",
     );
   }
-  const decodeRange = (bytes: Buffer, start: number, end: number): unknown => {
-    if (end === start) return undefined;
-    assertJsonDepth(bytes, maxDepth, start, end);
+  return new JsonCodec(maxDepth);
+}
+
+/**
+ * The JSON codec's implementation. Besides the {@link PayloadCodec} members it can decode along
+ * a message schema's parse plan (see `decodePlanned`); the class stays internal so that this
+ * ability is not part of the public codec interface. Members are arrow functions so a
+ * destructured `decode` keeps working.
+ */
+export class JsonCodec implements PayloadCodec {
+  readonly name = "json";
+
+  constructor(readonly maxDepth: number) {}
+
+  readonly encode = (value: unknown): string => {
+    if (value === undefined) return "";
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (cause) {
+      throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value cannot be encoded as JSON", {
+        cause,
+      });
+    }
+    if (text === undefined) {
+      throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value has no JSON representation");
+    }
+    return text;
+  };
+
+  readonly decode = (bytes: Buffer): unknown => this.decodeRange(bytes, 0, bytes.length);
+
+  /**
+   * Decodes `bytes[start..end)` along `plan` when the payload has the plain shape the plan
+   * expects (the usual case, several times faster), otherwise exactly as `decodeRange`. Both
+   * give the same value for the same bytes; the plan parser never errs, it only steps aside.
+   */
+  readonly decodePlanned = (
+    plan: ParsePlan,
+    bytes: Buffer,
+    start: number,
+    end: number,
+  ): unknown => {
+    if (end === start || plan.depth > this.maxDepth) return this.decodeRange(bytes, start, end);
     const text = utf8Text(bytes, start, end);
+    const value = plan.parse(text);
+    return value === OFF_PLAN ? this.decodeText(bytes, start, end, text) : value;
+  };
+
+  readonly decodeRange = (bytes: Buffer, start: number, end: number): unknown =>
+    end === start ? undefined : this.decodeText(bytes, start, end, utf8Text(bytes, start, end));
+
+  /** The general path: `text` is the UTF-8 decoding of the non-empty `bytes[start..end)`. */
+  private decodeText(bytes: Buffer, start: number, end: number, text: string): unknown {
+    const maxDepth = this.maxDepth;
+    assertJsonDepth(bytes, maxDepth, start, end);
     const suspect = SUSPECT.test(text);
     // Decoding replaces invalid sequences with U+FFFD; only then is the strict check needed.
     if (suspect && text.includes(REPLACEMENT_CHAR) && !isUtf8(bytes.subarray(start, end))) {
@@ -58,27 +112,7 @@ export function jsonCodec(options: JsonCodecOptions = {}): PayloadCodec {
     }
     if (suspect && mayContainPoisonedKeys(text)) stripPoisonedKeys(value);
     return value;
-  };
-  return {
-    name: "json",
-    encode(value: unknown): string {
-      if (value === undefined) return "";
-      let text: string | undefined;
-      try {
-        text = JSON.stringify(value);
-      } catch (cause) {
-        throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value cannot be encoded as JSON", {
-          cause,
-        });
-      }
-      if (text === undefined) {
-        throw new SockwireError(ErrorCode.PAYLOAD_INVALID, "value has no JSON representation");
-      }
-      return text;
-    },
-    decode: (bytes: Buffer): unknown => decodeRange(bytes, 0, bytes.length),
-    decodeRange,
-  };
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import { Kind, kindName } from "../envelope/kinds.js";
 import { decodePayload } from "../envelope/received-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { planForSchema } from "./schema-plan.js";
 import type {
   AnyContract,
   EventData,
@@ -154,7 +155,8 @@ export function decodeEvent<C extends AnyContract, S extends Side>(
   const name = envelope.type;
   const schema = contract[from].events.get(name);
   if (schema === undefined) throw unknownType(from, "event", name);
-  const result = schema.safeParse(decodePayload(options?.codec ?? defaultCodec, envelope));
+  const value = decodePayload(options?.codec ?? defaultCodec, envelope, planForSchema(schema));
+  const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error, `event ${name}`);
   return { name, data: result.data } as InboundEvent<C, S>;
 }
@@ -182,7 +184,10 @@ export function decodeRequest<C extends AnyContract, S extends Side>(
   const name = envelope.type;
   const schema = contract[from].requests.get(name);
   if (schema === undefined) throw unknownType(from, "request", name);
-  const result = schema.input.safeParse(decodePayload(options?.codec ?? defaultCodec, envelope));
+  const codec = options?.codec ?? defaultCodec;
+  const result = schema.input.safeParse(
+    decodePayload(codec, envelope, planForSchema(schema.input)),
+  );
   if (!result.success) throw validationError(result.error, `request ${name} input`);
   return {
     id: envelope.id,
@@ -211,7 +216,8 @@ export function decodeResponse<C extends AnyContract, S extends Side, K extends 
   expectKind(envelope, Kind.RESPONSE);
   const schema = contract[requester].requests.get(name);
   if (schema === undefined) throw unknownType(requester, "request", name);
-  const value = decodePayload(options?.codec ?? defaultCodec, envelope);
+  const codec = options?.codec ?? defaultCodec;
+  const value = decodePayload(codec, envelope, planForSchema(schema.output));
   return validatePayload(schema.output, value, `response to ${name}`) as ResponseData<C, S, K>;
 }
 

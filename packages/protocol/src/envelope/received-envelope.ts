@@ -1,4 +1,6 @@
 import type { PayloadCodec } from "../codec/codec.js";
+import { JsonCodec } from "../codec/json-codec.js";
+import type { ParsePlan } from "../codec/json-plan.js";
 import type { Envelope } from "./envelope.js";
 import type { Kind } from "./kinds.js";
 
@@ -37,10 +39,17 @@ export class ReceivedEnvelope implements Envelope {
 
   /**
    * Decodes the payload of `envelope` with `codec`, straight from the received bytes when both
-   * allow it; otherwise through `codec.decode(envelope.payload)`.
+   * allow it; otherwise through `codec.decode(envelope.payload)`. `plan` is the parse plan of the
+   * schema that will validate the value, if it has one: the JSON codec then parses along it.
    */
-  static decodePayload(codec: PayloadCodec, envelope: Envelope): unknown {
-    if (envelope instanceof ReceivedEnvelope && codec.decodeRange !== undefined) {
+  static decodePayload(codec: PayloadCodec, envelope: Envelope, plan?: ParsePlan): unknown {
+    const received = envelope instanceof ReceivedEnvelope;
+    if (plan !== undefined && codec instanceof JsonCodec) {
+      if (received)
+        return codec.decodePlanned(plan, envelope.#bytes, envelope.#start, envelope.#end);
+      return codec.decodePlanned(plan, envelope.payload, 0, envelope.payload.length);
+    }
+    if (received && codec.decodeRange !== undefined) {
       return codec.decodeRange(envelope.#bytes, envelope.#start, envelope.#end);
     }
     return codec.decode(envelope.payload);

@@ -116,7 +116,8 @@ export class OutboundWriter {
     if (this.closed) return Promise.reject(this.closedError());
     if (this.hasRoom) return Promise.resolve();
     const waiter = deferred<void>(true);
-    (this.roomWaiters ??= []).push(waiter);
+    if (this.roomWaiters === undefined) this.roomWaiters = [];
+    this.roomWaiters.push(waiter);
     return waiter.promise;
   }
 

@@ -1,4 +1,5 @@
 import { FRAME_PREFIX_BYTES } from "../constants.js";
+import { planForSchema } from "../contract/schema-plan.js";
 import type { Side } from "../contract/types.js";
 import { validatePayload } from "../contract/validate.js";
 import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
@@ -441,7 +442,8 @@ export class Session implements Tickable, StallListener {
     let data: unknown;
     try {
       if (!schema) throw unknownType("event", name);
-      data = validatePayload(schema, decodePayload(this.options.codec, envelope), `event ${name}`);
+      const value = decodePayload(this.options.codec, envelope, planForSchema(schema));
+      data = validatePayload(schema, value, `event ${name}`);
     } catch (error) {
       this.report(error);
       return;
@@ -484,7 +486,7 @@ export class Session implements Tickable, StallListener {
       if (!schema) throw unknownType("request", name);
       params = validatePayload(
         schema.input,
-        decodePayload(this.options.codec, envelope),
+        decodePayload(this.options.codec, envelope, planForSchema(schema.input)),
         `request ${name} input`,
       );
     } catch (error) {
@@ -564,7 +566,11 @@ export class Session implements Tickable, StallListener {
     }
     const schema = this.options.contract[this.side].requests.get(name);
     try {
-      const value = decodePayload(this.options.codec, envelope);
+      const value = decodePayload(
+        this.options.codec,
+        envelope,
+        schema && planForSchema(schema.output),
+      );
       this.pending.resolve(
         envelope.id,
         schema ? validatePayload(schema.output, value, `response to ${name}`) : value,

@@ -1,0 +1,76 @@
+import type { PlanParser } from "./plan-compiler.js";
+
+/**
+ * A parse plan: the JSON shape a message schema expects, reduced to what a byte parser needs.
+ * Plans are data (no functions), built once per schema by `planForSchema` and read by
+ * `parseWithPlan`. A plan only says what the fast parser may meet; it validates nothing, and
+ * input of any other shape simply leaves the fast path.
+ */
+export type JsonPlan = StringPlan | NumberPlan | BooleanPlan | ObjectPlan | ArrayPlan;
+
+interface PlanBase {
+  /** `null` is accepted in place of the value (a `.nullable()` schema). */
+  readonly nullable: boolean;
+}
+
+export interface StringPlan extends PlanBase {
+  readonly kind: "string";
+}
+
+export interface NumberPlan extends PlanBase {
+  readonly kind: "number";
+}
+
+export interface BooleanPlan extends PlanBase {
+  readonly kind: "boolean";
+}
+
+/** One expected key of an object and the plan of its value. */
+export interface PlanField {
+  readonly key: string;
+  readonly plan: JsonPlan;
+}
+
+export interface ObjectPlan extends PlanBase {
+  readonly kind: "object";
+  /** At most {@link MAX_PLAN_FIELDS}; each key at most once (duplicates leave the fast path). */
+  readonly fields: readonly PlanField[];
+}
+
+export interface ArrayPlan extends PlanBase {
+  readonly kind: "array";
+  readonly element: JsonPlan;
+}
+
+/**
+ * A plan for a whole payload: its parser compiled from the root plan, and its nesting depth
+ * (checked against the codec's limit).
+ */
+export interface ParsePlan {
+  readonly parse: PlanParser;
+  readonly depth: number;
+}
+
+/** Fields one object plan may hold: the parser tracks the keys it has seen in one 31-bit mask. */
+export const MAX_PLAN_FIELDS = 31;
+
+/** Deepest object/array nesting a plan may describe. */
+export const MAX_PLAN_DEPTH = 16;
+
+/** Most nodes one plan may hold, so a self-referencing schema cannot grow a huge plan. */
+export const MAX_PLAN_NODES = 512;
+
+/** Nesting depth of objects and arrays in `plan`: `{}` is 1, `{"a":[1]}` is 2, a string 0. */
+export function planDepth(plan: JsonPlan): number {
+  switch (plan.kind) {
+    case "object": {
+      let deepest = 0;
+      for (const field of plan.fields) deepest = Math.max(deepest, planDepth(field.plan));
+      return deepest + 1;
+    }
+    case "array":
+      return planDepth(plan.element) + 1;
+    default:
+      return 0;
+  }
+}

@@ -1,0 +1,131 @@
+import { config, type z } from "zod";
+import {
+  type JsonPlan,
+  MAX_PLAN_DEPTH,
+  MAX_PLAN_FIELDS,
+  MAX_PLAN_NODES,
+  type ParsePlan,
+  type PlanField,
+  planDepth,
+} from "../codec/json-plan.js";
+import { compilePlan } from "../codec/plan-compiler.js";
+
+/** The parts of a zod 4 schema definition the planner reads. */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  values?: readonly unknown[];
+  entries?: Record<string, unknown>;
+}
+
+const plans = new WeakMap<z.ZodType, ParsePlan | null>();
+
+/**
+ * The parse plan for payloads of `schema`, or `undefined` when the schema is not one the plan
+ * parser covers. Plans are made once per schema and cached.
+ *
+ * Covered: objects (any unknown-key mode), arrays, strings (any format and checks), numbers and
+ * integers, booleans, string/number/boolean literals and enums, and `optional`, `nullable`,
+ * `default`, `catch`, `readonly` and `pipe` (its input side) around them. Anything else (unions,
+ * records, tuples, `any`, lazy schemas...) has no plan and is always decoded the general way.
+ * Keys that are not plain printable ASCII, and the keys `__proto__` and `constructor` (which
+ * the general path treats specially), also mean no plan.
+ *
+ * A plan only guides parsing: the schema still validates every parsed value, so a plan that
+ * is looser than its schema (it ignores checks, formats and literal values) changes nothing.
+ * The plan is compiled to a parser with `new Function`, as zod compiles its own object checks;
+ * with zod's `jitless` setting, or where code generation is forbidden, there are no plans.
+ */
+export function planForSchema(schema: z.ZodType): ParsePlan | undefined {
+  let plan = plans.get(schema);
+  if (plan === undefined) {
+    const budget = { nodes: MAX_PLAN_NODES };
+    const root = config().jitless ? undefined : buildPlan(schema, 0, false, budget);
+    const parse = root && compilePlan(root);
+    plan = parse === undefined || root === undefined ? null : { parse, depth: planDepth(root) };
+    plans.set(schema, plan);
+  }
+  return plan ?? undefined;
+}
+
+interface Budget {
+  nodes: number;
+}
+
+function buildPlan(
+  schema: z.ZodType,
+  depth: number,
+  nullable: boolean,
+  budget: Budget,
+): JsonPlan | undefined {
+  if (--budget.nodes < 0) return undefined;
+  const def = (schema as unknown as { _zod?: { def?: SchemaDef } })._zod?.def;
+  if (def === undefined) return undefined;
+  switch (def.type) {
+    case "string":
+    case "number":
+    case "boolean":
+      return { kind: def.type, nullable };
+    case "enum":
+      // Values of a TypeScript numeric enum are numbers, so the entries decide, as for literals.
+      return literalPlan(Object.values(def.entries ?? {}), nullable);
+    case "literal":
+      return literalPlan(def.values ?? [], nullable);
+    case "nullable":
+      return def.innerType && buildPlan(def.innerType, depth, true, budget);
+    case "optional":
+    case "default":
+    case "prefault":
+    case "catch":
+    case "readonly":
+    case "nonoptional":
+      return def.innerType && buildPlan(def.innerType, depth, nullable, budget);
+    case "pipe":
+      return def.in && buildPlan(def.in, depth, nullable, budget);
+    case "array": {
+      if (depth >= MAX_PLAN_DEPTH || def.element === undefined) return undefined;
+      const element = buildPlan(def.element, depth + 1, false, budget);
+      return element && { kind: "array", nullable, element };
+    }
+    case "object":
+      return depth >= MAX_PLAN_DEPTH
+        ? undefined
+        : objectPlan(def.shape ?? {}, depth, nullable, budget);
+    default:
+      return undefined;
+  }
+}
+
+/** A literal's plan, when all its values are of one JSON primitive type. */
+function literalPlan(values: readonly unknown[], nullable: boolean): JsonPlan | undefined {
+  const types = new Set(values.map((value) => typeof value));
+  const [type] = types;
+  if (types.size !== 1 || (type !== "string" && type !== "number" && type !== "boolean")) {
+    return undefined;
+  }
+  return { kind: type, nullable };
+}
+
+/** Keys the plan parser compares as written: printable ASCII without `"` or `\`. */
+const PLAIN_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function objectPlan(
+  shape: Record<string, z.ZodType>,
+  depth: number,
+  nullable: boolean,
+  budget: Budget,
+): JsonPlan | undefined {
+  const keys = Object.keys(shape);
+  if (keys.length > MAX_PLAN_FIELDS) return undefined;
+  const fields: PlanField[] = [];
+  for (const key of keys) {
+    if (!PLAIN_KEY.test(key) || key === "__proto__" || key === "constructor") return undefined;
+    const plan = buildPlan(shape[key] as z.ZodType, depth + 1, false, budget);
+    if (plan === undefined) return undefined;
+    fields.push({ key, plan });
+  }
+  return { kind: "object", nullable, fields };
+}

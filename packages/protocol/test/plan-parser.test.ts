@@ -1,0 +1,269 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import type { JsonPlan } from "../src/codec/json-plan.js";
+import { compilePlan, OFF_PLAN, type PlanParser } from "../src/codec/plan-compiler.js";
+
+// The compiled parser's whole contract: for any text it returns exactly JSON.parse's value, or
+// OFF_PLAN; it never throws; and for compact JSON of its plan's shape with plain strings it does
+// return the value (so the fast path is really taken).
+
+const compile = (plan: JsonPlan): PlanParser => {
+  const parse = compilePlan(plan);
+  if (parse === undefined) throw new Error("code generation is not available");
+  return parse;
+};
+
+const leaf = (kind: "string" | "number" | "boolean", nullable = false): JsonPlan => ({
+  kind,
+  nullable,
+});
+const object = (fields: Record<string, JsonPlan>, nullable = false): JsonPlan => ({
+  kind: "object",
+  nullable,
+  fields: Object.entries(fields).map(([key, plan]) => ({ key, plan })),
+});
+const array = (element: JsonPlan, nullable = false): JsonPlan => ({
+  kind: "array",
+  nullable,
+  element,
+});
+
+/** Deep equality that also tells -0 from 0 and compares key order. */
+function expectSameAsJsonParse(result: unknown, text: string): void {
+  let expected: unknown;
+  try {
+    expected = JSON.parse(text);
+  } catch {
+    expect(result).toBe(OFF_PLAN); // invalid JSON must never yield a value
+    return;
+  }
+  if (result === OFF_PLAN) return;
+  expect(result).toEqual(expected);
+  expect(keyOrder(result)).toEqual(keyOrder(expected));
+}
+
+function keyOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(keyOrder);
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).map(([key, inner]) => [key, keyOrder(inner)]);
+  }
+  return Object.is(value, -0) ? "-0" : typeof value;
+}
+
+const chatPlan = object({ text: leaf("string"), seq: leaf("number") });
+
+describe("compiled plan parser: examples", () => {
+  const parse = compile(chatPlan);
+
+  it("parses the plain shape, spaces allowed", () => {
+    expect(parse('{"text":"hello","seq":7}')).toEqual({ text: "hello", seq: 7 });
+    expect(parse(' { "text" : "héllo 日本 🎉" , "seq" : -0 } ')).toEqual({
+      text: "héllo 日本 🎉",
+      seq: -0,
+    });
+    expect(Object.is((parse('{"seq":-0}') as { seq: number }).seq, -0)).toBe(true);
+    expect(parse("{}")).toEqual({});
+    expect(parse('{"seq":1}')).toEqual({ seq: 1 });
+  });
+
+  it("reads numbers as JSON.parse does", () => {
+    for (const n of ["0", "-1", "123456789012345", "1234567890123456789", "1.5", "-2.5e-3"]) {
+      expect(parse(`{"seq":${n}}`)).toEqual({ seq: JSON.parse(n) });
+    }
+    for (const n of ["01", "-", "1.", "1e", "1e+", ".5", "+1", "0x10", "1.e3", "--1", "NaN"]) {
+      expect(parse(`{"seq":${n}}`)).toBe(OFF_PLAN);
+    }
+  });
+
+  it.each([
+    ['{"text":"a\\"b"}', "escape"],
+    ['{"text":"a\\u0041"}', "unicode escape"],
+    ['{"text":"tab\there"}', "raw control character"],
+    ['{"text":"\uFFFD"}', "U+FFFD"],
+    ['{"seq":1,"text":"a"}', "keys out of the schema's order"],
+    ['{"seq":1,"seq":2}', "repeated key"],
+    ['{"text":"a","other":1}', "unknown key"],
+    ['{"__proto__":{"x":1}}', "poisoning key"],
+    ['{"text":"a"}x', "trailing text"],
+    ['{"text":"a",}', "trailing comma"],
+    ['{"text":"a"\n}', "newline as whitespace"],
+    ['{"text":null}', "null where the plan has no null"],
+    ['{"text":1}', "number for a string"],
+    ['["a"]', "another shape"],
+    ['{"text":"a"', "truncated"],
+    ['{"text"', "truncated key"],
+    ["", "empty text"],
+  ])("%s leaves the fast path (%s)", (text) => {
+    expect(parse(text)).toBe(OFF_PLAN);
+  });
+
+  it("handles nullable values, booleans, arrays and nesting", () => {
+    const plan = object({
+      id: leaf("string", true),
+      ok: leaf("boolean"),
+      tags: array(leaf("string")),
+      pos: object({ x: leaf("number"), y: leaf("number") }, true),
+      grid: array(array(leaf("number"))),
+    });
+    const parseIt = compile(plan);
+    const text =
+      '{"id":null,"ok":false,"tags":["a", "b"],"pos":{"x":1,"y":2.5},"grid":[[1],[],[2,3]]}';
+    expect(parseIt(text)).toEqual(JSON.parse(text));
+    expect(parseIt('{"tags":[],"pos":null}')).toEqual({ tags: [], pos: null });
+    expect(parseIt('{"ok":nul}')).toBe(OFF_PLAN);
+    expect(parseIt('{"ok":tru}')).toBe(OFF_PLAN);
+    expect(parseIt('{"tags":["a",]}')).toBe(OFF_PLAN);
+    expect(parseIt('{"tags":["a" "b"]}')).toBe(OFF_PLAN);
+  });
+
+  it("compares long keys and empty keys exactly", () => {
+    const parseIt = compile(object({ "": leaf("number"), a_rather_long_key_name: leaf("number") }));
+    expect(parseIt('{"":1,"a_rather_long_key_name":2}')).toEqual({
+      "": 1,
+      a_rather_long_key_name: 2,
+    });
+    expect(parseIt('{"a_rather_long_key_nam":2}')).toBe(OFF_PLAN);
+    expect(parseIt('{"a_rather_long_key_name_":2}')).toBe(OFF_PLAN);
+  });
+});
+
+// --- properties -----------------------------------------------------------------------------
+
+// Plans for the properties. Keys never look like array indices: JavaScript lists those first whatever the insertion order,
+// so an object with them cannot be written in the plan's order and is fairly left to the general
+// path (covered by the arbitrary-text properties).
+
+const { plan: planArb } = fc.letrec<{ plan: JsonPlan }>((tie) => ({
+  plan: fc.oneof(
+    { maxDepth: 3, depthIdentifier: "plan" },
+    fc.record({ kind: fc.constantFrom("string", "number", "boolean"), nullable: fc.boolean() }),
+    fc.record({
+      kind: fc.constant("object"),
+      nullable: fc.boolean(),
+      fields: fc.uniqueArray(
+        fc.record({ key: fc.stringMatching(/^([a-z_$][a-z_$0-9]{0,4})?$/), plan: tie("plan") }),
+        {
+          maxLength: 4,
+          selector: (field) => field.key,
+        },
+      ),
+    }),
+    fc.record({ kind: fc.constant("array"), nullable: fc.boolean(), element: tie("plan") }),
+  ) as fc.Arbitrary<JsonPlan>,
+}));
+
+/** What JSON.stringify escapes or the fast path refuses: control characters, `"`, `\`, U+FFFD. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const NOT_PLAIN = /[\x00-\x1f"\\\uFFFD]/;
+/** Strings the fast path takes as they are. */
+const plainString = fc
+  .string({ unit: "grapheme", maxLength: 12 })
+  .filter((s) => !NOT_PLAIN.test(s));
+const anyString = fc.oneof(plainString, fc.string({ unit: "binary", maxLength: 8 }));
+const anyNumber = fc.oneof(
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(0, 1e21, 123456789012345, 2 ** 53 + 1, 5e-324),
+);
+
+/** A value of `plan`'s shape; keys in the plan's order, some left out. */
+function valueFor(plan: JsonPlan, strings: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
+  const inner = ((): fc.Arbitrary<unknown> => {
+    switch (plan.kind) {
+      case "string":
+        return strings;
+      case "number":
+        return anyNumber;
+      case "boolean":
+        return fc.boolean();
+      case "array":
+        return fc.array(valueFor(plan.element, strings), { maxLength: 3 });
+      case "object":
+        return fc
+          .tuple(
+            ...plan.fields.map((f) => fc.option(valueFor(f.plan, strings), { nil: undefined })),
+          )
+          .map((values) => {
+            const out: Record<string, unknown> = {};
+            plan.fields.forEach((f, i) => {
+              if (values[i] !== undefined) out[f.key] = values[i];
+            });
+            return out;
+          });
+    }
+  })();
+  return plan.nullable ? fc.oneof(inner, fc.constant(null)) : inner;
+}
+
+const planAndValue = (strings: fc.Arbitrary<string>) =>
+  planArb.chain((plan) => fc.tuple(fc.constant(plan), valueFor(plan, strings)));
+
+/** JSON text of `value` with optional spaces around every token, as some encoders write it. */
+function spaced(value: unknown, space: () => string): string {
+  if (Array.isArray(value)) {
+    return `[${space()}${value.map((v) => spaced(v, space)).join(`${space()},${space()}`)}${space()}]`;
+  }
+  if (typeof value === "object" && value !== null) {
+    const members = Object.entries(value).map(
+      ([k, v]) => `${JSON.stringify(k)}${space()}:${space()}${spaced(v, space)}`,
+    );
+    return `{${space()}${members.join(`${space()},${space()}`)}${space()}}`;
+  }
+  return JSON.stringify(value);
+}
+
+describe("compiled plan parser: properties", () => {
+  test.prop([planAndValue(plainString)], { numRuns: 300 })(
+    "compact JSON of the plan's shape with plain strings is parsed, equal to JSON.parse",
+    ([plan, value]) => {
+      const text = JSON.stringify(value);
+      const result = compile(plan)(text);
+      expect(result).not.toBe(OFF_PLAN);
+      expectSameAsJsonParse(result, text);
+    },
+  );
+
+  test.prop([planAndValue(plainString), fc.array(fc.boolean(), { minLength: 1, maxLength: 40 })], {
+    numRuns: 300,
+  })("spaces between tokens change nothing", ([plan, value], pattern) => {
+    let i = 0;
+    const text = spaced(value, () => (pattern[i++ % pattern.length] ? " " : ""));
+    const result = compile(plan)(text);
+    expect(result).not.toBe(OFF_PLAN);
+    expectSameAsJsonParse(result, text);
+  });
+
+  test.prop([planAndValue(anyString)], { numRuns: 300 })(
+    "any string content: the value or OFF_PLAN, never anything else",
+    ([plan, value]) => {
+      const text = JSON.stringify(value);
+      expectSameAsJsonParse(compile(plan)(text), text);
+    },
+  );
+
+  const edit = fc.record({
+    at: fc.nat(),
+    remove: fc.nat({ max: 3 }),
+    insert: fc.stringMatching(/^[{}[\]",:0-9.eE+\- \tnultrfasx\\]{0,3}$/),
+  });
+  test.prop([planAndValue(anyString), fc.array(edit, { minLength: 1, maxLength: 3 })], {
+    numRuns: 500,
+  })(
+    "damaged JSON: the same value as JSON.parse or OFF_PLAN, never a throw",
+    ([plan, value], edits) => {
+      let text = JSON.stringify(value);
+      for (const { at, remove, insert } of edits) {
+        const where = text.length === 0 ? 0 : at % (text.length + 1);
+        text = text.slice(0, where) + insert + text.slice(where + remove);
+      }
+      expectSameAsJsonParse(compile(plan)(text), text);
+    },
+  );
+
+  test.prop([planArb, fc.string({ unit: "binary", maxLength: 30 })], { numRuns: 300 })(
+    "arbitrary text: the same value as JSON.parse or OFF_PLAN",
+    (plan, text) => {
+      expectSameAsJsonParse(compile(plan)(text), text);
+    },
+  );
+});
