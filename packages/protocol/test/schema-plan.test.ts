@@ -60,6 +60,10 @@ describe("which schemas get a plan", () => {
       z.object({ a: z.string().nullish(), b: z.number().catch(0) }).readonly(),
     ],
     ["a bare string", z.string()],
+    [
+      "40 keys",
+      z.object(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, z.number()]))),
+    ],
     ["a numeric enum", z.enum({ A: 1, B: 2 } as unknown as Record<string, string>)],
   ])("%s", (_name, schema) => {
     expect(planForSchema(schema)).toBeDefined();
@@ -77,8 +81,8 @@ describe("which schemas get a plan", () => {
     ["a key with a quote", z.object({ 'a"b': z.string() })],
     ["a non-ASCII key", z.object({ clé: z.string() })],
     [
-      "32 keys",
-      z.object(Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, z.string()]))),
+      "600 keys (over the node budget)",
+      z.object(Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`k${i}`, z.string()]))),
     ],
     [
       "17 levels of nesting",

@@ -1,10 +1,10 @@
 import type { PlanParser } from "./plan-compiler.js";
 
 /**
- * A parse plan: the JSON shape a message schema expects, reduced to what a byte parser needs.
- * Plans are data (no functions), built once per schema by `planForSchema` and read by
- * `parseWithPlan`. A plan only says what the fast parser may meet; it validates nothing, and
- * input of any other shape simply leaves the fast path.
+ * A parse plan: the JSON shape a message schema expects, reduced to what a parser needs. Plans
+ * are plain data, made once per schema by `planForSchema` and turned into a parser by
+ * `compilePlan`. A plan only says what the fast parser may meet; it validates nothing, and input
+ * of any other shape simply leaves the fast path.
  */
 export type JsonPlan = StringPlan | NumberPlan | BooleanPlan | ObjectPlan | ArrayPlan;
 
@@ -33,7 +33,7 @@ export interface PlanField {
 
 export interface ObjectPlan extends PlanBase {
   readonly kind: "object";
-  /** At most {@link MAX_PLAN_FIELDS}; each key at most once (duplicates leave the fast path). */
+  /** In the schema's order, which is the order the parser expects them in. */
   readonly fields: readonly PlanField[];
 }
 
@@ -51,13 +51,13 @@ export interface ParsePlan {
   readonly depth: number;
 }
 
-/** Fields one object plan may hold: the parser tracks the keys it has seen in one 31-bit mask. */
-export const MAX_PLAN_FIELDS = 31;
-
 /** Deepest object/array nesting a plan may describe. */
 export const MAX_PLAN_DEPTH = 16;
 
-/** Most nodes one plan may hold, so a self-referencing schema cannot grow a huge plan. */
+/**
+ * Most nodes (fields, elements, wrappers) one plan may hold. It bounds the generated parser's
+ * size, and a self-referencing schema cannot grow a huge plan.
+ */
 export const MAX_PLAN_NODES = 512;
 
 /** Nesting depth of objects and arrays in `plan`: `{}` is 1, `{"a":[1]}` is 2, a string 0. */

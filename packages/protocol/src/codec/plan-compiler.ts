@@ -22,8 +22,8 @@ export type PlanParser = (text: string) => unknown;
  * Why generated code: keys are compared character by character against constants instead of
  * being made into strings, strings are found with `indexOf` and cut out with `slice`, and each
  * object is built with constant property names, which V8 turns into fast stores. A generic
- * interpreter of the same plan measured no faster than `JSON.parse`; the generated one is
- * several times faster. The only text placed in the generated source is object keys, which the
+ * interpreter of the same plan measured no faster than `JSON.parse`; with the generated one,
+ * decoding a small message takes about half the time of the general path. The only text placed in the generated source is object keys, which the
  * planner limits to printable ASCII without quotes or backslashes, written as JSON literals.
  *
  * @example

@@ -2,7 +2,6 @@ import { config, type z } from "zod";
 import {
   type JsonPlan,
   MAX_PLAN_DEPTH,
-  MAX_PLAN_FIELDS,
   MAX_PLAN_NODES,
   type ParsePlan,
   type PlanField,
@@ -119,7 +118,6 @@ function objectPlan(
   budget: Budget,
 ): JsonPlan | undefined {
   const keys = Object.keys(shape);
-  if (keys.length > MAX_PLAN_FIELDS) return undefined;
   const fields: PlanField[] = [];
   for (const key of keys) {
     if (!PLAIN_KEY.test(key) || key === "__proto__" || key === "constructor") return undefined;
