@@ -83,16 +83,18 @@ export class Attempt {
           ...({ allowHalfOpen: true } as object),
         })
       : netConnect({ host, port, allowHalfOpen: true, noDelay: true });
-    this.session = new Session({
-      socket: this.socket,
-      side: "client",
-      contract,
-      codec: options.codec,
-      limits: options, // the resolved options carry every session limit
-      overflow: "reject",
-      validateOutbound: options.validateOutbound,
-      ticker,
-      hooks: {
+    this.session = new Session(
+      {
+        side: "client",
+        contract,
+        codec: options.codec,
+        limits: options, // the resolved options carry every session limit
+        overflow: "reject",
+        validateOutbound: options.validateOutbound,
+        ticker,
+      },
+      this.socket,
+      {
         handshake: (envelope) => this.onHandshake(envelope),
         event: (name, data) => hooks.event(name, data),
         request: (name, params, context) => hooks.request(name, params, context),
@@ -100,7 +102,7 @@ export class Attempt {
         goaway: (reason) => hooks.goaway(this, reason),
         closed: (info) => this.onClosed(info),
       },
-    });
+    );
     const hello: Hello = {
       protocol: { ...PROTOCOL_VERSION },
       contract: { name: contract.name, fingerprint: contract.fingerprint },

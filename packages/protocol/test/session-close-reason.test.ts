@@ -32,27 +32,29 @@ async function pair(): Promise<{ local: Socket; peer: Socket }> {
 
 function startSession(socket: Socket): Promise<CloseInfo> {
   return new Promise((resolve) => {
-    const session = new Session({
-      socket,
-      side: "server",
-      contract: chat,
-      codec: defaultCodec,
-      limits: {
-        maxFrameBytes: 1024 * 1024,
-        maxRetainedChunks: 1024,
-        frameTimeoutMs: 0,
-        sendSoftBytes: 1024 * 1024,
-        sendHardBytes: 8 * 1024 * 1024,
-        writeDeadlineMs: 0,
-        maxInFlight: 10,
-        closeTimeoutMs: 5000,
-        maxPingStrikes: 2,
-        requestTimeoutMs: 0,
+    const session = new Session(
+      {
+        side: "server",
+        contract: chat,
+        codec: defaultCodec,
+        limits: {
+          maxFrameBytes: 1024 * 1024,
+          maxRetainedChunks: 1024,
+          frameTimeoutMs: 0,
+          sendSoftBytes: 1024 * 1024,
+          sendHardBytes: 8 * 1024 * 1024,
+          writeDeadlineMs: 0,
+          maxInFlight: 10,
+          closeTimeoutMs: 5000,
+          maxPingStrikes: 2,
+          requestTimeoutMs: 0,
+        },
+        overflow: "close",
+        validateOutbound: true,
+        ticker: new Ticker(1000),
       },
-      overflow: "close",
-      validateOutbound: true,
-      ticker: new Ticker(1000),
-      hooks: {
+      socket,
+      {
         handshake: () => session.open(1024 * 1024, { intervalMs: 0, timeoutMs: 0 }),
         event: () => undefined,
         request: () => undefined,
@@ -60,7 +62,7 @@ function startSession(socket: Socket): Promise<CloseInfo> {
         goaway: () => undefined,
         closed: resolve,
       },
-    });
+    );
     cleanup.push(() => session.destroy());
   });
 }

@@ -19,8 +19,8 @@ import {
   deferred,
   Session,
   type SessionHooks,
+  type SessionOptions,
   type RequestContext as SessionRequestContext,
-  type Ticker,
 } from "@sockwire/protocol/internal";
 import { HandshakeGate } from "./handshake-gate.js";
 import type { ResolvedOptions } from "./options.js";
@@ -36,7 +36,8 @@ export type CloseOutcome = "open" | "rejected" | "abandoned";
 export interface ConnectionHost {
   readonly contract: AnyContract;
   readonly options: ResolvedOptions;
-  readonly ticker: Ticker;
+  /** One object for every session of the server: none of it is per connection. */
+  readonly sessionOptions: SessionOptions;
   /** Prepended to connection ids: `<instanceId>.` with a scale-out adapter, else empty. */
   readonly idPrefix: string;
   /** False once the server is closing: new hellos are refused with GOING_AWAY. */
@@ -174,20 +175,8 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
     this.remotePort = socket.remotePort ?? 0;
     this.encrypted = "encrypted" in socket && socket.encrypted === true;
     this.#host = host;
-    const { options } = host;
     const bridge = new SessionBridge(this, host);
-    this.#session = new Session({
-      socket,
-      side: "server",
-      contract: host.contract,
-      codec: options.codec,
-      overflow: "close",
-      validateOutbound: options.validateOutbound,
-      ticker: host.ticker,
-      // The resolved options carry every session limit: one object shared by all connections.
-      limits: options,
-      hooks: bridge,
-    });
+    this.#session = new Session(host.sessionOptions, socket, bridge);
     this.#gate = new HandshakeGate(this.#session, socket, host, this);
     bridge.gate = this.#gate;
   }

@@ -59,7 +59,16 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
     this.host = {
       contract,
       options,
-      ticker,
+      sessionOptions: {
+        side: "server",
+        contract,
+        codec: options.codec,
+        overflow: "close",
+        validateOutbound: options.validateOutbound,
+        ticker,
+        // The resolved options carry every session limit.
+        limits: options,
+      },
       idPrefix: options.adapter ? `${options.adapter.instanceId}.` : "",
       get accepting() {
         return accepting();

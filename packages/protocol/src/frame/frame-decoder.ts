@@ -8,6 +8,7 @@ import type { Envelope } from "../envelope/envelope.js";
 import { parseEnvelopeAt } from "../envelope/parse-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { NO_BUFFERS } from "../no-buffers.js";
 
 /** Options of {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
@@ -55,7 +56,7 @@ export type FrameDecoderState = "header" | "body" | "errored";
 export class FrameDecoder {
   readonly maxFrameBytes: number;
   readonly maxRetainedChunks: number;
-  private chunks: Buffer[] = [];
+  private chunks: Buffer[] = NO_BUFFERS;
   /** Read position inside chunks[0]. */
   private offset = 0;
   private buffered = 0;
@@ -128,12 +129,13 @@ export class FrameDecoder {
       if (this.chunks.length === 0) this.spillStart = this.spillUsed;
       this.spillUsed += chunk.length;
       const view = spill.subarray(this.spillStart, this.spillUsed);
-      if (this.chunks.length === 0) this.chunks.push(view);
+      if (this.chunks.length === 0) this.chunks = [view];
       else this.chunks[this.chunks.length - 1] = view;
       return;
     }
     this.spill = undefined;
-    this.chunks.push(chunk);
+    if (this.chunks.length === 0) this.chunks = [chunk];
+    else this.chunks.push(chunk);
     if (this.chunks.length > this.maxRetainedChunks) this.merge();
   }
 
@@ -226,7 +228,7 @@ export class FrameDecoder {
 
   private fail(error: SockwireError): void {
     this.failure = error;
-    this.chunks = [];
+    this.chunks = NO_BUFFERS;
     this.offset = 0;
     this.buffered = 0;
     this.need = -1;
@@ -255,9 +257,10 @@ export class FrameDecoder {
     this.offset += n;
     this.buffered -= n;
     if (this.offset === head.length) {
-      // A fresh empty list rather than shifting the last chunk out: the old list's backing store
-      // (room for 17 chunks after the first push) would otherwise stay with every idle connection.
-      if (this.chunks.length === 1) this.chunks = [];
+      // The shared empty list rather than shifting the last chunk out: the old list's backing
+      // store (room for 17 chunks after the first push) would otherwise stay with every idle
+      // connection.
+      if (this.chunks.length === 1) this.chunks = NO_BUFFERS;
       else this.chunks.shift();
       this.offset = 0;
     }

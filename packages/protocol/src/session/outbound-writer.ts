@@ -1,5 +1,6 @@
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { NO_BUFFERS } from "../no-buffers.js";
 import { type Deferred, deferred } from "./deferred.js";
 import type { SocketLike } from "./socket-like.js";
 
@@ -42,7 +43,7 @@ const EARLY_FLUSH_FRAMES = 8;
  * socket, so a burst of sends costs one promise, not one per message.
  */
 export class OutboundWriter {
-  private pending: Buffer[] = [];
+  private pending: Buffer[] = NO_BUFFERS;
   private pendingBytes = 0;
   private batch: Deferred<void> | undefined;
   private scheduled = false;
@@ -92,7 +93,8 @@ export class OutboundWriter {
   /** Queues a complete frame; the promise resolves once it is handed to the socket. */
   enqueue(frame: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError());
-    this.pending.push(frame);
+    if (this.pending.length === 0) this.pending = [frame];
+    else this.pending.push(frame);
     this.pendingBytes += frame.length;
     this.queuedFrames++;
     this.batch ??= deferred<void>(true);
@@ -132,7 +134,7 @@ export class OutboundWriter {
     const frames = this.pending;
     const bytes = this.pendingBytes;
     const count = this.queuedFrames;
-    this.pending = [];
+    this.pending = NO_BUFFERS;
     this.pendingBytes = 0;
     this.queuedFrames = 0;
     this.batch = undefined;
@@ -165,7 +167,7 @@ export class OutboundWriter {
     this.closed = true;
     this.closeReason = error;
     this.clearStallTimer();
-    this.pending = [];
+    this.pending = NO_BUFFERS;
     this.pendingBytes = 0;
     this.queuedFrames = 0;
     if (this.batch) this.batch.reject(this.closedError());

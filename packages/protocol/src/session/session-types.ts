@@ -4,7 +4,6 @@ import type { Envelope } from "../envelope/envelope.js";
 import type { SockwireError } from "../errors/sockwire-error.js";
 import type { Reason } from "../handshake/handshake.js";
 import type { RequestContext } from "./incoming-requests.js";
-import type { SocketLike } from "./socket-like.js";
 import type { Ticker } from "./ticker.js";
 
 // The shapes a Session is configured with and reports; kept apart from the engine so owners
@@ -68,9 +67,11 @@ export interface SessionHooks {
   closed(info: CloseInfo): void;
 }
 
-/** Everything a session needs. */
+/**
+ * What a session needs besides its socket and hooks. Nothing in it is per connection, so a
+ * server passes one object to all its sessions.
+ */
 export interface SessionOptions {
-  socket: SocketLike;
   /** Which side this session is on; it sends `contract[side]` messages. */
   side: Side;
   contract: AnyContract;
@@ -80,7 +81,6 @@ export interface SessionOptions {
   overflow: "close" | "reject";
   /** Validate outbound payloads against the contract before sending (default true). */
   validateOutbound: boolean;
-  hooks: SessionHooks;
   /** Shared timer that drives heartbeats and deadlines. */
   ticker: Ticker;
 }

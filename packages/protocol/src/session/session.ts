@@ -28,7 +28,13 @@ import {
   unexpected,
   unknownType,
 } from "./session-helpers.js";
-import type { CloseInfo, SessionOptions, SessionState, SessionStats } from "./session-types.js";
+import type {
+  CloseInfo,
+  SessionHooks,
+  SessionOptions,
+  SessionState,
+  SessionStats,
+} from "./session-types.js";
 import type { SocketLike } from "./socket-like.js";
 import type { Tickable } from "./ticker.js";
 import { clip, reasonForInvalid, reasonForThrown, remoteError, wireCodeOf } from "./wire-error.js";
@@ -98,8 +104,12 @@ export class Session implements Tickable, StallListener {
   private bytesIn = 0;
   private finished = false;
 
-  constructor(private readonly options: SessionOptions) {
-    const { socket, limits } = options;
+  constructor(
+    private readonly options: SessionOptions,
+    socket: SocketLike,
+    private readonly hooks: SessionHooks,
+  ) {
+    const limits = options.limits;
     this.socket = socket;
     this.side = options.side;
     this.remoteSide = options.side === "client" ? "server" : "client";
@@ -404,7 +414,7 @@ export class Session implements Tickable, StallListener {
     }
     if (this.state === "handshake") {
       if (kind === Kind.HELLO || kind === Kind.WELCOME || kind === Kind.REJECT) {
-        this.options.hooks.handshake(envelope);
+        this.hooks.handshake(envelope);
         return;
       }
       this.fail(unexpected(kind, "before the handshake completed"));
@@ -449,7 +459,7 @@ export class Session implements Tickable, StallListener {
       return;
     }
     try {
-      const result = this.options.hooks.event(name, data);
+      const result = this.hooks.event(name, data);
       // A slow async handler is work in flight like a request: counting it stops a peer from
       // piling up unbounded handler promises (reading pauses at maxInFlight).
       if (isThenable(result)) {
@@ -503,7 +513,7 @@ export class Session implements Tickable, StallListener {
     if (this.inFlightWork >= this.options.limits.maxInFlight) this.pauseInput();
     let result: unknown;
     try {
-      result = this.options.hooks.request(name, params, request);
+      result = this.hooks.request(name, params, request);
     } catch (error) {
       this.finishRequest(request, false, error);
       return;
@@ -629,7 +639,7 @@ export class Session implements Tickable, StallListener {
       error: undefined,
       reconnectAfterMs: reason.reconnectAfterMs,
     };
-    this.options.hooks.goaway(reason);
+    this.hooks.goaway(reason);
     this.beginClosing();
   }
 
@@ -807,7 +817,7 @@ export class Session implements Tickable, StallListener {
     this.incoming.clear();
     for (const waiter of this.pingWaiters.values()) waiter.resolve(Number.NaN);
     this.pingWaiters.clear();
-    this.options.hooks.closed(info);
+    this.hooks.closed(info);
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────
@@ -883,6 +893,6 @@ export class Session implements Tickable, StallListener {
   }
 
   private report(error: unknown): void {
-    this.options.hooks.error(isSockwireError(error) ? error : handlerFailed("handler", error));
+    this.hooks.error(isSockwireError(error) ? error : handlerFailed("handler", error));
   }
 }

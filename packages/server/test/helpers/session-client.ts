@@ -55,28 +55,30 @@ export class TestClient {
   ) {
     let closedResolve!: (info: CloseInfo) => void;
     this.closed = new Promise((resolve) => (closedResolve = resolve));
-    this.session = new Session({
-      socket,
-      side: "client",
-      contract,
-      codec: jsonCodec(),
-      overflow: "reject",
-      validateOutbound: true,
-      ticker,
-      limits: {
-        maxFrameBytes: options.hello?.maxFrameBytes ?? 1024 * 1024,
-        maxRetainedChunks: 1024,
-        frameTimeoutMs: 30_000,
-        sendSoftBytes: 1024 * 1024,
-        sendHardBytes: 64 * 1024 * 1024,
-        writeDeadlineMs: 10_000,
-        maxInFlight: 1000,
-        closeTimeoutMs: 5000,
-        maxPingStrikes: 2,
-        requestTimeoutMs: 10_000,
-        ...options.limits,
+    this.session = new Session(
+      {
+        side: "client",
+        contract,
+        codec: jsonCodec(),
+        overflow: "reject",
+        validateOutbound: true,
+        ticker,
+        limits: {
+          maxFrameBytes: options.hello?.maxFrameBytes ?? 1024 * 1024,
+          maxRetainedChunks: 1024,
+          frameTimeoutMs: 30_000,
+          sendSoftBytes: 1024 * 1024,
+          sendHardBytes: 64 * 1024 * 1024,
+          writeDeadlineMs: 10_000,
+          maxInFlight: 1000,
+          closeTimeoutMs: 5000,
+          maxPingStrikes: 2,
+          requestTimeoutMs: 10_000,
+          ...options.limits,
+        },
       },
-      hooks: {
+      socket,
+      {
         handshake: (env: Envelope) => this.onHandshake(env),
         event: (name, data) => {
           this.events.push({ name, data });
@@ -95,7 +97,7 @@ export class TestClient {
           closedResolve(info);
         },
       },
-    });
+    );
   }
 
   /** Connects, sends the hello and resolves after the welcome. Rejects with the reject's code. */
