@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { JsonCodec } from "../src/codec/json-codec.js";
 import type { ParsePlan } from "../src/codec/json-plan.js";
-import { planForSchema } from "../src/contract/schema-plan.js";
+import { planForSchema } from "../src/codec/schema-plan.js";
 import {
   decodeEvent,
   defaultCodec,

@@ -5,7 +5,6 @@ import { Kind, kindName } from "../envelope/kinds.js";
 import { decodePayload } from "../envelope/received-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
-import { planForSchema } from "./schema-plan.js";
 import type {
   AnyContract,
   EventData,
@@ -155,7 +154,7 @@ export function decodeEvent<C extends AnyContract, S extends Side>(
   const name = envelope.type;
   const schema = contract[from].events.get(name);
   if (schema === undefined) throw unknownType(from, "event", name);
-  const value = decodePayload(options?.codec ?? defaultCodec, envelope, planForSchema(schema));
+  const value = decodePayload(options?.codec ?? defaultCodec, envelope, schema);
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error, `event ${name}`);
   return { name, data: result.data } as InboundEvent<C, S>;
@@ -185,9 +184,7 @@ export function decodeRequest<C extends AnyContract, S extends Side>(
   const schema = contract[from].requests.get(name);
   if (schema === undefined) throw unknownType(from, "request", name);
   const codec = options?.codec ?? defaultCodec;
-  const result = schema.input.safeParse(
-    decodePayload(codec, envelope, planForSchema(schema.input)),
-  );
+  const result = schema.input.safeParse(decodePayload(codec, envelope, schema.input));
   if (!result.success) throw validationError(result.error, `request ${name} input`);
   return {
     id: envelope.id,
@@ -217,7 +214,7 @@ export function decodeResponse<C extends AnyContract, S extends Side, K extends 
   const schema = contract[requester].requests.get(name);
   if (schema === undefined) throw unknownType(requester, "request", name);
   const codec = options?.codec ?? defaultCodec;
-  const value = decodePayload(codec, envelope, planForSchema(schema.output));
+  const value = decodePayload(codec, envelope, schema.output);
   return validatePayload(schema.output, value, `response to ${name}`) as ResponseData<C, S, K>;
 }
 

@@ -1,6 +1,7 @@
+import type { z } from "zod";
 import type { PayloadCodec } from "../codec/codec.js";
 import { JsonCodec } from "../codec/json-codec.js";
-import type { ParsePlan } from "../codec/json-plan.js";
+import { planForSchema } from "../codec/schema-plan.js";
 import type { Envelope } from "./envelope.js";
 import type { Kind } from "./kinds.js";
 
@@ -39,15 +40,20 @@ export class ReceivedEnvelope implements Envelope {
 
   /**
    * Decodes the payload of `envelope` with `codec`, straight from the received bytes when both
-   * allow it; otherwise through `codec.decode(envelope.payload)`. `plan` is the parse plan of the
-   * schema that will validate the value, if it has one: the JSON codec then parses along it.
+   * allow it; otherwise through `codec.decode(envelope.payload)`. `schema` is the schema that
+   * will validate the value: with the JSON codec, and if the schema has a parse plan, the payload
+   * is parsed along it. Other codecs never look a plan up or make one.
    */
-  static decodePayload(codec: PayloadCodec, envelope: Envelope, plan?: ParsePlan): unknown {
+  static decodePayload(codec: PayloadCodec, envelope: Envelope, schema?: z.ZodType): unknown {
     const received = envelope instanceof ReceivedEnvelope;
-    if (plan !== undefined && codec instanceof JsonCodec) {
-      if (received)
-        return codec.decodePlanned(plan, envelope.#bytes, envelope.#start, envelope.#end);
-      return codec.decodePlanned(plan, envelope.payload, 0, envelope.payload.length);
+    if (schema !== undefined && codec instanceof JsonCodec) {
+      const plan = planForSchema(schema);
+      if (plan !== undefined) {
+        if (received) {
+          return codec.decodePlanned(plan, envelope.#bytes, envelope.#start, envelope.#end);
+        }
+        return codec.decodePlanned(plan, envelope.payload, 0, envelope.payload.length);
+      }
     }
     if (received && codec.decodeRange !== undefined) {
       return codec.decodeRange(envelope.#bytes, envelope.#start, envelope.#end);

@@ -1,5 +1,4 @@
 import { FRAME_PREFIX_BYTES } from "../constants.js";
-import { planForSchema } from "../contract/schema-plan.js";
 import type { Side } from "../contract/types.js";
 import { validatePayload } from "../contract/validate.js";
 import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
@@ -452,7 +451,7 @@ export class Session implements Tickable, StallListener {
     let data: unknown;
     try {
       if (!schema) throw unknownType("event", name);
-      const value = decodePayload(this.options.codec, envelope, planForSchema(schema));
+      const value = decodePayload(this.options.codec, envelope, schema);
       data = validatePayload(schema, value, `event ${name}`);
     } catch (error) {
       this.report(error);
@@ -496,7 +495,7 @@ export class Session implements Tickable, StallListener {
       if (!schema) throw unknownType("request", name);
       params = validatePayload(
         schema.input,
-        decodePayload(this.options.codec, envelope, planForSchema(schema.input)),
+        decodePayload(this.options.codec, envelope, schema.input),
         `request ${name} input`,
       );
     } catch (error) {
@@ -576,11 +575,7 @@ export class Session implements Tickable, StallListener {
     }
     const schema = this.options.contract[this.side].requests.get(name);
     try {
-      const value = decodePayload(
-        this.options.codec,
-        envelope,
-        schema && planForSchema(schema.output),
-      );
+      const value = decodePayload(this.options.codec, envelope, schema?.output);
       this.pending.resolve(
         envelope.id,
         schema ? validatePayload(schema.output, value, `response to ${name}`) : value,

@@ -6,8 +6,8 @@ import {
   type ParsePlan,
   type PlanField,
   planDepth,
-} from "../codec/json-plan.js";
-import { compilePlan } from "../codec/plan-compiler.js";
+} from "./json-plan.js";
+import { compilePlan } from "./plan-compiler.js";
 
 /** The parts of a zod 4 schema definition the planner reads. */
 interface SchemaDef {
