@@ -10,15 +10,16 @@ export type Listener = (data: unknown) => unknown;
  */
 export class Listeners {
   private readonly byName = new Map<string, Map<Listener, Listener>>();
+  /**
+   * What `dispatch` calls, per name: a list rebuilt whenever the name's listeners change and
+   * never changed in place, so a listener that adds or removes listeners (as `once` does) does
+   * not disturb a dispatch under way, and a dispatch copies nothing.
+   */
+  private readonly calls = new Map<string, readonly Listener[]>();
 
   /** Adds `listener` for `name`; adding the same function twice keeps one registration. */
   on(name: string, listener: Listener): void {
-    let set = this.byName.get(name);
-    if (!set) {
-      set = new Map();
-      this.byName.set(name, set);
-    }
-    set.set(listener, listener);
+    this.add(name, listener, listener);
   }
 
   /** Adds `listener` for the next `name` event only. */
@@ -27,12 +28,7 @@ export class Listeners {
       this.off(name, listener);
       return listener(data);
     };
-    let set = this.byName.get(name);
-    if (!set) {
-      set = new Map();
-      this.byName.set(name, set);
-    }
-    set.set(listener, wrapper);
+    this.add(name, listener, wrapper);
   }
 
   /** Removes `listener` from `name`, or every listener of `name` when none is given. */
@@ -41,12 +37,25 @@ export class Listeners {
     if (!set) return;
     if (listener === undefined) set.clear();
     else set.delete(listener);
-    if (set.size === 0) this.byName.delete(name);
+    if (set.size === 0) {
+      this.byName.delete(name);
+      this.calls.delete(name);
+    } else this.calls.set(name, [...set.values()]);
   }
 
   /** Listeners registered for `name`. */
   count(name: string): number {
     return this.byName.get(name)?.size ?? 0;
+  }
+
+  private add(name: string, listener: Listener, call: Listener): void {
+    let set = this.byName.get(name);
+    if (!set) {
+      set = new Map();
+      this.byName.set(name, set);
+    }
+    set.set(listener, call);
+    this.calls.set(name, [...set.values()]);
   }
 
   /**
@@ -59,11 +68,11 @@ export class Listeners {
     data: unknown,
     report: (error: SockwireError) => void,
   ): Promise<void> | undefined {
-    const set = this.byName.get(name);
-    if (!set) return undefined;
+    const calls = this.calls.get(name);
+    if (calls === undefined) return undefined;
     let pending: Promise<void>[] | undefined;
-    // Copy: a listener may add or remove listeners (once does) while we iterate.
-    for (const wrapper of [...set.values()]) {
+    for (let i = 0; i < calls.length; i++) {
+      const wrapper = calls[i] as Listener;
       try {
         const result = wrapper(data);
         if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {

@@ -51,16 +51,22 @@ export class Outbox {
   emit(name: string, data: unknown, options: EmitOptions): Promise<void> {
     const refusal = this.refuseInState();
     if (refusal) return rejected(refusal);
-    let frame: Buffer;
     try {
       checkEmitOptions(options);
+    } catch (error) {
+      return rejected(error);
+    }
+    const session = this.manager.session;
+    // The open session validates and encodes with the same contract, codec and settings, straight
+    // into the outgoing batch.
+    if (session && this.queue.size === 0) return session.emit(name, data);
+    let frame: Buffer;
+    try {
       const { contract, options: o } = this;
       frame = encodeEventFrame(contract, "client", o.codec, name, data, o.validateOutbound);
     } catch (error) {
       return rejected(error);
     }
-    const session = this.manager.session;
-    if (session && this.queue.size === 0) return session.sendFrame(frame);
     if (!session) {
       const policy = options.offline ?? (this.manager.willReconnect ? "queue" : "fail");
       if (policy === "fail") return rejected(notConnected(this.manager.state));

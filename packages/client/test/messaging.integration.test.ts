@@ -20,6 +20,27 @@ describe("#emit", () => {
     expect(got).toEqual(Array.from({ length: 500 }, (_, n) => n));
   });
 
+  test("an emit from inside the encoding of another (a getter) sends both intact", async () => {
+    const got: string[] = [];
+    const { port } = await h.server(testContract, {}, (s) =>
+      s.on("say", ({ text }) => void got.push(text)),
+    );
+    const client = h.client(testContract, { port });
+    await client.connect();
+    let reads = 0;
+    const outer = {
+      get text() {
+        // Read by validation and again by the encoder, which is then writing the outer frame.
+        void client.emit("say", { text: `inner ${++reads}` });
+        return "outer";
+      },
+    };
+    await client.emit("say", outer);
+    await until(() => got.length === 1 + reads);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(got).toEqual([...Array.from({ length: reads }, (_, i) => `inner ${i + 1}`), "outer"]);
+  });
+
   test("invalid data rejects with ERR_VALIDATION_FAILED and the connection stays up", async () => {
     const { port } = await h.server(testContract, {}, (s) => s.handle("echo", (x) => x));
     const client = h.client(testContract, { port });

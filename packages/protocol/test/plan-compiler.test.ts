@@ -2,6 +2,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import type { JsonPlan } from "../src/codec/json-plan.js";
 import { compilePlan, OFF_PLAN, type PlanParser } from "../src/codec/plan-compiler.js";
+import { anyString, plainString, planArb, valueFor } from "./fixtures/plans.js";
 
 // The compiled parser's whole contract: for any text it returns exactly JSON.parse's value, or
 // OFF_PLAN; it never throws; and for compact JSON of its plan's shape with plain strings it does
@@ -128,72 +129,6 @@ describe("compiled plan parser: examples", () => {
 });
 
 // --- properties -----------------------------------------------------------------------------
-
-// Plans for the properties. Keys never look like array indices: JavaScript lists those first whatever the insertion order,
-// so an object with them cannot be written in the plan's order and is fairly left to the general
-// path (covered by the arbitrary-text properties).
-
-const { plan: planArb } = fc.letrec<{ plan: JsonPlan }>((tie) => ({
-  plan: fc.oneof(
-    { maxDepth: 3, depthIdentifier: "plan" },
-    fc.record({ kind: fc.constantFrom("string", "number", "boolean"), nullable: fc.boolean() }),
-    fc.record({
-      kind: fc.constant("object"),
-      nullable: fc.boolean(),
-      fields: fc.uniqueArray(
-        fc.record({ key: fc.stringMatching(/^([a-z_$][a-z_$0-9]{0,4})?$/), plan: tie("plan") }),
-        {
-          maxLength: 4,
-          selector: (field) => field.key,
-        },
-      ),
-    }),
-    fc.record({ kind: fc.constant("array"), nullable: fc.boolean(), element: tie("plan") }),
-  ) as fc.Arbitrary<JsonPlan>,
-}));
-
-/** What JSON.stringify escapes or the fast path refuses: control characters, `"`, `\`, U+FFFD. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const NOT_PLAIN = /[\x00-\x1f"\\\uFFFD]/;
-/** Strings the fast path takes as they are. */
-const plainString = fc
-  .string({ unit: "grapheme", maxLength: 12 })
-  .filter((s) => !NOT_PLAIN.test(s));
-const anyString = fc.oneof(plainString, fc.string({ unit: "binary", maxLength: 8 }));
-const anyNumber = fc.oneof(
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.constantFrom(0, 1e21, 123456789012345, 2 ** 53 + 1, 5e-324),
-);
-
-/** A value of `plan`'s shape; keys in the plan's order, some left out. */
-function valueFor(plan: JsonPlan, strings: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
-  const inner = ((): fc.Arbitrary<unknown> => {
-    switch (plan.kind) {
-      case "string":
-        return strings;
-      case "number":
-        return anyNumber;
-      case "boolean":
-        return fc.boolean();
-      case "array":
-        return fc.array(valueFor(plan.element, strings), { maxLength: 3 });
-      case "object":
-        return fc
-          .tuple(
-            ...plan.fields.map((f) => fc.option(valueFor(f.plan, strings), { nil: undefined })),
-          )
-          .map((values) => {
-            const out: Record<string, unknown> = {};
-            plan.fields.forEach((f, i) => {
-              if (values[i] !== undefined) out[f.key] = values[i];
-            });
-            return out;
-          });
-    }
-  })();
-  return plan.nullable ? fc.oneof(inner, fc.constant(null)) : inner;
-}
 
 const planAndValue = (strings: fc.Arbitrary<string>) =>
   planArb.chain((plan) => fc.tuple(fc.constant(plan), valueFor(plan, strings)));

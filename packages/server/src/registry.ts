@@ -55,6 +55,8 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
     accepting: () => boolean,
   ) {
     const typed = (conn: ServerConnection) => conn as ServerConnection<C, Ctx>;
+    const reportFor = (error: SockwireError, conn: ServerConnection) =>
+      this.report(error, typed(conn));
     this.adapter = options.adapter;
     this.host = {
       contract,
@@ -73,8 +75,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
       get accepting() {
         return accepting();
       },
-      dispatchEvent: (name, data, conn) =>
-        router.dispatchEvent(name, data, conn, (e) => this.report(e, typed(conn))),
+      dispatchEvent: (name, data, conn) => router.dispatchEvent(name, data, conn, reportFor),
       // The handler's context reads the signal lazily, so handlers that ignore it cost nothing.
       dispatchRequest: (name, input, conn, ctx) =>
         router.dispatchRequest(name, input, conn, {

@@ -24,7 +24,8 @@ interface EventEntry {
  * registered, so a typo fails at startup, not at the first message.
  */
 export class Router {
-  private readonly events = new Map<string, EventEntry[]>();
+  /** Handlers by event name; each list is replaced on change, never mutated. */
+  private readonly events = new Map<string, readonly EventEntry[]>();
   private readonly requests = new Map<string, StoredRequestHandler>();
 
   constructor(private readonly contract: AnyContract) {}
@@ -34,9 +35,8 @@ export class Router {
       throw invalid(`the contract declares no client event named ${JSON.stringify(name)}`);
     }
     if (typeof fn !== "function") throw invalid(`the handler of event ${name} must be a function`);
-    const list = this.events.get(name) ?? [];
-    list.push({ fn, once });
-    this.events.set(name, list);
+    // Lists are replaced, never changed in place (see dispatchEvent).
+    this.events.set(name, [...(this.events.get(name) ?? []), { fn, once }]);
   }
 
   /** Removes one handler, or every handler of `name` when `fn` is omitted. */
@@ -47,7 +47,7 @@ export class Router {
     }
     const list = this.events.get(name);
     const at = list?.findIndex((entry) => entry.fn === fn) ?? -1;
-    if (list && at >= 0) list.splice(at, 1);
+    if (list && at >= 0) this.events.set(name, list.toSpliced(at, 1));
   }
 
   handle(name: string, fn: StoredRequestHandler): void {
@@ -61,12 +61,15 @@ export class Router {
     this.requests.set(name, fn);
   }
 
-  /** Runs every handler of a validated event; failures go to `report`, never to the caller. */
+  /**
+   * Runs every handler of a validated event; failures go to `report` (with `conn`), never to the
+   * caller. `report` is one function for all connections, so dispatching makes no closure.
+   */
   dispatchEvent(
     name: string,
     data: unknown,
     conn: AnyConnection,
-    report: (error: SockwireError) => void,
+    report: (error: SockwireError, conn: AnyConnection) => void,
   ): Promise<void> | undefined {
     const list = this.events.get(name);
     if (!list || list.length === 0) {
@@ -75,14 +78,17 @@ export class Router {
           ErrorCode.HANDLER_NOT_FOUND,
           `no handler registered for event ${name}; dropped`,
         ),
+        conn,
       );
       return undefined;
     }
     // Async handlers are returned as one promise: the session counts it as work in flight, so a
     // peer cannot pile up unsettled handlers without reading pausing (maxInFlight).
     let pending: Promise<void>[] | undefined;
-    // Copy first: a handler may add or remove handlers while we iterate.
-    for (const entry of [...list]) {
+    // A handler may add or remove handlers while we iterate: `on` and `off` replace the list, so
+    // this one stays as it was, with no copy per event.
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i] as EventEntry;
       if (entry.once) this.off(name, entry.fn);
       try {
         const result = entry.fn(data, conn);
@@ -91,12 +97,12 @@ export class Router {
           pending.push(
             Promise.resolve(result).then(
               () => undefined,
-              (error: unknown) => report(handlerFailed(`event ${name}`, error)),
+              (error: unknown) => report(handlerFailed(`event ${name}`, error), conn),
             ),
           );
         }
       } catch (error) {
-        report(handlerFailed(`event ${name}`, error));
+        report(handlerFailed(`event ${name}`, error), conn);
       }
     }
     if (pending === undefined) return undefined;

@@ -83,11 +83,22 @@ export class JsonCodec implements PayloadCodec {
     start: number,
     end: number,
   ): unknown => {
+    this.lastOnPlan = false;
     if (end === start || plan.depth > this.maxDepth) return this.decodeRange(bytes, start, end);
     const text = utf8Text(bytes, start, end);
     const value = plan.parse(text);
-    return value === OFF_PLAN ? this.decodeText(bytes, start, end, text) : value;
+    if (value === OFF_PLAN) return this.decodeText(bytes, start, end, text);
+    this.lastOnPlan = true;
+    return value;
   };
+
+  /**
+   * Whether the value the last `decodePlanned` call returned came from the plan parser, which
+   * means it has exactly the plan's keys, in the plan's order, and nothing else. Read right after
+   * the call (decoding runs no application code, so nothing can call in between); it saves
+   * wrapping every decoded value in a result object.
+   */
+  lastOnPlan = false;
 
   readonly decodeRange = (bytes: Buffer, start: number, end: number): unknown =>
     end === start ? undefined : this.decodeText(bytes, start, end, utf8Text(bytes, start, end));

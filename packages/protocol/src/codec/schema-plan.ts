@@ -8,6 +8,7 @@ import {
   planDepth,
 } from "./json-plan.js";
 import { compilePlan } from "./plan-compiler.js";
+import { compileWriter, type PlanWriter } from "./plan-writer.js";
 
 /** The parts of a zod 4 schema definition the planner reads. */
 interface SchemaDef {
@@ -20,7 +21,9 @@ interface SchemaDef {
   entries?: Record<string, unknown>;
 }
 
-const plans = new WeakMap<z.ZodType, ParsePlan | null>();
+const shapes = new WeakMap<z.ZodType, JsonPlan | null>();
+const parsers = new WeakMap<z.ZodType, ParsePlan | null>();
+const writers = new WeakMap<z.ZodType, PlanWriter | null>();
 
 /**
  * The parse plan for payloads of `schema`, or `undefined` when the schema is not one the plan
@@ -39,15 +42,41 @@ const plans = new WeakMap<z.ZodType, ParsePlan | null>();
  * with zod's `jitless` setting, or where code generation is forbidden, there are no plans.
  */
 export function planForSchema(schema: z.ZodType): ParsePlan | undefined {
-  let plan = plans.get(schema);
+  let plan = parsers.get(schema);
   if (plan === undefined) {
-    const budget = { nodes: MAX_PLAN_NODES };
-    const root = config().jitless ? undefined : buildPlan(schema, 0, false, budget);
-    const parse = root && compilePlan(root);
-    plan = parse === undefined || root === undefined ? null : { parse, depth: planDepth(root) };
-    plans.set(schema, plan);
+    const shape = shapeOf(schema);
+    const parse = shape && compilePlan(shape);
+    plan = parse === undefined || shape === undefined ? null : { parse, depth: planDepth(shape) };
+    parsers.set(schema, plan);
   }
   return plan ?? undefined;
+}
+
+/**
+ * The writer of JSON bytes for values of `schema`, made from the same plan as its parser (see
+ * {@link planForSchema}) and cached the same way; `undefined` when the schema has no plan. The
+ * writer checks every value it writes against the plan and steps aside for anything else, so,
+ * as for parsing, the plan needs only describe the shape the schema's input usually has.
+ */
+export function writerForSchema(schema: z.ZodType): PlanWriter | undefined {
+  let writer = writers.get(schema);
+  if (writer === undefined) {
+    const shape = shapeOf(schema);
+    writer = (shape && compileWriter(shape)) ?? null;
+    writers.set(schema, writer);
+  }
+  return writer ?? undefined;
+}
+
+/** The schema's plan, built once; `null` when it has none. */
+function shapeOf(schema: z.ZodType): JsonPlan | undefined {
+  let shape = shapes.get(schema);
+  if (shape === undefined) {
+    const budget = { nodes: MAX_PLAN_NODES };
+    shape = (config().jitless ? undefined : buildPlan(schema, 0, false, budget)) ?? null;
+    shapes.set(schema, shape);
+  }
+  return shape ?? undefined;
 }
 
 interface Budget {

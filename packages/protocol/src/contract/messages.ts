@@ -2,7 +2,7 @@ import type { PayloadCodec } from "../codec/codec.js";
 import { defaultCodec } from "../codec/json-codec.js";
 import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
 import { Kind, kindName } from "../envelope/kinds.js";
-import { decodePayload } from "../envelope/received-envelope.js";
+import { decodeValidated } from "../envelope/received-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import type {
@@ -17,7 +17,7 @@ import type {
   ResponseInput,
   Side,
 } from "./types.js";
-import { validatePayload, validationError } from "./validate.js";
+import { checkOutbound, PayloadRole } from "./validate.js";
 
 /** Options of the `encode*` helpers. */
 export interface EncodeOptions {
@@ -69,7 +69,7 @@ export function encodeEvent<C extends AnyContract, S extends Side, K extends Eve
 ): Buffer {
   const schema = contract[from].events.get(name);
   if (schema === undefined) throw unknownType(from, "event", name);
-  if (options.validate !== false) validatePayload(schema, data, `event ${name}`);
+  if (options.validate !== false) checkOutbound(schema, data, PayloadRole.EVENT, name);
   return encodeEnvelope(
     { kind: Kind.EVENT, type: name },
     (options.codec ?? defaultCodec).encode(data),
@@ -97,7 +97,8 @@ export function encodeRequest<C extends AnyContract, S extends Side, K extends R
   if (id === 0) throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "request id 0 is reserved");
   const schema = contract[from].requests.get(name);
   if (schema === undefined) throw unknownType(from, "request", name);
-  if (options.validate !== false) validatePayload(schema.input, input, `request ${name} input`);
+  if (options.validate !== false)
+    checkOutbound(schema.input, input, PayloadRole.REQUEST_INPUT, name);
   const payload = (options.codec ?? defaultCodec).encode(input);
   return encodeEnvelope(
     { kind: Kind.REQUEST, id, type: name, deadlineMs: options.deadlineMs },
@@ -124,7 +125,7 @@ export function encodeResponse<C extends AnyContract, S extends Side, K extends 
 ): Buffer {
   const schema = contract[requester].requests.get(name);
   if (schema === undefined) throw unknownType(requester, "request", name);
-  if (options.validate !== false) validatePayload(schema.output, output, `response to ${name}`);
+  if (options.validate !== false) checkOutbound(schema.output, output, PayloadRole.RESPONSE, name);
   return encodeEnvelope(
     { kind: Kind.RESPONSE, id },
     (options.codec ?? defaultCodec).encode(output),
@@ -154,10 +155,14 @@ export function decodeEvent<C extends AnyContract, S extends Side>(
   const name = envelope.type;
   const schema = contract[from].events.get(name);
   if (schema === undefined) throw unknownType(from, "event", name);
-  const value = decodePayload(options?.codec ?? defaultCodec, envelope, schema);
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationError(result.error, `event ${name}`);
-  return { name, data: result.data } as InboundEvent<C, S>;
+  const data = decodeValidated(
+    options?.codec ?? defaultCodec,
+    envelope,
+    schema,
+    PayloadRole.EVENT,
+    name,
+  );
+  return { name, data } as InboundEvent<C, S>;
 }
 
 /**
@@ -184,12 +189,11 @@ export function decodeRequest<C extends AnyContract, S extends Side>(
   const schema = contract[from].requests.get(name);
   if (schema === undefined) throw unknownType(from, "request", name);
   const codec = options?.codec ?? defaultCodec;
-  const result = schema.input.safeParse(decodePayload(codec, envelope, schema.input));
-  if (!result.success) throw validationError(result.error, `request ${name} input`);
+  const params = decodeValidated(codec, envelope, schema.input, PayloadRole.REQUEST_INPUT, name);
   return {
     id: envelope.id,
     name,
-    params: result.data,
+    params,
     deadlineMs: envelope.deadlineMs,
   } as InboundRequest<C, S>;
 }
@@ -214,8 +218,13 @@ export function decodeResponse<C extends AnyContract, S extends Side, K extends 
   const schema = contract[requester].requests.get(name);
   if (schema === undefined) throw unknownType(requester, "request", name);
   const codec = options?.codec ?? defaultCodec;
-  const value = decodePayload(codec, envelope, schema.output);
-  return validatePayload(schema.output, value, `response to ${name}`) as ResponseData<C, S, K>;
+  return decodeValidated(
+    codec,
+    envelope,
+    schema.output,
+    PayloadRole.RESPONSE,
+    name,
+  ) as ResponseData<C, S, K>;
 }
 
 function expectKind(envelope: Envelope, kind: Kind): void {

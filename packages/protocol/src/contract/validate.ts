@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { acceptCheckFor } from "./accept-check.js";
 
 /** One schema problem, summarised: a dotted path, zod's issue code, a short message. */
 export interface IssueSummary {
@@ -31,6 +32,58 @@ export function validatePayload<T extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw validationError(result.error, what);
+}
+
+/** What a message payload is, for error messages (see {@link describePayload}). */
+export const PayloadRole = {
+  EVENT: 0,
+  REQUEST_INPUT: 1,
+  RESPONSE: 2,
+} as const;
+export type PayloadRole = (typeof PayloadRole)[keyof typeof PayloadRole];
+
+/**
+ * "event say", "request join input", "response to join": the words error messages use. Hot paths
+ * pass the role and the name and build this only when validation fails, not for every message.
+ */
+export function describePayload(role: PayloadRole, name: string): string {
+  if (role === PayloadRole.EVENT) return `event ${name}`;
+  return role === PayloadRole.REQUEST_INPUT ? `request ${name} input` : `response to ${name}`;
+}
+
+/**
+ * Validates the payload of message `name` (an event, request input or response, per `role`) and
+ * returns zod's output, or throws `ERR_VALIDATION_FAILED` as {@link validatePayload}.
+ */
+export function parsePayload(
+  schema: z.ZodType,
+  value: unknown,
+  role: PayloadRole,
+  name: string,
+): unknown {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw validationError(result.error, describePayload(role, name));
+}
+
+/**
+ * Validates a payload about to be sent, for which zod's output is not needed (what is sent is the
+ * value itself): a value that passes the schema's accept check is known to pass zod and skips
+ * it; any other value is validated by zod, with the same error as {@link parsePayload}.
+ *
+ * @example
+ * ```ts
+ * checkOutbound(schema, data, PayloadRole.EVENT, "say"); // throws ERR_VALIDATION_FAILED for a bad value
+ * ```
+ */
+export function checkOutbound(
+  schema: z.ZodType,
+  value: unknown,
+  role: PayloadRole,
+  name: string,
+): void {
+  const accept = acceptCheckFor(schema);
+  if (accept === undefined || !accept(value)) parsePayload(schema, value, role, name);
 }
 
 /**

@@ -2,6 +2,8 @@ import type { z } from "zod";
 import type { PayloadCodec } from "../codec/codec.js";
 import { JsonCodec } from "../codec/json-codec.js";
 import { planForSchema } from "../codec/schema-plan.js";
+import { acceptCheckFor } from "../contract/accept-check.js";
+import { type PayloadRole, parsePayload } from "../contract/validate.js";
 import type { Envelope } from "./envelope.js";
 import type { Kind } from "./kinds.js";
 
@@ -60,7 +62,34 @@ export class ReceivedEnvelope implements Envelope {
     }
     return codec.decode(envelope.payload);
   }
+
+  /**
+   * Decodes the payload of `envelope` (as `decodePayload`) and validates it against `schema`:
+   * returns what zod's parse returns, or throws `ERR_VALIDATION_FAILED` (see `parsePayload`;
+   * `role` and `name` say what the payload is).
+   *
+   * A value the plan parser produced has exactly the schema's keys in the schema's order, so when
+   * it also passes the schema's accept check, zod's parse would return a copy equal to it (same
+   * keys, same order, same values): it is returned as it is and zod is not run. Anything else is
+   * parsed by zod as usual.
+   */
+  static decodeValidated(
+    codec: PayloadCodec,
+    envelope: Envelope,
+    schema: z.ZodType,
+    role: PayloadRole,
+    name: string,
+  ): unknown {
+    const json = codec instanceof JsonCodec;
+    if (json) codec.lastOnPlan = false; // decodePayload may not call decodePlanned at all
+    const value = ReceivedEnvelope.decodePayload(codec, envelope, schema);
+    if (json && codec.lastOnPlan && acceptCheckFor(schema)?.(value) === true) return value;
+    return parsePayload(schema, value, role, name);
+  }
 }
 
 /** {@link ReceivedEnvelope.decodePayload}, as a plain function for the decode paths. */
 export const decodePayload = ReceivedEnvelope.decodePayload;
+
+/** {@link ReceivedEnvelope.decodeValidated}, as a plain function for the decode paths. */
+export const decodeValidated = ReceivedEnvelope.decodeValidated;

@@ -1,16 +1,17 @@
 import { FRAME_PREFIX_BYTES } from "../constants.js";
 import type { Side } from "../contract/types.js";
-import { validatePayload } from "../contract/validate.js";
-import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
+import { checkOutbound, PayloadRole } from "../contract/validate.js";
+import { type Envelope, encodeEnvelope, wireDeadline } from "../envelope/envelope.js";
 import { Kind } from "../envelope/kinds.js";
-import { decodePayload } from "../envelope/received-envelope.js";
+import { decodePayload, decodeValidated } from "../envelope/received-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
 import { FrameDecoder } from "../frame/frame-decoder.js";
 import { decodeControl, encodeControl } from "../handshake/control.js";
 import { type Reason, reasonSchema } from "../handshake/handshake.js";
-import { rejected } from "./deferred.js";
+import { noop, rejected } from "./deferred.js";
+import { ARENA_BUSY, encodeInArena } from "./encode-in-arena.js";
 import { IncomingRequest } from "./incoming-requests.js";
 import { type HeartbeatSettings, Liveness } from "./liveness.js";
 import { NO_ENTRIES } from "./no-entries.js";
@@ -187,21 +188,40 @@ export class Session implements Tickable, StallListener {
     );
   }
 
-  /** Sends an event; resolves when it is handed to the socket. */
+  /**
+   * Sends an event; resolves when it is handed to the socket. The frame is encoded straight into
+   * the frame arena and joins this tick's batch without a buffer of its own.
+   */
   emit(name: string, data: unknown): Promise<void> {
-    let frame: Buffer;
+    const { contract, codec, validateOutbound } = this.options;
+    const schema = contract[this.side].events.get(name);
+    let bytes = ARENA_BUSY;
     try {
-      frame = this.encodeEvent(name, data);
+      if (schema !== undefined) {
+        if (validateOutbound) checkOutbound(schema, data, PayloadRole.EVENT, name);
+        bytes = encodeInArena(Kind.EVENT, 0, name, undefined, codec, schema, data);
+      }
+      // An unknown name (encodeEvent throws the usual error), or a send from code run while
+      // another frame is being encoded: a buffer of its own.
+      if (bytes === ARENA_BUSY) return this.sendFrame(this.encodeEvent(name, data));
     } catch (error) {
       return rejected(error);
     }
-    return this.sendFrame(frame);
+    return this.commitFrame(bytes);
+  }
+
+  /** Queues the frame just encoded in the arena, after the same checks as `sendFrame`. */
+  private commitFrame(bytes: number): Promise<void> {
+    if (this.state !== "open") return rejected(notConnected(this.state));
+    const refusal = this.admit(bytes);
+    if (refusal) return rejected(refusal);
+    return this.writer.commitFrame(bytes);
   }
 
   /** Queues an already-encoded frame (a broadcast shares one buffer between sessions). */
   sendFrame(frame: Buffer): Promise<void> {
     if (this.state !== "open") return rejected(notConnected(this.state));
-    const refusal = this.admit(frame);
+    const refusal = this.admit(frame.length);
     if (refusal) return rejected(refusal);
     return this.writer.enqueue(frame);
   }
@@ -222,28 +242,39 @@ export class Session implements Tickable, StallListener {
       );
     }
     const timeoutMs = options.timeoutMs ?? this.options.limits.requestTimeoutMs;
-    let frame: Buffer;
     const id = this.pending.allocateId();
+    let frame: Buffer | number;
     try {
       const schema = this.options.contract[this.side].requests.get(name);
       if (!schema) throw unknownType("request", name);
-      if (this.options.validateOutbound)
-        validatePayload(schema.input, input, `request ${name} input`);
-      frame = encodeEnvelope(
-        { kind: Kind.REQUEST, id, type: name, ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}) },
-        this.options.codec.encode(input),
-      );
+      const { codec, validateOutbound } = this.options;
+      if (validateOutbound) checkOutbound(schema.input, input, PayloadRole.REQUEST_INPUT, name);
+      const deadline = timeoutMs > 0 ? wireDeadline(timeoutMs) : undefined;
+      frame = encodeInArena(Kind.REQUEST, id, name, deadline, codec, schema.input, input);
+      if (frame === ARENA_BUSY) {
+        frame = encodeEnvelope(
+          {
+            kind: Kind.REQUEST,
+            id,
+            type: name,
+            ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}),
+          },
+          codec.encode(input),
+        );
+      }
     } catch (error) {
       return rejected(error);
     }
-    const refusal = this.admit(frame);
+    const refusal = this.admit(typeof frame === "number" ? frame : frame.length);
     if (refusal) return rejected(refusal);
     const result = this.pending.add(id, name, {
       timeoutMs,
       signal,
       onGiveUp: (gaveUp) => this.sendCancel(gaveUp),
     });
-    this.writer.enqueue(frame).catch((error) => this.pending.reject(id, lost(name, error)));
+    const sent =
+      typeof frame === "number" ? this.writer.commitFrame(frame) : this.writer.enqueue(frame);
+    sent.catch((error) => this.pending.reject(id, lost(name, error)));
     return result;
   }
 
@@ -451,8 +482,7 @@ export class Session implements Tickable, StallListener {
     let data: unknown;
     try {
       if (!schema) throw unknownType("event", name);
-      const value = decodePayload(this.options.codec, envelope, schema);
-      data = validatePayload(schema, value, `event ${name}`);
+      data = decodeValidated(this.options.codec, envelope, schema, PayloadRole.EVENT, name);
     } catch (error) {
       this.report(error);
       return;
@@ -493,10 +523,12 @@ export class Session implements Tickable, StallListener {
     let params: unknown;
     try {
       if (!schema) throw unknownType("request", name);
-      params = validatePayload(
+      params = decodeValidated(
+        this.options.codec,
+        envelope,
         schema.input,
-        decodePayload(this.options.codec, envelope, schema.input),
-        `request ${name} input`,
+        PayloadRole.REQUEST_INPUT,
+        name,
       );
     } catch (error) {
       this.sendError(id, reasonForInvalid(error as SockwireError));
@@ -543,28 +575,30 @@ export class Session implements Tickable, StallListener {
 
   private sendResponse(request: IncomingRequest, value: unknown): void {
     const schema = this.options.contract[this.remoteSide].requests.get(request.name);
-    let frame: Buffer;
+    const { codec, validateOutbound } = this.options;
+    let frame: Buffer | number;
     try {
-      if (schema && this.options.validateOutbound)
-        validatePayload(schema.output, value, `response to ${request.name}`);
-      frame = encodeEnvelope(
-        { kind: Kind.RESPONSE, id: request.id },
-        this.options.codec.encode(value),
-      );
+      if (schema && validateOutbound)
+        checkOutbound(schema.output, value, PayloadRole.RESPONSE, request.name);
+      frame = encodeInArena(Kind.RESPONSE, request.id, "", undefined, codec, schema?.output, value);
+      if (frame === ARENA_BUSY)
+        frame = encodeEnvelope({ kind: Kind.RESPONSE, id: request.id }, codec.encode(value));
     } catch (error) {
       this.report(handlerFailed(`request ${request.name}`, error));
       this.sendError(request.id, { code: WireCode.INTERNAL, message: "internal error" });
       return;
     }
-    if (frame.length - FRAME_PREFIX_BYTES > this.peerMaxFrameBytes) {
-      this.report(tooLargeForPeer(frame.length - FRAME_PREFIX_BYTES, this.peerMaxFrameBytes));
+    const bytes = typeof frame === "number" ? frame : frame.length;
+    if (bytes - FRAME_PREFIX_BYTES > this.peerMaxFrameBytes) {
+      this.report(tooLargeForPeer(bytes - FRAME_PREFIX_BYTES, this.peerMaxFrameBytes));
       this.sendError(request.id, {
         code: WireCode.FRAME_TOO_LARGE,
         message: "response exceeds the requester's receive limit",
       });
       return;
     }
-    this.sendRaw(frame);
+    if (typeof frame !== "number") this.sendRaw(frame);
+    else if (this.mayQueueRaw(bytes)) void this.writer.commitFrame(bytes).catch(noop);
   }
 
   private onResponse(envelope: Envelope): void {
@@ -575,10 +609,12 @@ export class Session implements Tickable, StallListener {
     }
     const schema = this.options.contract[this.side].requests.get(name);
     try {
-      const value = decodePayload(this.options.codec, envelope, schema?.output);
+      const { codec } = this.options;
       this.pending.resolve(
         envelope.id,
-        schema ? validatePayload(schema.output, value, `response to ${name}`) : value,
+        schema
+          ? decodeValidated(codec, envelope, schema.output, PayloadRole.RESPONSE, name)
+          : decodePayload(codec, envelope, undefined),
       );
     } catch (error) {
       this.pending.reject(envelope.id, error);
@@ -818,11 +854,12 @@ export class Session implements Tickable, StallListener {
   // ── helpers ────────────────────────────────────────────────────────────────────────────
 
   /** Checks a user frame against the peer's limit and our hard cap. */
-  private admit(frame: Buffer): SockwireError | undefined {
-    const bodyBytes = frame.length - FRAME_PREFIX_BYTES;
+  /** Checks a frame of `bytes` against the peer's receive limit and our hard cap. */
+  private admit(bytes: number): SockwireError | undefined {
+    const bodyBytes = bytes - FRAME_PREFIX_BYTES;
     if (bodyBytes > this.peerMaxFrameBytes)
       return tooLargeForPeer(bodyBytes, this.peerMaxFrameBytes);
-    if (!this.writer.wouldOverflow(frame.length)) return undefined;
+    if (!this.writer.wouldOverflow(bytes)) return undefined;
     const full = new SockwireError(
       ErrorCode.OUTBOUND_BUFFER_FULL,
       "the outbound queue is over its hard cap",
@@ -840,12 +877,17 @@ export class Session implements Tickable, StallListener {
 
   /** Queues a protocol-generated frame (responses, pongs, goaway); a full queue closes as slow consumer. */
   private sendRaw(frame: Buffer): void {
-    if (this.finished || this.endSent) return;
-    if (this.writer.wouldOverflow(frame.length) && this.options.overflow === "close") {
+    if (this.mayQueueRaw(frame.length)) this.writer.enqueue(frame).catch(noop);
+  }
+
+  /** Whether a protocol-generated frame of `bytes` may be queued; over the hard cap it may close. */
+  private mayQueueRaw(bytes: number): boolean {
+    if (this.finished || this.endSent) return false;
+    if (this.writer.wouldOverflow(bytes) && this.options.overflow === "close") {
       this.destroy(WireCode.SLOW_CONSUMER, slowConsumer("the outbound queue passed its hard cap"));
-      return;
+      return false;
     }
-    this.writer.enqueue(frame).catch(() => {});
+    return true;
   }
 
   private sendError(id: number, reason: Reason): void {

@@ -1,0 +1,115 @@
+import type { z } from "zod";
+import type { PayloadCodec } from "../codec/codec.js";
+import { JsonCodec } from "../codec/json-codec.js";
+import { WRITE_NO_ROOM, WRITE_OFF_PLAN } from "../codec/plan-writer.js";
+import { writerForSchema } from "../codec/schema-plan.js";
+import { writeUtf8 } from "../codec/utf8-write.js";
+import {
+  DEADLINE_FIELD_BYTES,
+  ENVELOPE_FIXED_BYTES,
+  FRAME_PREFIX_BYTES,
+  MAX_FRAME_BYTES_LIMIT,
+} from "../constants.js";
+import { writeEnvelopeHeader } from "../envelope/envelope.js";
+import { Flag, type Kind } from "../envelope/kinds.js";
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
+import { ARENA_BYTES, arena, arenaRoom } from "./frame-arena.js";
+
+/** What {@link encodeInArena} returns when the arena is busy with an encoding further up the stack. */
+export const ARENA_BUSY = -1;
+
+/** Room asked for before a planned write: most messages fit, larger ones retry in a fresh buffer. */
+const PLANNED_ROOM = 1024;
+
+/**
+ * Encodes one frame (prefix, header, payload) at `arena.used` without claiming it, and returns
+ * its size in bytes. The header fields are already checked: `id` a u32 (0 when unused), `type` a
+ * contract message name (checked when the contract was defined) or "", `deadline` as put on the
+ * wire (see `wireDeadline`) or `undefined`. The caller claims the frame (OutboundWriter.commitFrame, takeArenaFrame) or lets
+ * the next frame overwrite it. Returns {@link ARENA_BUSY} when called from inside another
+ * encoding (application code run while encoding sent a message); the caller then encodes into a
+ * buffer of its own.
+ *
+ * With the JSON codec and a schema that has a plan, the payload's JSON is written straight into
+ * the arena by the schema's plan writer; otherwise the codec encodes it and the result is copied
+ * in. Both give the same bytes.
+ *
+ * @throws whatever the codec throws (`ERR_PAYLOAD_INVALID`), and `ERR_INVALID_ARGUMENT` for a body
+ * over 64 MiB.
+ */
+export function encodeInArena(
+  kind: Kind,
+  id: number,
+  type: string,
+  deadline: number | undefined,
+  codec: PayloadCodec,
+  schema: z.ZodType | undefined,
+  value: unknown,
+): number {
+  if (arena.busy) return ARENA_BUSY;
+  arena.busy = true;
+  try {
+    return encode(kind, id, type, deadline, codec, schema, value);
+  } finally {
+    arena.busy = false;
+  }
+}
+
+function encode(
+  kind: Kind,
+  id: number,
+  type: string,
+  deadline: number | undefined,
+  codec: PayloadCodec,
+  schema: z.ZodType | undefined,
+  value: unknown,
+): number {
+  const hasDeadline = deadline !== undefined;
+  const headBytes =
+    FRAME_PREFIX_BYTES +
+    ENVELOPE_FIXED_BYTES +
+    type.length +
+    (hasDeadline ? DEADLINE_FIELD_BYTES : 0);
+  let end = WRITE_OFF_PLAN;
+  const write =
+    schema !== undefined && codec instanceof JsonCodec ? writerForSchema(schema) : undefined;
+  if (write !== undefined) {
+    let buf = arenaRoom(headBytes + PLANNED_ROOM);
+    end = write(value, buf, arena.used + headBytes, buf.length);
+    if (end === WRITE_NO_ROOM && buf.length - arena.used < ARENA_BYTES) {
+      // Too big for what was left of this buffer: once more in a fresh one.
+      buf = arenaRoom(ARENA_BYTES);
+      end = write(value, buf, arena.used + headBytes, buf.length);
+    }
+  }
+  if (end < 0) end = encodeGeneral(headBytes, codec, value);
+  const at = arena.used;
+  const bodyBytes = end - at - FRAME_PREFIX_BYTES;
+  if (bodyBytes > MAX_FRAME_BYTES_LIMIT) {
+    throw new SockwireError(
+      ErrorCode.INVALID_ARGUMENT,
+      `frame body of ${bodyBytes} bytes is over 64 MiB`,
+    );
+  }
+  const flags = hasDeadline ? Flag.DEADLINE : 0;
+  writeEnvelopeHeader(arena.buf, at, bodyBytes, kind, flags, id, type, deadline);
+  return end - at;
+}
+
+/** Encodes the payload with the codec and copies it in after the header; returns the frame's end. */
+function encodeGeneral(headBytes: number, codec: PayloadCodec, value: unknown): number {
+  const payload = codec.encode(value);
+  if (typeof payload !== "string") {
+    const buf = arenaRoom(headBytes + payload.length);
+    buf.set(payload, arena.used + headBytes);
+    return arena.used + headBytes + payload.length;
+  }
+  // Up to 3 bytes per UTF-16 unit: when that much is free, write without measuring first.
+  const worst = headBytes + 3 * payload.length;
+  const buf = arenaRoom(
+    arena.buf.length - arena.used >= worst ? worst : headBytes + Buffer.byteLength(payload),
+  );
+  const start = arena.used + headBytes;
+  return start + writeUtf8(buf, payload, start);
+}

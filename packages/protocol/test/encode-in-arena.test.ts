@@ -1,0 +1,242 @@
+import { Writable } from "node:stream";
+import { fc, test } from "@fast-check/vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { PayloadCodec } from "../src/codec/codec.js";
+import { jsonCodec } from "../src/codec/json-codec.js";
+import { encodeEnvelope, wireDeadline } from "../src/envelope/envelope.js";
+import { Kind } from "../src/envelope/kinds.js";
+import { ErrorCode } from "../src/errors/codes.js";
+import { ARENA_BUSY, encodeInArena } from "../src/session/encode-in-arena.js";
+import { ARENA_BYTES, arena, takeArenaFrame } from "../src/session/frame-arena.js";
+import { OutboundWriter } from "../src/session/outbound-writer.js";
+import type { SocketLike } from "../src/session/socket-like.js";
+
+// Frames encoded in the arena must be byte for byte the frames encodeEnvelope makes from the
+// codec's output; the outbound writer must send arena frames and frames of their own in the order
+// they were queued, whatever the arena does in between.
+
+const chatSchema = z.object({ text: z.string(), seq: z.number() });
+
+/** Encodes in the arena and claims the frame as a buffer of its own (a copy, for comparing). */
+function arenaFrame(
+  kind: Kind,
+  id: number,
+  type: string,
+  deadlineMs: number | undefined,
+  codec: PayloadCodec,
+  schema: z.ZodType | undefined,
+  value: unknown,
+): Buffer {
+  const deadline = deadlineMs === undefined ? undefined : wireDeadline(deadlineMs);
+  const bytes = encodeInArena(kind, id, type, deadline, codec, schema, value);
+  if (bytes < 0) throw new Error("arena busy");
+  return Buffer.from(takeArenaFrame(bytes));
+}
+
+function envelopeFrame(
+  kind: Kind,
+  id: number,
+  type: string,
+  deadlineMs: number | undefined,
+  codec: PayloadCodec,
+  value: unknown,
+): Buffer {
+  return encodeEnvelope(
+    { kind, id, type, ...(deadlineMs === undefined ? {} : { deadlineMs }) },
+    codec.encode(value),
+  );
+}
+
+afterEach(() => {
+  expect(arena.busy).toBe(false);
+});
+
+describe("encodeInArena", () => {
+  const json = jsonCodec();
+
+  it("makes the same bytes as encodeEnvelope, planned or not, with ids and deadlines", () => {
+    const value = { text: "héllo", seq: 3 };
+    for (const schema of [chatSchema, undefined, z.unknown()]) {
+      expect(arenaFrame(Kind.EVENT, 0, "say", undefined, json, schema, value)).toEqual(
+        envelopeFrame(Kind.EVENT, 0, "say", undefined, json, value),
+      );
+      expect(arenaFrame(Kind.REQUEST, 0xffffffff, "ask", 1500.5, json, schema, value)).toEqual(
+        envelopeFrame(Kind.REQUEST, 0xffffffff, "ask", 1500.5, json, value),
+      );
+      expect(arenaFrame(Kind.RESPONSE, 7, "", undefined, json, schema, value)).toEqual(
+        envelopeFrame(Kind.RESPONSE, 7, "", undefined, json, value),
+      );
+    }
+  });
+
+  it("encodes an undefined payload as no bytes", () => {
+    expect(arenaFrame(Kind.RESPONSE, 1, "", undefined, json, z.undefined(), undefined)).toEqual(
+      envelopeFrame(Kind.RESPONSE, 1, "", undefined, json, undefined),
+    );
+  });
+
+  it("copies other codecs' output, strings and bytes", () => {
+    const text: PayloadCodec = {
+      name: "upper",
+      encode: (value) => String(value).toUpperCase(),
+      decode: () => undefined,
+    };
+    const binary: PayloadCodec = {
+      name: "bin",
+      encode: () => Uint8Array.of(1, 2, 3),
+      decode: () => undefined,
+    };
+    for (const codec of [text, binary]) {
+      expect(arenaFrame(Kind.EVENT, 0, "x", undefined, codec, chatSchema, "ab")).toEqual(
+        envelopeFrame(Kind.EVENT, 0, "x", undefined, codec, "ab"),
+      );
+    }
+  });
+
+  it("moves to a fresh buffer for payloads larger than what is left, up to any size", () => {
+    for (const size of [100, 30_000, ARENA_BYTES, 3 * ARENA_BYTES]) {
+      const value = { text: "é".repeat(size), seq: size };
+      expect(arenaFrame(Kind.EVENT, 0, "big", undefined, json, chatSchema, value)).toEqual(
+        envelopeFrame(Kind.EVENT, 0, "big", undefined, json, value),
+      );
+    }
+  });
+
+  it("says the arena is busy to an encoding started from inside another one", () => {
+    let nested: number | undefined;
+    const value = {
+      text: "outer",
+      get seq() {
+        nested = encodeInArena(Kind.EVENT, 0, "in", undefined, json, chatSchema, {
+          text: "inner",
+          seq: 1,
+        });
+        return 1;
+      },
+    };
+    const outer = arenaFrame(Kind.EVENT, 0, "out", undefined, json, chatSchema, value);
+    expect(nested).toBe(ARENA_BUSY);
+    expect(outer).toEqual(
+      envelopeFrame(Kind.EVENT, 0, "out", undefined, json, { text: "outer", seq: 1 }),
+    );
+  });
+
+  it("frees the arena when the codec throws", () => {
+    expect(() =>
+      encodeInArena(Kind.EVENT, 0, "x", undefined, json, chatSchema, { text: "a", seq: 1n }),
+    ).toThrow(expect.objectContaining({ code: ErrorCode.PAYLOAD_INVALID }));
+    expect(arena.busy).toBe(false);
+  });
+
+  test.prop([fc.jsonValue(), fc.string({ maxLength: 8, unit: "binary" })], { numRuns: 300 })(
+    "any JSON value, any strings: the same bytes as encodeEnvelope",
+    (value, text) => {
+      const payload = { text, seq: 1, value };
+      expect(arenaFrame(Kind.EVENT, 0, "v", undefined, json, chatSchema, payload)).toEqual(
+        envelopeFrame(Kind.EVENT, 0, "v", undefined, json, payload),
+      );
+      expect(arenaFrame(Kind.EVENT, 0, "v", undefined, json, chatSchema, { text, seq: 2 })).toEqual(
+        envelopeFrame(Kind.EVENT, 0, "v", undefined, json, { text, seq: 2 }),
+      );
+    },
+  );
+});
+
+/** A socket that records every chunk handed to it (vectored writes arrive as several chunks). */
+function recordingSocket(): { socket: SocketLike; chunks: Buffer[]; writes: () => number } {
+  const chunks: Buffer[] = [];
+  let calls = 0;
+  const socket = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      calls++;
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+    writev(entries, done) {
+      calls++;
+      for (const { chunk } of entries) chunks.push(Buffer.from(chunk as Buffer));
+      done();
+    },
+  }) as unknown as SocketLike;
+  return { socket, chunks, writes: () => calls };
+}
+
+const limits = { sendSoftBytes: 1 << 20, sendHardBytes: 1 << 22, writeDeadlineMs: 0 };
+const owner = { writeStalled() {} };
+
+/** Encodes event `seq` in the arena and queues it on `writer`. */
+function commitEvent(writer: OutboundWriter, seq: number, text = "m"): Promise<void> {
+  const bytes = encodeInArena(Kind.EVENT, 0, "e", undefined, jsonCodec(), chatSchema, {
+    text,
+    seq,
+  });
+  return writer.commitFrame(bytes);
+}
+
+const eventFrame = (seq: number, text = "m") =>
+  encodeEnvelope({ kind: Kind.EVENT, type: "e" }, JSON.stringify({ text, seq }));
+
+describe("OutboundWriter with arena frames", () => {
+  it("sends consecutive arena frames as one write, in order", async () => {
+    const { socket, chunks, writes } = recordingSocket();
+    const writer = new OutboundWriter(socket, limits, owner);
+    const sent = [0, 1, 2, 3].map((seq) => commitEvent(writer, seq));
+    await Promise.all(sent);
+    expect(writes()).toBe(1);
+    expect(Buffer.concat(chunks)).toEqual(
+      Buffer.concat([0, 1, 2, 3].map((seq) => eventFrame(seq))),
+    );
+  });
+
+  it("keeps the order of arena frames, frames of their own, and another writer's frames", async () => {
+    const a = recordingSocket();
+    const b = recordingSocket();
+    const first = new OutboundWriter(a.socket, limits, owner);
+    const second = new OutboundWriter(b.socket, limits, owner);
+    const own = encodeEnvelope({ kind: Kind.EVENT, type: "own" }, "1");
+    const done = [
+      commitEvent(first, 0),
+      commitEvent(second, 100),
+      commitEvent(first, 1),
+      first.enqueue(own),
+      commitEvent(first, 2),
+      commitEvent(second, 101),
+    ];
+    await Promise.all(done);
+    expect(Buffer.concat(a.chunks)).toEqual(
+      Buffer.concat([eventFrame(0), eventFrame(1), own, eventFrame(2)]),
+    );
+    expect(Buffer.concat(b.chunks)).toEqual(Buffer.concat([eventFrame(100), eventFrame(101)]));
+  });
+
+  it("keeps frames intact when the arena is replaced in the middle of a batch", async () => {
+    const { socket, chunks } = recordingSocket();
+    const writer = new OutboundWriter(socket, limits, owner);
+    const text = "x".repeat(1000);
+    const count = Math.ceil((3 * ARENA_BYTES) / 1000);
+    const done: Promise<void>[] = [];
+    for (let seq = 0; seq < count; seq++) done.push(commitEvent(writer, seq, text));
+    await Promise.all(done);
+    const expected = Buffer.concat(
+      Array.from({ length: count }, (_, seq) => eventFrame(seq, text)),
+    );
+    expect(Buffer.concat(chunks)).toEqual(expected);
+  });
+
+  it("counts arena frames in the buffered amount until they are written", () => {
+    const { socket } = recordingSocket();
+    const writer = new OutboundWriter(socket, limits, owner);
+    void commitEvent(writer, 1);
+    expect(writer.bufferedAmount).toBe(eventFrame(1).length);
+  });
+
+  it("fails arena frames queued before a close", async () => {
+    const { socket } = recordingSocket();
+    const writer = new OutboundWriter(socket, limits, owner);
+    const sent = commitEvent(writer, 1);
+    writer.close(() => new Error("closed") as never);
+    await expect(sent).rejects.toThrow("closed");
+    await expect(commitEvent(writer, 2)).rejects.toThrow("closed");
+  });
+});

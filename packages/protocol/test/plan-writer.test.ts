@@ -1,0 +1,223 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import type { JsonPlan } from "../src/codec/json-plan.js";
+import {
+  compileWriter,
+  type PlanWriter,
+  WRITE_NO_ROOM,
+  WRITE_OFF_PLAN,
+} from "../src/codec/plan-writer.js";
+import { anyString, plainString, planArb, valueFor } from "./fixtures/plans.js";
+
+// The compiled writer's whole contract: for any value it writes exactly the UTF-8 bytes of
+// JSON.stringify(value) and returns their end, or returns WRITE_OFF_PLAN / WRITE_NO_ROOM; it
+// never throws; and for plain values of its plan's shape with room to spare it does write them.
+
+const compile = (plan: JsonPlan): PlanWriter => {
+  const write = compileWriter(plan);
+  if (write === undefined) throw new Error("code generation is not available");
+  return write;
+};
+
+const leaf = (kind: "string" | "number" | "boolean", nullable = false): JsonPlan => ({
+  kind,
+  nullable,
+});
+const object = (fields: Record<string, JsonPlan>, nullable = false): JsonPlan => ({
+  kind: "object",
+  nullable,
+  fields: Object.entries(fields).map(([key, plan]) => ({ key, plan })),
+});
+const array = (element: JsonPlan, nullable = false): JsonPlan => ({
+  kind: "array",
+  nullable,
+  element,
+});
+
+/** Runs `write` at an offset inside a larger buffer; the written text, or the status code. */
+function run(write: PlanWriter, value: unknown, room = 4096): string | number {
+  const buf = Buffer.alloc(room + 16, 0xaa);
+  const end = write(value, buf, 7, 7 + room);
+  // Nothing written before the start or past the end, whatever the outcome.
+  expect(buf.subarray(0, 7).every((byte) => byte === 0xaa)).toBe(true);
+  expect(buf.subarray(7 + room).every((byte) => byte === 0xaa)).toBe(true);
+  if (end < 0) return end;
+  expect(end).toBeLessThanOrEqual(7 + room);
+  return buf.toString("utf8", 7, end);
+}
+
+/** The writer's result for `value` is JSON.stringify's text or a status, never other bytes. */
+function expectSameAsStringify(write: PlanWriter, value: unknown, room?: number): string | number {
+  const result = run(write, value, room);
+  if (typeof result === "string") expect(result).toBe(JSON.stringify(value));
+  else expect([WRITE_OFF_PLAN, WRITE_NO_ROOM]).toContain(result);
+  return result;
+}
+
+const chatPlan = object({ text: leaf("string"), seq: leaf("number") });
+
+describe("compiled plan writer: examples", () => {
+  const write = compile(chatPlan);
+
+  it("writes plain values exactly as JSON.stringify", () => {
+    for (const value of [
+      { text: "hello", seq: 7 },
+      { text: "", seq: 0 },
+      { text: "héllo 日本 🎉", seq: -12 },
+      { text: "x".repeat(300), seq: 2 ** 31 },
+      { text: "del\x7f", seq: 1.5e-7 },
+    ]) {
+      expect(run(write, value)).toBe(JSON.stringify(value));
+    }
+  });
+
+  it("writes numbers as JSON.stringify does: -0 is 0, doubles and large integers by String()", () => {
+    const numbers = compile(array(leaf("number")));
+    const values = [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 53, 1e21, 0.1, 5e-324];
+    expect(run(numbers, values)).toBe(JSON.stringify(values));
+  });
+
+  it("writes booleans, null for nullable values, empty objects and arrays", () => {
+    const plan = object({
+      flag: leaf("boolean"),
+      maybe: leaf("string", true),
+      empty: object({}),
+      list: array(leaf("boolean")),
+    });
+    const value = { flag: false, maybe: null, empty: {}, list: [] };
+    expect(run(compile(plan), value)).toBe(JSON.stringify(value));
+  });
+
+  it.each<[string, unknown]>([
+    ["a quote", { text: 'a"b', seq: 1 }],
+    ["a backslash", { text: "a\\b", seq: 1 }],
+    ["a control character", { text: "a\nb", seq: 1 }],
+    ["a lone surrogate", { text: "a\ud800b", seq: 1 }],
+    ["a long string with an escape", { text: `${"x".repeat(40)}\t`, seq: 1 }],
+    ["a long string with a lone surrogate", { text: `${"é".repeat(40)}\udfff`, seq: 1 }],
+    ["U+FFFD (looks like a replaced surrogate)", { text: `${"é".repeat(30)}\ufffd`, seq: 1 }],
+    ["a missing key", { text: "a" }],
+    ["an undefined value", { text: "a", seq: undefined }],
+    ["an extra key", { text: "a", seq: 1, extra: true }],
+    ["keys in another order", { seq: 1, text: "a" }],
+    ["NaN", { text: "a", seq: Number.NaN }],
+    ["Infinity", { text: "a", seq: Number.POSITIVE_INFINITY }],
+    ["a boxed string", { text: new String("a"), seq: 1 }],
+    ["a bigint", { text: "a", seq: 1n }],
+    ["an own toJSON", { text: "a", seq: 1, toJSON: () => 1 }],
+    [
+      "a class instance",
+      new (class Chat {
+        text = "a";
+        seq = 1;
+      })(),
+    ],
+    ["a Date", new Date(0)],
+    ["an array", ["a", 1]],
+    ["null", null],
+    ["a string", "a"],
+  ])("steps aside for %s", (_what, value) => {
+    expect(run(write, value)).toBe(WRITE_OFF_PLAN);
+  });
+
+  it("steps aside for an object that inherits a toJSON method", () => {
+    const withToJson = Object.assign(Object.create({ toJSON: () => "x" }), { text: "a", seq: 1 });
+    expect(run(write, withToJson)).toBe(WRITE_OFF_PLAN);
+  });
+
+  it("accepts an object without a prototype", () => {
+    const bare = Object.assign(Object.create(null), { text: "a", seq: 1 });
+    expect(run(write, bare)).toBe('{"text":"a","seq":1}');
+  });
+
+  it("steps aside for arrays with holes, undefined elements or a toJSON method", () => {
+    const strings = compile(array(leaf("string")));
+    // biome-ignore lint/suspicious/noSparseArray: a hole is the case under test.
+    expect(run(strings, ["a", , "b"])).toBe(WRITE_OFF_PLAN);
+    expect(run(strings, ["a", undefined])).toBe(WRITE_OFF_PLAN);
+    expect(run(strings, Object.assign(["a"], { toJSON: () => [] }))).toBe(WRITE_OFF_PLAN);
+  });
+
+  it("reports no room instead of writing past the end", () => {
+    const value = { text: "hello", seq: 7 };
+    const length = JSON.stringify(value).length;
+    expect(run(write, value, 5)).toBe(WRITE_NO_ROOM);
+    // Strings need room for 3 bytes per character before they are written.
+    expect(run(write, { text: "x".repeat(100), seq: 1 }, 200)).toBe(WRITE_NO_ROOM);
+    expect(run(write, value, length + 64)).toBe(JSON.stringify(value));
+  });
+
+  it("reads each getter once", () => {
+    let reads = 0;
+    const value = {
+      get text() {
+        reads++;
+        return "a";
+      },
+      seq: 1,
+    };
+    expect(run(write, value)).toBe('{"text":"a","seq":1}');
+    expect(reads).toBe(1);
+  });
+
+  it("writes long keys from a constant", () => {
+    const key = "k".repeat(40);
+    const plan = object({ [key]: leaf("number") });
+    expect(run(compile(plan), { [key]: 5 })).toBe(JSON.stringify({ [key]: 5 }));
+  });
+});
+
+// --- properties -----------------------------------------------------------------------------
+
+/** Values unlike any plan: other types, boxed values, odd numbers, objects with extra keys. */
+const strangeValue = fc.oneof(
+  fc.anything({
+    maxDepth: 2,
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withNullPrototype: true,
+  }),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0, new Number(1), new Boolean(true)),
+);
+
+describe("compiled plan writer: properties", () => {
+  test.prop(
+    [planArb.chain((plan) => fc.tuple(fc.constant(plan), valueFor(plan, plainString, true)))],
+    {
+      numRuns: 300,
+    },
+  )(
+    "plain values of the plan's shape are written, as JSON.stringify writes them",
+    ([plan, value]) => {
+      const result = run(compile(plan), value, 64 * 1024);
+      expect(result).toBe(JSON.stringify(value));
+    },
+  );
+
+  test.prop([planArb.chain((plan) => fc.tuple(fc.constant(plan), valueFor(plan, anyString)))], {
+    numRuns: 300,
+  })("any strings, keys left out: JSON.stringify's bytes or a status", ([plan, value]) => {
+    expectSameAsStringify(compile(plan), value, 64 * 1024);
+  });
+
+  test.prop([planArb, strangeValue], { numRuns: 300 })(
+    "any value at all: JSON.stringify's bytes or a status, never a throw",
+    (plan, value) => {
+      expectSameAsStringify(compile(plan), value, 64 * 1024);
+    },
+  );
+
+  test.prop(
+    [
+      planArb.chain((plan) => fc.tuple(fc.constant(plan), valueFor(plan, anyString, true))),
+      fc.nat({ max: 200 }),
+    ],
+    { numRuns: 300 },
+  )(
+    "whatever the room: the bytes, or no room, never a write past the end",
+    ([plan, value], room) => {
+      expectSameAsStringify(compile(plan), value, room);
+    },
+  );
+});
