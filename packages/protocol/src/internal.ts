@@ -11,6 +11,7 @@ export { PendingRequests } from "./session/pending-requests.js";
 export {
   type CloseInfo,
   encodeEventFrame,
+  encodeSharedEventFrame,
   Session,
   type SessionHooks,
   type SessionLimits,

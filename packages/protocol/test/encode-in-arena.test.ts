@@ -210,6 +210,24 @@ describe("OutboundWriter with arena frames", () => {
     expect(Buffer.concat(b.chunks)).toEqual(Buffer.concat([eventFrame(100), eventFrame(101)]));
   });
 
+  it("keeps a shared frame claimed between two of a writer's frames intact", async () => {
+    const { socket, chunks } = recordingSocket();
+    const writer = new OutboundWriter(socket, limits, owner);
+    const first = commitEvent(writer, 1);
+    const bytes = encodeInArena(Kind.EVENT, 0, "e", undefined, jsonCodec(), chatSchema, {
+      text: "shared",
+      seq: 9,
+    });
+    const shared = takeArenaFrame(bytes);
+    const second = commitEvent(writer, 2);
+    const third = writer.enqueue(shared);
+    await Promise.all([first, second, third]);
+    expect(shared).toEqual(eventFrame(9, "shared"));
+    expect(Buffer.concat(chunks)).toEqual(
+      Buffer.concat([eventFrame(1), eventFrame(2), eventFrame(9, "shared")]),
+    );
+  });
+
   it("keeps frames intact when the arena is replaced in the middle of a batch", async () => {
     const { socket, chunks } = recordingSocket();
     const writer = new OutboundWriter(socket, limits, owner);

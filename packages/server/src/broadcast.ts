@@ -6,7 +6,6 @@ import {
   FRAME_PREFIX_BYTES,
   SockwireError,
 } from "@sockwire/protocol";
-import { noop } from "@sockwire/protocol/internal";
 import { type ServerConnection, sessionOf } from "./connection.js";
 import type { BroadcastOptions } from "./types.js";
 
@@ -45,7 +44,8 @@ export function deliver<C extends AnyContract, Ctx>(
       );
       continue;
     }
-    session.sendFrame(frame).catch(noop);
+    // No catch per recipient: the promises a session returns never report unhandled rejections.
+    void session.sendFrame(frame);
     if (session.state === "open") delivered++;
   }
   return delivered;

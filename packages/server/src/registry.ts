@@ -6,7 +6,7 @@ import {
   SockwireError,
   WireCode,
 } from "@sockwire/protocol";
-import type { Ticker } from "@sockwire/protocol/internal";
+import type { RequestContext, Ticker } from "@sockwire/protocol/internal";
 import { adapterFailed, type ServerAdapter } from "./adapter.js";
 import {
   type CloseOutcome,
@@ -76,14 +76,8 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
         return accepting();
       },
       dispatchEvent: (name, data, conn) => router.dispatchEvent(name, data, conn, reportFor),
-      // The handler's context reads the signal lazily, so handlers that ignore it cost nothing.
       dispatchRequest: (name, input, conn, ctx) =>
-        router.dispatchRequest(name, input, conn, {
-          id: ctx.id,
-          get signal() {
-            return ctx.signal;
-          },
-        }),
+        router.dispatchRequest(name, input, conn, new HandlerContext(ctx)),
       joinRoom: (conn, room) => {
         if (this.rooms.join(room, typed(conn)))
           this.tell("roomJoined", (a) => a.roomJoined(conn.id, room));
@@ -226,5 +220,24 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
       this.drainedWaiter();
       this.drainedWaiter = undefined;
     }
+  }
+}
+
+/**
+ * What a request handler gets as its context: the request id and its abort signal, read from the
+ * session's request lazily (handlers that ignore the signal never make one). A class rather than
+ * an object literal with a getter, which made a closure and its context for every request.
+ */
+class HandlerContext implements RequestContext {
+  readonly id: number;
+  readonly #request: RequestContext;
+
+  constructor(request: RequestContext) {
+    this.id = request.id;
+    this.#request = request;
+  }
+
+  get signal(): AbortSignal {
+    return this.#request.signal;
   }
 }

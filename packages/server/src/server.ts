@@ -8,7 +8,13 @@ import {
   SockwireError,
   WireCode,
 } from "@sockwire/protocol";
-import { encodeEventFrame, noop, periodFor, rejected, Ticker } from "@sockwire/protocol/internal";
+import {
+  encodeSharedEventFrame,
+  noop,
+  periodFor,
+  rejected,
+  Ticker,
+} from "@sockwire/protocol/internal";
 import { deliver, type RoomTarget } from "./broadcast.js";
 import { Cluster, clusterFor } from "./cluster.js";
 import type { ServerConnection } from "./connection.js";
@@ -362,7 +368,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
 
   #encode(name: string, data: unknown): Buffer {
     const o = this.#options;
-    return encodeEventFrame(this.contract, "server", o.codec, name, data, o.validateOutbound);
+    return encodeSharedEventFrame(this.contract, "server", o.codec, name, data, o.validateOutbound);
   }
 }
 

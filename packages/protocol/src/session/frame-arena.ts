@@ -7,9 +7,10 @@
  *
  * Why one arena for all connections rather than a batch buffer per connection: nothing stays
  * allocated per idle connection, and no connection pays a fresh allocation at the start of every
- * tick. Consecutive frames of one connection are adjacent in the arena, so a writer keeps them
- * as one growing view (see OutboundWriter); frames interleaved with other connections' simply
- * start a new view.
+ * tick. Consecutive frames claimed by one owner (an outbound writer) are adjacent, so they form
+ * one open run that becomes a single view when it closes: when another owner claims a frame,
+ * when the buffer is replaced, or when the owner asks (before it writes). The arena, not each
+ * writer, remembers the one open run, so an idle connection carries no field for it.
  */
 export interface FrameArena {
   /** The current buffer; empty until the first frame. */
@@ -22,6 +23,14 @@ export interface FrameArena {
    * write into the region the outer one is filling, so it encodes into a buffer of its own.
    */
   busy: boolean;
+  /** Who claimed the frames from `runStart` to `used`, the open run; undefined when none. */
+  runOwner: RunOwner | undefined;
+  runStart: number;
+}
+
+/** Whoever claims arena frames: told when its open run closes, with the run's bytes. */
+export interface RunOwner {
+  runClosed(buf: Buffer, start: number, end: number): void;
 }
 
 /**
@@ -30,7 +39,13 @@ export interface FrameArena {
  */
 export const ARENA_BYTES = 64 * 1024;
 
-export const arena: FrameArena = { buf: Buffer.alloc(0), used: 0, busy: false };
+export const arena: FrameArena = {
+  buf: Buffer.alloc(0),
+  used: 0,
+  busy: false,
+  runOwner: undefined,
+  runStart: 0,
+};
 
 /**
  * Makes sure at least `bytes` are free at `arena.used` and returns the arena buffer, replacing it
@@ -38,6 +53,7 @@ export const arena: FrameArena = { buf: Buffer.alloc(0), used: 0, busy: false };
  */
 export function arenaRoom(bytes: number): Buffer {
   if (arena.buf.length - arena.used >= bytes) return arena.buf;
+  closeOpenRun();
   arena.buf = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, bytes));
   arena.used = 0;
   return arena.buf;
@@ -45,7 +61,38 @@ export function arenaRoom(bytes: number): Buffer {
 
 /** Claims the `bytes` at `arena.used` for a frame that is kept as a buffer of its own (a view). */
 export function takeArenaFrame(bytes: number): Buffer {
+  closeOpenRun();
   const at = arena.used;
   arena.used = at + bytes;
   return arena.buf.subarray(at, at + bytes);
+}
+
+/**
+ * Claims the `bytes` at `arena.used` for `owner`: the frame extends the owner's open run, or the
+ * open run of someone else closes and the owner's starts here.
+ */
+export function claimArenaFrame(owner: RunOwner, bytes: number): void {
+  if (arena.runOwner !== owner) {
+    closeOpenRun();
+    arena.runOwner = owner;
+    arena.runStart = arena.used;
+  }
+  arena.used += bytes;
+}
+
+/** Closes the open run if `owner` has it (before the owner writes, or queues other frames). */
+export function closeRunOf(owner: RunOwner): void {
+  if (arena.runOwner === owner) closeOpenRun();
+}
+
+/** Forgets `owner`'s open run without telling it (its frames will never be sent). */
+export function dropRunOf(owner: RunOwner): void {
+  if (arena.runOwner === owner) arena.runOwner = undefined;
+}
+
+function closeOpenRun(): void {
+  const owner = arena.runOwner;
+  if (owner === undefined) return;
+  arena.runOwner = undefined;
+  owner.runClosed(arena.buf, arena.runStart, arena.used);
 }

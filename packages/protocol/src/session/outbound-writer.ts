@@ -1,8 +1,8 @@
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import { NO_BUFFERS } from "../no-buffers.js";
-import { type Deferred, deferred } from "./deferred.js";
-import { arena } from "./frame-arena.js";
+import { type Deferred, deferred, rejected } from "./deferred.js";
+import { claimArenaFrame, closeRunOf, dropRunOf, type RunOwner } from "./frame-arena.js";
 import type { SocketLike } from "./socket-like.js";
 
 /** Limits of {@link OutboundWriter}. */
@@ -50,15 +50,12 @@ const EARLY_FLUSH_FRAMES = 8;
  *
  * Frames come in two ways: as buffers of their own (`enqueue`: broadcasts, handshake and control
  * frames) or encoded in place in the frame arena (`commitFrame`). Consecutive arena frames sit
- * side by side, so they are kept as one run that grows with each frame and becomes a single
- * view when the batch is written, or earlier when a frame of the other kind must follow it.
+ * side by side, so they form one run that grows with each frame and joins the pending list as a
+ * single view when the batch is written, or earlier (another connection claims arena space, a
+ * frame of the other kind must follow it).
  */
-export class OutboundWriter {
+export class OutboundWriter implements RunOwner {
   private pending: Buffer[] = NO_BUFFERS;
-  /** The arena buffer holding this tick's open run of frames, or undefined when there is none. */
-  private run: Buffer | undefined;
-  private runStart = 0;
-  private runEnd = 0;
   private pendingBytes = 0;
   private batch: Deferred<void> | undefined;
   private scheduled = false;
@@ -107,8 +104,8 @@ export class OutboundWriter {
 
   /** Queues a complete frame; the promise resolves once it is handed to the socket. */
   enqueue(frame: Buffer): Promise<void> {
-    if (this.closed) return Promise.reject(this.closedError());
-    if (this.run !== undefined) this.closeRun();
+    if (this.closed) return rejected(this.closedError());
+    closeRunOf(this);
     this.addPiece(frame);
     return this.queued(frame.length);
   }
@@ -118,23 +115,14 @@ export class OutboundWriter {
    * in the arena; the promise resolves once it is handed to the socket.
    */
   commitFrame(bytes: number): Promise<void> {
-    if (this.closed) return Promise.reject(this.closedError());
-    const at = arena.used;
-    arena.used = at + bytes;
-    if (this.run === arena.buf && this.runEnd === at) this.runEnd = at + bytes;
-    else {
-      if (this.run !== undefined) this.closeRun();
-      this.run = arena.buf;
-      this.runStart = at;
-      this.runEnd = at + bytes;
-    }
+    if (this.closed) return rejected(this.closedError());
+    claimArenaFrame(this, bytes);
     return this.queued(bytes);
   }
 
-  /** Moves the open run of arena frames to the pending list as one view. */
-  private closeRun(): void {
-    this.addPiece((this.run as Buffer).subarray(this.runStart, this.runEnd));
-    this.run = undefined;
+  /** @internal The arena closed this writer's run of frames: it joins the pending list as one view. */
+  runClosed(buf: Buffer, start: number, end: number): void {
+    this.addPiece(buf.subarray(start, end));
   }
 
   private addPiece(piece: Buffer): void {
@@ -170,7 +158,7 @@ export class OutboundWriter {
 
   /** Resolves when the buffered amount is below the soft mark (at once if it already is). */
   waitForRoom(): Promise<void> {
-    if (this.closed) return Promise.reject(this.closedError());
+    if (this.closed) return rejected(this.closedError());
     if (this.hasRoom) return Promise.resolve();
     const waiter = deferred<void>(true);
     if (this.roomWaiters === undefined) this.roomWaiters = [];
@@ -181,7 +169,7 @@ export class OutboundWriter {
   /** Writes everything queued now. Safe to call at any time. */
   flush(): void {
     const batch = this.batch;
-    if (this.run !== undefined) this.closeRun();
+    closeRunOf(this);
     if (this.pending.length === 0) {
       this.batch = undefined;
       batch?.resolve();
@@ -225,7 +213,7 @@ export class OutboundWriter {
     this.closeReason = error;
     this.clearStallTimer();
     this.pending = NO_BUFFERS;
-    this.run = undefined;
+    dropRunOf(this);
     this.pendingBytes = 0;
     this.queuedFrames = 0;
     if (this.batch) this.batch.reject(this.closedError());

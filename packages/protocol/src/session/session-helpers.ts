@@ -1,10 +1,13 @@
 import type { PayloadCodec } from "../codec/codec.js";
 import { encodeEvent } from "../contract/messages.js";
 import type { AnyContract, EventName, Side } from "../contract/types.js";
-import { kindName } from "../envelope/kinds.js";
+import { checkOutbound, PayloadRole } from "../contract/validate.js";
+import { Kind, kindName } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
 import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
+import { ARENA_BUSY, encodeInArena } from "./encode-in-arena.js";
+import { takeArenaFrame } from "./frame-arena.js";
 import type { SessionState } from "./session-types.js";
 import { clip } from "./wire-error.js";
 
@@ -28,6 +31,29 @@ export function encodeEventFrame(
     codec,
     validate,
   });
+}
+
+/**
+ * Validates and encodes an event frame to be shared by many connections (a broadcast): encoded in
+ * the frame arena like a session's own sends, and claimed there as a view, which every
+ * recipient queues as it is. Same bytes and errors as {@link encodeEventFrame}, which it falls
+ * back to for an unknown name or when called while another frame is being encoded.
+ */
+export function encodeSharedEventFrame(
+  contract: AnyContract,
+  side: Side,
+  codec: PayloadCodec,
+  name: string,
+  data: unknown,
+  validate: boolean,
+): Buffer {
+  const schema = contract[side].events.get(name);
+  if (schema !== undefined) {
+    if (validate) checkOutbound(schema, data, PayloadRole.EVENT, name);
+    const bytes = encodeInArena(Kind.EVENT, 0, name, undefined, codec, schema, data);
+    if (bytes !== ARENA_BUSY) return takeArenaFrame(bytes);
+  }
+  return encodeEventFrame(contract, side, codec, name, data, validate);
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {

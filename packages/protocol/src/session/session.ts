@@ -39,7 +39,7 @@ import type { SocketLike } from "./socket-like.js";
 import type { Tickable } from "./ticker.js";
 import { clip, reasonForInvalid, reasonForThrown, remoteError, wireCodeOf } from "./wire-error.js";
 
-export { encodeEventFrame } from "./session-helpers.js";
+export { encodeEventFrame, encodeSharedEventFrame } from "./session-helpers.js";
 export type {
   CloseInfo,
   SessionHooks,
