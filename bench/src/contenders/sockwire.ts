@@ -74,10 +74,17 @@ async function connect(address: ServerAddress): Promise<BenchClient> {
   const onSendError = (error: unknown): void => {
     failed ??= error;
   };
+  // emit() returns one promise for every message queued in the same batch (and a fresh one for a
+  // message refused at once), so one handler per distinct promise sees every failure.
+  let watched: Promise<void> | undefined;
   return {
     send(payload) {
       if (failed) throw failed;
-      client.emit("chat", payload).catch(onSendError);
+      const sent = client.emit("chat", payload);
+      if (sent !== watched) {
+        watched = sent;
+        sent.catch(onSendError);
+      }
     },
     // sendSoftBytes defaults to 1 MiB, the mark every contender uses.
     hasRoom: () => client.bufferedAmount < HIGH_WATER_BYTES,

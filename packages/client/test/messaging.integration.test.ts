@@ -20,6 +20,19 @@ describe("#emit", () => {
     expect(got).toEqual(Array.from({ length: 500 }, (_, n) => n));
   });
 
+  test("emits of one batch share one promise; a refused one gets its own", async () => {
+    const { port } = await h.server(testContract, {}, (s) => s.on("seq", () => {}));
+    const client = h.client(testContract, { port });
+    await client.connect();
+    const first = client.emit("seq", { n: 1 });
+    const second = client.emit("seq", { n: 2 });
+    const refused = client.emit("seq", { n: "x" } as never);
+    expect(second).toBe(first);
+    expect(refused).not.toBe(first);
+    await expect(refused).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
+    await first;
+  });
+
   test("an emit from inside the encoding of another (a getter) sends both intact", async () => {
     const got: string[] = [];
     const { port } = await h.server(testContract, {}, (s) =>

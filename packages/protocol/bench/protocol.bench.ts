@@ -3,6 +3,8 @@
 //   pnpm --filter @sockwire/protocol bench -- --reps 9 --ms 300
 // Reports frames/s (median of several timed repetitions after a warm-up) for:
 //   encode event         validate against the contract + JSON codec + envelope, one buffer per frame
+//   encode in arena      what a session's emit does: accept check (or zod) + schema-planned JSON
+//                        written into the shared frame arena + envelope, claimed there
 //   decode+validate      FrameDecoder.nextEnvelope (framing + envelope) + JSON codec + schema validation
 //   ... general path     the same through a codec without the schema-planned parser (JSON.parse)
 //   JSON.stringify       the same object, bare
@@ -18,6 +20,10 @@ import {
   type PayloadCodec,
 } from "@sockwire/protocol";
 import { z } from "zod";
+import { checkOutbound, PayloadRole } from "../src/contract/validate.js";
+import { Kind } from "../src/envelope/kinds.js";
+import { encodeInArena } from "../src/session/encode-in-arena.js";
+import { claimArenaFrame, type RunOwner } from "../src/session/frame-arena.js";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -44,6 +50,10 @@ const stream = Buffer.concat(objects.map((o) => encodeEvent(contract, "client", 
 
 let sink = 0; // consumed results, so nothing is optimised away
 
+const sayEvent = contract.client.events.get("say") as z.ZodType;
+/** Stands in for an outbound writer: the arena's runs are dropped instead of written. */
+const runOwner: RunOwner = { runClosed: (_buf, start, end) => void (sink += end - start) };
+
 /** The default codec's functions outside its class: decoding takes the general JSON.parse path. */
 const generalCodec: PayloadCodec = {
   name: "json",
@@ -68,6 +78,14 @@ function decodeAll(options?: { codec: PayloadCodec }): number {
 const operations: Record<string, () => number> = {
   "encode event": () => {
     for (const o of objects) sink += encodeEvent(contract, "client", "say", o).length;
+    return BATCH;
+  },
+  "encode in arena": () => {
+    for (const o of objects) {
+      checkOutbound(sayEvent, o, PayloadRole.EVENT, "say");
+      const bytes = encodeInArena(Kind.EVENT, 0, "say", undefined, defaultCodec, sayEvent, o);
+      claimArenaFrame(runOwner, bytes);
+    }
     return BATCH;
   },
   "decode+validate": () => decodeAll(),
