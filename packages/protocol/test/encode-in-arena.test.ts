@@ -242,6 +242,29 @@ describe("OutboundWriter with arena frames", () => {
     expect(Buffer.concat(chunks)).toEqual(expected);
   });
 
+  it("gives a backlogged socket copies, not views that would pin arena buffers", async () => {
+    const chunks: Buffer[] = [];
+    // Accepts every chunk but never finishes writing one: the backlog of a peer that stopped reading.
+    const stalled = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer) {
+        chunks.push(chunk);
+      },
+    }) as unknown as SocketLike;
+    const writer = new OutboundWriter(stalled, limits, owner);
+    await commitEvent(writer, 1);
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]?.buffer).toBe(arena.buf.buffer); // no backlog yet: the run itself
+    void commitEvent(writer, 2);
+    void commitEvent(writer, 3);
+    writer.flush();
+    const buffered = (stalled as unknown as { writableBuffer: { chunk: Buffer }[] }).writableBuffer;
+    const copy = buffered.at(-1)?.chunk;
+    expect(copy?.buffer).not.toBe(arena.buf.buffer);
+    expect(copy).toEqual(Buffer.concat([eventFrame(2), eventFrame(3)]));
+    stalled.destroy();
+  });
+
   it("counts arena frames in the buffered amount until they are written", () => {
     const { socket } = recordingSocket();
     const writer = new OutboundWriter(socket, limits, owner);

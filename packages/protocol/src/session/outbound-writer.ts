@@ -186,20 +186,38 @@ export class OutboundWriter implements RunOwner {
       batch?.reject(this.closed ? this.closedError() : notWritable());
       return;
     }
-    let ok: boolean;
-    if (frames.length === 1) ok = this.socket.write(frames[0] as Buffer);
-    else if (bytes <= CONCAT_LIMIT && bytes < CONCAT_BELOW_AVERAGE * frames.length)
-      ok = this.socket.write(Buffer.concat(frames, bytes));
-    else {
-      this.socket.cork();
-      ok = true;
-      for (const frame of frames) ok = this.socket.write(frame) && ok;
-      this.socket.uncork();
-    }
+    const ok = this.write(frames, bytes);
     this.bytesWritten += bytes;
     this.framesWritten += count;
     if (!ok) this.armStallTimer();
     batch?.resolve();
+  }
+
+  /**
+   * Hands one batch to the socket: a single piece as it is, many small ones concatenated, large
+   * ones (runs of arena frames) as one vectored write.
+   *
+   * A socket that already has a backlog keeps what it is given until the peer reads it. Pieces
+   * that are views into a larger buffer (a run in the 64 KiB frame arena, a broadcast frame) would
+   * then hold the whole buffer for their few bytes, for as long as the peer stalls: one stalled
+   * connection with a frame in each of many arena buffers could pin all of them. So a backlogged
+   * socket gets a copy, which is cheap next to waiting on that peer anyway.
+   */
+  private write(frames: readonly Buffer[], bytes: number): boolean {
+    const socket = this.socket;
+    const backlogged = socket.writableLength > 0;
+    if (frames.length === 1) {
+      const frame = frames[0] as Buffer;
+      return socket.write(backlogged && isView(frame) ? Buffer.from(frame) : frame);
+    }
+    if (backlogged || (bytes <= CONCAT_LIMIT && bytes < CONCAT_BELOW_AVERAGE * frames.length)) {
+      return socket.write(Buffer.concat(frames, bytes));
+    }
+    socket.cork();
+    let ok = true;
+    for (const frame of frames) ok = socket.write(frame) && ok;
+    socket.uncork();
+    return ok;
   }
 
   /**
@@ -265,6 +283,11 @@ type WriterSocket = SocketLike & { [WRITER]?: OutboundWriter };
 
 function onSocketDrain(this: WriterSocket): void {
   this[WRITER]?.onDrain();
+}
+
+/** True for a buffer that is a part of a larger backing store (which keeping it keeps alive). */
+function isView(buf: Buffer): boolean {
+  return buf.byteLength !== buf.buffer.byteLength;
 }
 
 function notWritable(): SockwireError {
