@@ -24,6 +24,7 @@ import type { ClientStats, ClientStatus } from "./status.js";
 
 /** Options of an `emit` called without any (shared: a fresh `{}` per message showed up in profiles). */
 const NO_EMIT_OPTIONS: EmitOptions = Object.freeze({});
+
 /**
  * Handler of a request the server sends to the client: gets the validated input and the request's
  * id and `signal` (aborted when the server cancels, the deadline passes or the connection ends).

@@ -2,7 +2,15 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import type { JsonPlan } from "../src/codec/json-plan.js";
 import { compilePlan, OFF_PLAN, type PlanParser } from "../src/codec/plan-compiler.js";
-import { anyString, plainString, planArb, valueFor } from "./fixtures/plans.js";
+import {
+  anyString,
+  array,
+  leaf,
+  object,
+  plainString,
+  planArb,
+  valueFor,
+} from "./fixtures/plans.js";
 
 // The compiled parser's whole contract: for any text it returns exactly JSON.parse's value, or
 // OFF_PLAN; it never throws; and for compact JSON of its plan's shape with plain strings it does
@@ -13,21 +21,6 @@ const compile = (plan: JsonPlan): PlanParser => {
   if (parse === undefined) throw new Error("code generation is not available");
   return parse;
 };
-
-const leaf = (kind: "string" | "number" | "boolean", nullable = false): JsonPlan => ({
-  kind,
-  nullable,
-});
-const object = (fields: Record<string, JsonPlan>, nullable = false): JsonPlan => ({
-  kind: "object",
-  nullable,
-  fields: Object.entries(fields).map(([key, plan]) => ({ key, plan })),
-});
-const array = (element: JsonPlan, nullable = false): JsonPlan => ({
-  kind: "array",
-  nullable,
-  element,
-});
 
 /** Deep equality that also tells -0 from 0 and compares key order. */
 function expectSameAsJsonParse(result: unknown, text: string): void {

@@ -7,7 +7,15 @@ import {
   WRITE_NO_ROOM,
   WRITE_OFF_PLAN,
 } from "../src/codec/plan-writer.js";
-import { anyString, plainString, planArb, valueFor } from "./fixtures/plans.js";
+import {
+  anyString,
+  array,
+  leaf,
+  object,
+  plainString,
+  planArb,
+  valueFor,
+} from "./fixtures/plans.js";
 
 // The compiled writer's whole contract: for any value it writes exactly the UTF-8 bytes of
 // JSON.stringify(value) and returns their end, or returns WRITE_OFF_PLAN / WRITE_NO_ROOM; it
@@ -18,21 +26,6 @@ const compile = (plan: JsonPlan): PlanWriter => {
   if (write === undefined) throw new Error("code generation is not available");
   return write;
 };
-
-const leaf = (kind: "string" | "number" | "boolean", nullable = false): JsonPlan => ({
-  kind,
-  nullable,
-});
-const object = (fields: Record<string, JsonPlan>, nullable = false): JsonPlan => ({
-  kind: "object",
-  nullable,
-  fields: Object.entries(fields).map(([key, plan]) => ({ key, plan })),
-});
-const array = (element: JsonPlan, nullable = false): JsonPlan => ({
-  kind: "array",
-  nullable,
-  element,
-});
 
 /** Runs `write` at an offset inside a larger buffer; the written text, or the status code. */
 function run(write: PlanWriter, value: unknown, room = 4096): string | number {

@@ -1,3 +1,4 @@
+import { indent, NumberedVariables } from "./generated-code.js";
 import type { ArrayPlan, JsonPlan, ObjectPlan } from "./json-plan.js";
 
 /** What a compiled plan parser returns for text that is not the plain shape its plan expects. */
@@ -94,13 +95,10 @@ const SPACE = 32;
 
 /** Builds the generated source: one block of statements per plan node, variables numbered. */
 class PlanSource {
-  private variables = 0;
+  private readonly names = new NumberedVariables("v");
 
-  /** `let` list of the numbered variables used so far. */
   declarations(): string {
-    let list = "";
-    for (let i = 0; i < this.variables; i++) list += `, v${i}`;
-    return list;
+    return this.names.declarations();
   }
 
   skipSpace(): string[] {
@@ -141,7 +139,7 @@ class PlanSource {
   }
 
   private variable(): string {
-    return `v${this.variables++}`;
+    return this.names.next();
   }
 
   private string(): Fragment {
@@ -274,10 +272,6 @@ function keyTest(key: string): string {
     tests.push(`t.charCodeAt(p + ${i + 1}) === ${key.charCodeAt(i)}`);
   tests.push(`t.charCodeAt(p + ${key.length + 1}) === ${QUOTE}`);
   return tests.join(" && ");
-}
-
-function indent(lines: readonly string[]): string[] {
-  return lines.map((line) => `  ${line}`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { indent, NumberedVariables } from "./generated-code.js";
 import type { ArrayPlan, JsonPlan, ObjectPlan } from "./json-plan.js";
 import { writeUtf8 } from "./utf8-write.js";
 
@@ -141,16 +142,14 @@ function writeNumber(b: Buffer, p: number, x: number): number {
 
 /** Builds the generated source; values live in numbered variables. */
 class WriterSource {
-  private variables = 0;
+  private readonly names = new NumberedVariables("x");
 
   declarations(): string {
-    let list = "";
-    for (let i = 0; i < this.variables; i++) list += `, x${i}`;
-    return list;
+    return this.names.declarations();
   }
 
   private variable(): string {
-    return `x${this.variables++}`;
+    return this.names.next();
   }
 
   /** Statements that write the value in `v`, which holds a value of `plan`'s shape or not. */
@@ -273,8 +272,4 @@ function constant(text: string): string[] {
   const stores: string[] = [];
   for (let i = 0; i < text.length; i++) stores.push(`b[p + ${i}] = ${text.charCodeAt(i)};`);
   return [stores.join(" "), `p += ${text.length};`];
-}
-
-function indent(lines: readonly string[]): string[] {
-  return lines.map((line) => `  ${line}`);
 }

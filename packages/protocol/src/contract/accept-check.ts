@@ -1,4 +1,5 @@
 import { config, type z } from "zod";
+import { indent, NumberedVariables } from "../codec/generated-code.js";
 
 /**
  * A quick test that a value passes its schema: `true` only when the schema's `safeParse` would
@@ -95,6 +96,38 @@ function compile(schema: z.ZodType): AcceptCheck | undefined {
   }
 }
 
+/**
+ * zod's own kinds (the `$Zod…` traits its classes carry) that this module knows the rules of. A
+ * schema carrying any other (a subclass such as `exactOptional`, which shares `optional`'s
+ * definition but refuses a present `undefined`, or a kind added in a later zod) is left to zod.
+ */
+const KNOWN_TRAITS = new Set([
+  "$ZodType",
+  "$ZodString",
+  "$ZodNumber",
+  "$ZodNumberFormat",
+  "$ZodCheckNumberFormat",
+  "$ZodCheck",
+  "$ZodBoolean",
+  "$ZodLiteral",
+  "$ZodEnum",
+  "$ZodOptional",
+  "$ZodNullable",
+  "$ZodArray",
+  "$ZodObject",
+  "$ZodObjectJIT",
+]);
+
+function knownKind(schema: z.ZodType): boolean {
+  const traits = (schema as unknown as { _zod?: { traits?: unknown } })._zod?.traits;
+  if (!(traits instanceof Set)) return false;
+  for (const trait of traits) {
+    if (typeof trait === "string" && trait.startsWith("$") && !KNOWN_TRAITS.has(trait))
+      return false;
+  }
+  return true;
+}
+
 function defOf(schema: unknown): Def | undefined {
   return (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 }
@@ -102,17 +135,15 @@ function defOf(schema: unknown): Def | undefined {
 /** Builds the generated source: statements that `return false` as soon as a test fails. */
 class CheckSource {
   readonly constants: unknown[] = [];
-  private variables = 0;
+  private readonly names = new NumberedVariables("x");
   private nodes = MAX_NODES;
 
   declarations(): string {
-    let list = "";
-    for (let i = 0; i < this.variables; i++) list += `, x${i}`;
-    return list;
+    return this.names.declarations();
   }
 
   private variable(): string {
-    return `x${this.variables++}`;
+    return this.names.next();
   }
 
   /** An expression for a constant passed in. */
@@ -125,7 +156,7 @@ class CheckSource {
   node(schema: z.ZodType, v: string, depth: number): string[] | undefined {
     if (--this.nodes < 0 || depth > MAX_DEPTH) return undefined;
     const def = defOf(schema);
-    if (def === undefined || def.coerce === true) return undefined;
+    if (def === undefined || def.coerce === true || !knownKind(schema)) return undefined;
     // Checks (refinements among them) are read only for strings, numbers and arrays.
     const checked = def.checks !== undefined && def.checks.length > 0;
     if (checked && def.type !== "string" && def.type !== "number" && def.type !== "array") {
@@ -256,8 +287,4 @@ class CheckSource {
     }
     return code;
   }
-}
-
-function indent(lines: readonly string[]): string[] {
-  return lines.map((line) => `  ${line}`);
 }

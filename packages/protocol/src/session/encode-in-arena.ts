@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { PayloadCodec } from "../codec/codec.js";
 import { JsonCodec } from "../codec/json-codec.js";
-import { WRITE_NO_ROOM, WRITE_OFF_PLAN } from "../codec/plan-writer.js";
+import { WRITE_NO_ROOM } from "../codec/plan-writer.js";
 import { writerForSchema } from "../codec/schema-plan.js";
 import { writeUtf8 } from "../codec/utf8-write.js";
 import {
@@ -26,8 +26,8 @@ const PLANNED_ROOM = 1024;
  * Encodes one frame (prefix, header, payload) at `arena.used` without claiming it, and returns
  * its size in bytes. The header fields are already checked: `id` a u32 (0 when unused), `type` a
  * contract message name (checked when the contract was defined) or "", `deadline` as put on the
- * wire (see `wireDeadline`) or `undefined`. The caller claims the frame (OutboundWriter.commitFrame, takeArenaFrame) or lets
- * the next frame overwrite it. Returns {@link ARENA_BUSY} when called from inside another
+ * wire (see `wireDeadline`) or `undefined`. The caller claims the frame (`commitFrame` of the
+ * outbound writer, `takeArenaFrame`) or lets the next frame overwrite it. Returns {@link ARENA_BUSY} when called from inside another
  * encoding (application code run while encoding sent a message); the caller then encodes into a
  * buffer of its own.
  *
@@ -48,42 +48,19 @@ export function encodeInArena(
   value: unknown,
 ): number {
   if (arena.busy) return ARENA_BUSY;
-  arena.busy = true;
-  try {
-    return encode(kind, id, type, deadline, codec, schema, value);
-  } finally {
-    arena.busy = false;
-  }
-}
-
-function encode(
-  kind: Kind,
-  id: number,
-  type: string,
-  deadline: number | undefined,
-  codec: PayloadCodec,
-  schema: z.ZodType | undefined,
-  value: unknown,
-): number {
   const hasDeadline = deadline !== undefined;
   const headBytes =
     FRAME_PREFIX_BYTES +
     ENVELOPE_FIXED_BYTES +
     type.length +
     (hasDeadline ? DEADLINE_FIELD_BYTES : 0);
-  let end = WRITE_OFF_PLAN;
-  const write =
-    schema !== undefined && codec instanceof JsonCodec ? writerForSchema(schema) : undefined;
-  if (write !== undefined) {
-    let buf = arenaRoom(headBytes + PLANNED_ROOM);
-    end = write(value, buf, arena.used + headBytes, buf.length);
-    if (end === WRITE_NO_ROOM && buf.length - arena.used < ARENA_BYTES) {
-      // Too big for what was left of this buffer: once more in a fresh one.
-      buf = arenaRoom(ARENA_BYTES);
-      end = write(value, buf, arena.used + headBytes, buf.length);
-    }
+  let end: number;
+  arena.busy = true;
+  try {
+    end = writePayload(headBytes, codec, schema, value);
+  } finally {
+    arena.busy = false;
   }
-  if (end < 0) end = encodeGeneral(headBytes, codec, value);
   const at = arena.used;
   const bodyBytes = end - at - FRAME_PREFIX_BYTES;
   if (bodyBytes > MAX_FRAME_BYTES_LIMIT) {
@@ -95,6 +72,32 @@ function encode(
   const flags = hasDeadline ? Flag.DEADLINE : 0;
   writeEnvelopeHeader(arena.buf, at, bodyBytes, kind, flags, id, type, deadline);
   return end - at;
+}
+
+/**
+ * Writes the payload after `headBytes` of room for the header at `arena.used` and returns where
+ * it ends: through the schema's plan writer when there is one (retried once in a fresh buffer
+ * when it did not fit), otherwise, or when the writer steps aside, through the codec.
+ */
+function writePayload(
+  headBytes: number,
+  codec: PayloadCodec,
+  schema: z.ZodType | undefined,
+  value: unknown,
+): number {
+  const write =
+    schema !== undefined && codec instanceof JsonCodec ? writerForSchema(schema) : undefined;
+  if (write !== undefined) {
+    let buf = arenaRoom(headBytes + PLANNED_ROOM);
+    let end = write(value, buf, arena.used + headBytes, buf.length);
+    if (end === WRITE_NO_ROOM && buf.length - arena.used < ARENA_BYTES) {
+      // Too big for what was left of this buffer: once more in a fresh one.
+      buf = arenaRoom(ARENA_BYTES);
+      end = write(value, buf, arena.used + headBytes, buf.length);
+    }
+    if (end >= 0) return end;
+  }
+  return encodeGeneral(headBytes, codec, value);
 }
 
 /** Encodes the payload with the codec and copies it in after the header; returns the frame's end. */

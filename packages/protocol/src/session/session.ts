@@ -853,8 +853,7 @@ export class Session implements Tickable, StallListener {
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────
 
-  /** Checks a user frame against the peer's limit and our hard cap. */
-  /** Checks a frame of `bytes` against the peer's receive limit and our hard cap. */
+  /** Checks a user frame of `bytes` against the peer's receive limit and our hard cap. */
   private admit(bytes: number): SockwireError | undefined {
     const bodyBytes = bytes - FRAME_PREFIX_BYTES;
     if (bodyBytes > this.peerMaxFrameBytes)
