@@ -4,11 +4,17 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { PayloadCodec } from "../src/codec/codec.js";
 import { jsonCodec } from "../src/codec/json-codec.js";
+import { MAX_FRAME_BYTES_LIMIT } from "../src/constants.js";
 import { encodeEnvelope, wireDeadline } from "../src/envelope/envelope.js";
 import { Kind } from "../src/envelope/kinds.js";
 import { ErrorCode } from "../src/errors/codes.js";
 import { ARENA_BUSY, encodeInArena } from "../src/session/encode-in-arena.js";
-import { ARENA_BYTES, arena, takeArenaFrame } from "../src/session/frame-arena.js";
+import {
+  ARENA_BYTES,
+  arena,
+  releaseArenaFrame,
+  takeArenaFrame,
+} from "../src/session/frame-arena.js";
 import { OutboundWriter } from "../src/session/outbound-writer.js";
 import type { SocketLike } from "../src/session/socket-like.js";
 
@@ -100,6 +106,44 @@ describe("encodeInArena", () => {
       expect(arenaFrame(Kind.EVENT, 0, "big", undefined, json, chatSchema, value)).toEqual(
         envelopeFrame(Kind.EVENT, 0, "big", undefined, json, value),
       );
+    }
+  });
+
+  it("gives a large frame a buffer of its own, not reused for the frames after it", () => {
+    const big = { text: "x".repeat(3 * ARENA_BYTES), seq: 1 };
+    // Encoded and left unclaimed (as when refused): the small frame still gets a normal buffer.
+    encodeInArena(Kind.EVENT, 0, "big", undefined, json, chatSchema, big);
+    expect(arena.buf.length).toBeGreaterThan(ARENA_BYTES);
+    arenaFrame(Kind.EVENT, 0, "small", undefined, json, chatSchema, { text: "a", seq: 2 });
+    expect(arena.buf.length).toBe(ARENA_BYTES);
+  });
+
+  it("lets go at once of a buffer made for a frame that is then refused", () => {
+    const big = { text: "x".repeat(3 * ARENA_BYTES), seq: 1 };
+    arenaFrame(Kind.EVENT, 0, "warm", undefined, json, chatSchema, { text: "a", seq: 0 });
+    const bytes = encodeInArena(Kind.EVENT, 0, "big", undefined, json, chatSchema, big);
+    expect(arena.buf.length).toBeGreaterThanOrEqual(bytes);
+    releaseArenaFrame();
+    expect(arena.buf.length).toBeLessThanOrEqual(ARENA_BYTES);
+  });
+
+  it("refuses a body over 64 MiB before making room for it", () => {
+    const huge = MAX_FRAME_BYTES_LIMIT + 1;
+    const bytes: PayloadCodec = {
+      name: "bytes",
+      encode: () => new Uint8Array(huge),
+      decode: () => undefined,
+    };
+    const text: PayloadCodec = {
+      name: "text",
+      encode: () => "x".repeat(huge),
+      decode: () => undefined,
+    };
+    for (const codec of [bytes, text]) {
+      expect(() => encodeInArena(Kind.EVENT, 0, "x", undefined, codec, undefined, 1)).toThrow(
+        expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+      );
+      expect(arena.buf.length).toBeLessThanOrEqual(ARENA_BYTES);
     }
   });
 

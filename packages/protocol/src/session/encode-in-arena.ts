@@ -27,9 +27,9 @@ const PLANNED_ROOM = 1024;
  * its size in bytes. The header fields are already checked: `id` a u32 (0 when unused), `type` a
  * contract message name (checked when the contract was defined) or "", `deadline` as put on the
  * wire (see `wireDeadline`) or `undefined`. The caller claims the frame (`commitFrame` of the
- * outbound writer, `takeArenaFrame`) or lets the next frame overwrite it. Returns {@link ARENA_BUSY} when called from inside another
- * encoding (application code run while encoding sent a message); the caller then encodes into a
- * buffer of its own.
+ * outbound writer, `takeArenaFrame`), or calls `releaseArenaFrame` when it refuses the frame.
+ * Returns {@link ARENA_BUSY} when called from inside another encoding (application code run
+ * while encoding sent a message); the caller then encodes into a buffer of its own.
  *
  * With the JSON codec and a schema that has a plan, the payload's JSON is written straight into
  * the arena by the schema's plan writer; otherwise the codec encodes it and the result is copied
@@ -63,12 +63,9 @@ export function encodeInArena(
   }
   const at = arena.used;
   const bodyBytes = end - at - FRAME_PREFIX_BYTES;
-  if (bodyBytes > MAX_FRAME_BYTES_LIMIT) {
-    throw new SockwireError(
-      ErrorCode.INVALID_ARGUMENT,
-      `frame body of ${bodyBytes} bytes is over 64 MiB`,
-    );
-  }
+  // A planned payload is at most a third of the arena buffer; only the codec's path makes larger
+  // ones, and it refuses them before making room. Kept as the last word all the same.
+  if (bodyBytes > MAX_FRAME_BYTES_LIMIT) throw tooLarge(bodyBytes);
   const flags = hasDeadline ? Flag.DEADLINE : 0;
   writeEnvelopeHeader(arena.buf, at, bodyBytes, kind, flags, id, type, deadline);
   return end - at;
@@ -104,15 +101,31 @@ function writePayload(
 function encodeGeneral(headBytes: number, codec: PayloadCodec, value: unknown): number {
   const payload = codec.encode(value);
   if (typeof payload !== "string") {
-    const buf = arenaRoom(headBytes + payload.length);
+    const buf = arenaRoom(frameBytes(headBytes, payload.length));
     buf.set(payload, arena.used + headBytes);
     return arena.used + headBytes + payload.length;
   }
   // Up to 3 bytes per UTF-16 unit: when that much is free, write without measuring first.
   const worst = headBytes + 3 * payload.length;
   const buf = arenaRoom(
-    arena.buf.length - arena.used >= worst ? worst : headBytes + Buffer.byteLength(payload),
+    arena.buf.length - arena.used >= worst && arena.buf.length <= ARENA_BYTES
+      ? worst
+      : frameBytes(headBytes, Buffer.byteLength(payload)),
   );
   const start = arena.used + headBytes;
   return start + writeUtf8(buf, payload, start);
+}
+
+/** Size of a frame with a payload of `payloadBytes`, refused before any room is made past 64 MiB. */
+function frameBytes(headBytes: number, payloadBytes: number): number {
+  const bodyBytes = headBytes - FRAME_PREFIX_BYTES + payloadBytes;
+  if (bodyBytes > MAX_FRAME_BYTES_LIMIT) throw tooLarge(bodyBytes);
+  return headBytes + payloadBytes;
+}
+
+function tooLarge(bodyBytes: number): SockwireError {
+  return new SockwireError(
+    ErrorCode.INVALID_ARGUMENT,
+    `frame body of ${bodyBytes} bytes is over 64 MiB`,
+  );
 }

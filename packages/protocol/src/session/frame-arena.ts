@@ -39,8 +39,10 @@ export interface RunOwner {
  */
 export const ARENA_BYTES = 64 * 1024;
 
+const NO_ARENA = Buffer.alloc(0);
+
 export const arena: FrameArena = {
-  buf: Buffer.alloc(0),
+  buf: NO_ARENA,
   used: 0,
   busy: false,
   runOwner: undefined,
@@ -49,14 +51,24 @@ export const arena: FrameArena = {
 
 /**
  * Makes sure at least `bytes` are free at `arena.used` and returns the arena buffer, replacing it
- * with a new one (at least `bytes` long) when the current one has less room.
+ * with a new one (at least `bytes` long) when the current one has less room. A buffer made larger
+ * than {@link ARENA_BYTES} holds one frame only: it is replaced at the next call, so one large
+ * message never keeps a large arena alive for the small ones after it.
  */
 export function arenaRoom(bytes: number): Buffer {
-  if (arena.buf.length - arena.used >= bytes) return arena.buf;
+  if (arena.buf.length - arena.used >= bytes && arena.buf.length <= ARENA_BYTES) return arena.buf;
   closeOpenRun();
   arena.buf = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, bytes));
   arena.used = 0;
   return arena.buf;
+}
+
+/**
+ * Says that the frame just encoded at `arena.used` will not be claimed (it was refused): a buffer
+ * made for that frame alone is let go now rather than at the next encoding.
+ */
+export function releaseArenaFrame(): void {
+  if (arena.buf.length > ARENA_BYTES && arena.used === 0) arena.buf = NO_ARENA;
 }
 
 /** Claims the `bytes` at `arena.used` for a frame that is kept as a buffer of its own (a view). */

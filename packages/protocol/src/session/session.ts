@@ -12,6 +12,7 @@ import { decodeControl, encodeControl } from "../handshake/control.js";
 import { type Reason, reasonSchema } from "../handshake/handshake.js";
 import { noop, rejected } from "./deferred.js";
 import { ARENA_BUSY, encodeInArena } from "./encode-in-arena.js";
+import { releaseArenaFrame } from "./frame-arena.js";
 import { IncomingRequest } from "./incoming-requests.js";
 import { type HeartbeatSettings, Liveness } from "./liveness.js";
 import { NO_ENTRIES } from "./no-entries.js";
@@ -212,10 +213,10 @@ export class Session implements Tickable, StallListener {
 
   /** Queues the frame just encoded in the arena, after the same checks as `sendFrame`. */
   private commitFrame(bytes: number): Promise<void> {
-    if (this.state !== "open") return rejected(notConnected(this.state));
-    const refusal = this.admit(bytes);
-    if (refusal) return rejected(refusal);
-    return this.writer.commitFrame(bytes);
+    const refusal = this.state !== "open" ? notConnected(this.state) : this.admit(bytes);
+    if (refusal === undefined) return this.writer.commitFrame(bytes);
+    releaseArenaFrame();
+    return rejected(refusal);
   }
 
   /** Queues an already-encoded frame (a broadcast shares one buffer between sessions). */
@@ -266,7 +267,10 @@ export class Session implements Tickable, StallListener {
       return rejected(error);
     }
     const refusal = this.admit(typeof frame === "number" ? frame : frame.length);
-    if (refusal) return rejected(refusal);
+    if (refusal) {
+      if (typeof frame === "number") releaseArenaFrame();
+      return rejected(refusal);
+    }
     const result = this.pending.add(id, name, {
       timeoutMs,
       signal,
@@ -590,6 +594,7 @@ export class Session implements Tickable, StallListener {
     }
     const bytes = typeof frame === "number" ? frame : frame.length;
     if (bytes - FRAME_PREFIX_BYTES > this.peerMaxFrameBytes) {
+      if (typeof frame === "number") releaseArenaFrame();
       this.report(tooLargeForPeer(bytes - FRAME_PREFIX_BYTES, this.peerMaxFrameBytes));
       this.sendError(request.id, {
         code: WireCode.FRAME_TOO_LARGE,
@@ -599,6 +604,7 @@ export class Session implements Tickable, StallListener {
     }
     if (typeof frame !== "number") this.sendRaw(frame);
     else if (this.mayQueueRaw(bytes)) void this.writer.commitFrame(bytes).catch(noop);
+    else releaseArenaFrame();
   }
 
   private onResponse(envelope: Envelope): void {
