@@ -131,8 +131,9 @@ export function renderMarkdown(results: BenchResults): string {
       "(sockwire and socket.io carry `chat` as the event name and `{text, seq}` as the payload).",
     "- Server and client run in separate processes, on 127.0.0.1, connected fresh for every repetition; one untimed " +
       "warm-up run per contender precedes the repetitions.",
-    "- sockwire runs with its defaults: zod validation of every message on both ends (outbound and inbound), " +
-      "limits, heartbeats. net-zod validates with zod on both ends too; net-raw only checks the `type` field.",
+    "- sockwire runs with its defaults: every message validated against its zod schema on both ends (outbound and " +
+      "inbound; by zod, or by sockwire's compiled check that accepts only what zod accepts), limits, heartbeats. " +
+      "net-zod validates with zod on both ends too; net-raw only checks the `type` field.",
     "- One-way: producers honour their library's backpressure (sockwire `hasRoom`/`waitForRoom`, socket " +
       "`writableLength` + `drain`, ws `bufferedAmount`, socket.io's engine queue), 1 MiB mark for all; timed at the " +
       "receiver from first to last message, every sequence number checked.",

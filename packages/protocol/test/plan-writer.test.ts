@@ -10,6 +10,7 @@ import {
 import {
   anyString,
   array,
+  compiled,
   leaf,
   object,
   plainString,
@@ -21,11 +22,7 @@ import {
 // JSON.stringify(value) and returns their end, or returns WRITE_OFF_PLAN / WRITE_NO_ROOM; it
 // never throws; and for plain values of its plan's shape with room to spare it does write them.
 
-const compile = (plan: JsonPlan): PlanWriter => {
-  const write = compileWriter(plan);
-  if (write === undefined) throw new Error("code generation is not available");
-  return write;
-};
+const compile = (plan: JsonPlan): PlanWriter => compiled(compileWriter, plan);
 
 /** Runs `write` at an offset inside a larger buffer; the written text, or the status code. */
 function run(write: PlanWriter, value: unknown, room = 4096): string | number {

@@ -94,9 +94,9 @@ export class JsonCodec implements PayloadCodec {
 
   /**
    * Whether the value the last `decodePlanned` call returned came from the plan parser, which
-   * means it has exactly the plan's keys, in the plan's order, and nothing else. Read right after
-   * the call (decoding runs no application code, so nothing can call in between); it saves
-   * wrapping every decoded value in a result object.
+   * means it has exactly the plan's keys, in the plan's order, and nothing else. Every call sets
+   * it; read it right after the call (decoding runs no application code, so nothing can call in
+   * between). It saves wrapping every decoded value in a result object.
    */
   lastOnPlan = false;
 

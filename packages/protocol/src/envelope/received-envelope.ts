@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { PayloadCodec } from "../codec/codec.js";
 import { JsonCodec } from "../codec/json-codec.js";
+import type { ParsePlan } from "../codec/json-plan.js";
 import { planForSchema } from "../codec/schema-plan.js";
 import { acceptCheckFor } from "../contract/accept-check.js";
 import { type PayloadRole, parsePayload } from "../contract/validate.js";
@@ -47,20 +48,22 @@ export class ReceivedEnvelope implements Envelope {
    * is parsed along it. Other codecs never look a plan up or make one.
    */
   static decodePayload(codec: PayloadCodec, envelope: Envelope, schema?: z.ZodType): unknown {
-    const received = envelope instanceof ReceivedEnvelope;
     if (schema !== undefined && codec instanceof JsonCodec) {
       const plan = planForSchema(schema);
-      if (plan !== undefined) {
-        if (received) {
-          return codec.decodePlanned(plan, envelope.#bytes, envelope.#start, envelope.#end);
-        }
-        return codec.decodePlanned(plan, envelope.payload, 0, envelope.payload.length);
-      }
+      if (plan !== undefined) return ReceivedEnvelope.#decodePlanned(codec, plan, envelope);
     }
-    if (received && codec.decodeRange !== undefined) {
+    if (envelope instanceof ReceivedEnvelope && codec.decodeRange !== undefined) {
       return codec.decodeRange(envelope.#bytes, envelope.#start, envelope.#end);
     }
     return codec.decode(envelope.payload);
+  }
+
+  /** `codec.decodePlanned` on the payload, read where it lies when the envelope was received. */
+  static #decodePlanned(codec: JsonCodec, plan: ParsePlan, envelope: Envelope): unknown {
+    if (envelope instanceof ReceivedEnvelope) {
+      return codec.decodePlanned(plan, envelope.#bytes, envelope.#start, envelope.#end);
+    }
+    return codec.decodePlanned(plan, envelope.payload, 0, envelope.payload.length);
   }
 
   /**
@@ -80,10 +83,13 @@ export class ReceivedEnvelope implements Envelope {
     role: PayloadRole,
     name: string,
   ): unknown {
-    const json = codec instanceof JsonCodec;
-    if (json) codec.lastOnPlan = false; // decodePayload may not call decodePlanned at all
-    const value = ReceivedEnvelope.decodePayload(codec, envelope, schema);
-    if (json && codec.lastOnPlan && acceptCheckFor(schema)?.(value) === true) return value;
+    const plan = codec instanceof JsonCodec ? planForSchema(schema) : undefined;
+    if (plan === undefined) {
+      return parsePayload(schema, ReceivedEnvelope.decodePayload(codec, envelope), role, name);
+    }
+    const json = codec as JsonCodec;
+    const value = ReceivedEnvelope.#decodePlanned(json, plan, envelope);
+    if (json.lastOnPlan && acceptCheckFor(schema)?.(value) === true) return value;
     return parsePayload(schema, value, role, name);
   }
 }
