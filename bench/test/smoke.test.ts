@@ -50,3 +50,30 @@ describe("pnpm bench --quick (smoke)", () => {
     }
   }, 30_000);
 });
+
+describe("pnpm bench --scenario connect (smoke)", () => {
+  test("the warm connect scenario runs repetition after repetition on one pair of processes", async () => {
+    const results = await bench({
+      quick: true,
+      only: [...CONTENDERS],
+      scenarios: ["connect"],
+      scale: 0.004, // 20 connections
+      repetitions: 2,
+      warmup: true,
+      out: OUT,
+      docs: false,
+      progress: false,
+      taskTimeoutMs: 15_000,
+    });
+    const [connect] = results.scenarios;
+    expect(connect?.name).toBe("connect");
+    expect(connect?.params).toEqual({ connections: 20, concurrency: 100 });
+    expect(connect?.failures).toEqual({});
+    for (const name of CONTENDERS) {
+      const runs = connect?.runs[name];
+      expect(runs).toHaveLength(2);
+      for (const run of runs ?? []) expect(run?.connectsPerSec).toBeGreaterThan(0);
+    }
+    expect(connect?.ratios["net-raw"]?.connectsPerSec?.n).toBe(2);
+  }, 30_000);
+});

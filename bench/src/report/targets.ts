@@ -89,7 +89,7 @@ export const TARGETS: Target[] = [
     text: "RSS per idle connection ≤ ws",
   },
   {
-    scenario: "idle",
+    scenario: "connect",
     metric: "connectsPerSec",
     peer: "ws",
     op: ">=",

@@ -1,3 +1,4 @@
+import { scenario as connect } from "./connect.js";
 import { scenario as fanout } from "./fanout.js";
 import { scenario as idle } from "./idle.js";
 import { scenario as oneway } from "./oneway.js";
@@ -6,4 +7,11 @@ import { scenario as rtt } from "./rtt.js";
 import type { Scenario, ScenarioName } from "./types.js";
 
 /** Every scenario, in the order they run and appear in the report. */
-export const SCENARIOS: Record<ScenarioName, Scenario> = { oneway, rtt, pipelined, fanout, idle };
+export const SCENARIOS: Record<ScenarioName, Scenario> = {
+  oneway,
+  rtt,
+  pipelined,
+  fanout,
+  connect,
+  idle,
+};

@@ -1,6 +1,6 @@
 import type { BenchServer, Contender, ServerAddress } from "../contenders/types.js";
 
-export const SCENARIO_NAMES = ["oneway", "rtt", "pipelined", "fanout", "idle"] as const;
+export const SCENARIO_NAMES = ["oneway", "rtt", "pipelined", "fanout", "connect", "idle"] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** Sizes of one scenario run; plain numbers so they cross the IPC channel as they are. */

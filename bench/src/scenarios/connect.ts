@@ -1,0 +1,53 @@
+import { openConnections } from "./open-connections.js";
+import { closeAll, type Scenario, scaled, waitFor } from "./types.js";
+
+/**
+ * Connect rate of warm processes: the client opens N connections, at most 100 handshakes at once,
+ * then closes them all; the same pair of processes runs the untimed warm-up and every repetition,
+ * as a long-running server and a client that reconnects would. The idle scenario reports the same
+ * loop in fresh processes, where compiling the handshake path is part of the time.
+ */
+export const scenario: Scenario = {
+  name: "connect",
+  title: "Connect rate",
+  metrics: [
+    {
+      key: "connectsPerSec",
+      label: "connect rate",
+      unit: "conn/s",
+      better: "higher",
+      headline: true,
+    },
+  ],
+  params: (scale) => ({ connections: scaled(5_000, scale, 20), concurrency: 100 }),
+  repetitions: { full: 5, quick: 1 },
+  freshProcesses: false,
+  async serverTask(server, params, armed) {
+    // The clients of the run before close asynchronously; start only once the server has seen
+    // every one of them go, so their teardown is not timed here.
+    await waitFor(() => server.clientCount() === 0, "previous clients to close", 60_000, 10);
+    armed();
+    await waitFor(
+      () => server.clientCount() >= (params.connections as number),
+      "clients",
+      120_000,
+      5,
+    );
+    return {};
+  },
+  async clientTask(contender, address, params) {
+    const connections = params.connections as number;
+    const { clients, seconds } = await openConnections(
+      contender,
+      address,
+      connections,
+      params.concurrency as number,
+    );
+    return { measures: { connected: clients.length, seconds }, cleanup: () => closeAll(clients) };
+  },
+  combine(_server, client, params) {
+    if (client.connected !== params.connections)
+      throw new Error(`connected ${client.connected} of ${params.connections}`);
+    return { connectsPerSec: (client.connected as number) / (client.seconds as number) };
+  },
+};
