@@ -13,17 +13,28 @@ import {
   valueFor,
 } from "./fixtures/plans.js";
 
-// The compiled parser's whole contract: for any text it returns exactly JSON.parse's value, or
-// OFF_PLAN; it never throws; and for compact JSON of its plan's shape with plain strings it does
-// return the value (so the fast path is really taken).
+// The compiled parser's whole contract: for any bytes it returns exactly the value JSON.parse
+// gives for their UTF-8 text, or OFF_PLAN; it never throws; it reads no value from outside its
+// range; and for compact JSON of its plan's shape with plain strings it does return the value (so
+// the fast path is really taken).
 
-const compile = (plan: JsonPlan): PlanParser => compiled(compilePlan, plan);
+/** The plan's parser, fed the UTF-8 bytes of a text (most examples are easier to read as text). */
+function compile(plan: JsonPlan): (text: string) => unknown {
+  const parse: PlanParser = compiled(compilePlan, plan);
+  return (text) => {
+    const bytes = Buffer.from(text);
+    return parse(bytes, 0, bytes.length);
+  };
+}
 
-/** Deep equality that also tells -0 from 0 and compares key order. */
+/**
+ * Deep equality with JSON.parse of the text the bytes decode to (a lone surrogate in `text` is
+ * sent as U+FFFD, as any UTF-8 encoder does), also telling -0 from 0 and comparing key order.
+ */
 function expectSameAsJsonParse(result: unknown, text: string): void {
   let expected: unknown;
   try {
-    expected = JSON.parse(text);
+    expected = JSON.parse(Buffer.from(text).toString());
   } catch {
     expect(result).toBe(OFF_PLAN); // invalid JSON must never yield a value
     return;
@@ -105,6 +116,38 @@ describe("compiled plan parser: examples", () => {
     expect(parseIt('{"ok":tru}')).toBe(OFF_PLAN);
     expect(parseIt('{"tags":["a",]}')).toBe(OFF_PLAN);
     expect(parseIt('{"tags":["a" "b"]}')).toBe(OFF_PLAN);
+  });
+
+  it("reads only its range of a larger buffer", () => {
+    const parseIt = compiled(compilePlan, chatPlan);
+    const inRange = (before: string, payload: string, after: string): unknown => {
+      const bytes = Buffer.from(before + payload + after);
+      const start = Buffer.byteLength(before);
+      return parseIt(bytes, start, start + Buffer.byteLength(payload));
+    };
+    expect(inRange('{"seq":9,', '{"text":"a","seq":1}', "2}")).toEqual({ text: "a", seq: 1 });
+    expect(inRange("  ", '{"seq":1}', "   ")).toEqual({ seq: 1 });
+    // Cut short: what follows the range would complete it, but it is not the payload's.
+    expect(inRange("", '{"text":"a","seq":1', "2}")).toBe(OFF_PLAN);
+    expect(inRange("", '{"text":"a', '"}')).toBe(OFF_PLAN);
+    expect(inRange("", '{"text":"a"', "}")).toBe(OFF_PLAN);
+    // No closing quote anywhere in the buffer: the scan stops at the range's end.
+    expect(inRange("", '{"text":"abc', "")).toBe(OFF_PLAN);
+    expect(inRange("", '{"text":"a","seq":1}', "")).toEqual({ text: "a", seq: 1 });
+  });
+
+  it("leaves invalid UTF-8 in a string to the general path", () => {
+    const parseIt = compiled(compilePlan, chatPlan);
+    for (const junk of [[0xff], [0xc3], [0xe6, 0x97], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+      const bytes = Buffer.concat([
+        Buffer.from('{"text":"a'),
+        Buffer.from(junk),
+        Buffer.from('"}'),
+      ]);
+      expect(parseIt(bytes, 0, bytes.length)).toBe(OFF_PLAN);
+    }
+    const valid = Buffer.from('{"text":"é日🎉"}');
+    expect(parseIt(valid, 0, valid.length)).toEqual({ text: "é日🎉" });
   });
 
   it("compares long keys and empty keys exactly", () => {

@@ -84,6 +84,12 @@ describe("compiled plan writer: examples", () => {
     ["a control character", { text: "a\nb", seq: 1 }],
     ["a lone surrogate", { text: "a\ud800b", seq: 1 }],
     ["a long string with an escape", { text: `${"x".repeat(40)}\t`, seq: 1 }],
+    ["a long string with a quote", { text: `${"x".repeat(40)}"${"y".repeat(9)}`, seq: 1 }],
+    ["a long string with a backslash", { text: `\\${"x".repeat(40)}`, seq: 1 }],
+    [
+      "a long non-ASCII string with a control character",
+      { text: `${"é".repeat(30)}\u0001`, seq: 1 },
+    ],
     ["a long string with a lone surrogate", { text: `${"é".repeat(40)}\udfff`, seq: 1 }],
     ["U+FFFD (looks like a replaced surrogate)", { text: `${"é".repeat(30)}\ufffd`, seq: 1 }],
     ["a missing key", { text: "a" }],

@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { DEFAULT_MAX_DEPTH } from "../constants.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { utf8Text } from "./buffer-text.js";
 import type { PayloadCodec } from "./codec.js";
 import { assertJsonDepth } from "./json-depth.js";
 import type { ParsePlan } from "./json-plan.js";
@@ -85,9 +86,8 @@ export class JsonCodec implements PayloadCodec {
   ): unknown => {
     this.lastOnPlan = false;
     if (end === start || plan.depth > this.maxDepth) return this.decodeRange(bytes, start, end);
-    const text = utf8Text(bytes, start, end);
-    const value = plan.parse(text);
-    if (value === OFF_PLAN) return this.decodeText(bytes, start, end, text);
+    const value = plan.parse(bytes, start, end);
+    if (value === OFF_PLAN) return this.decodeRange(bytes, start, end);
     this.lastOnPlan = true;
     return value;
   };
@@ -125,19 +125,6 @@ export class JsonCodec implements PayloadCodec {
     return value;
   }
 }
-
-/**
- * UTF-8 text of `bytes[start..end)`. `Buffer#utf8Slice` is what `toString("utf8", start, end)`
- * ends up calling, minus the argument and encoding checks (about 10 ns a call); it has been on
- * Buffer's prototype for as long as Node has had Buffer, and the documented path is kept for a
- * runtime without it.
- */
-const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: unknown }).utf8Slice;
-const utf8Text: (bytes: Buffer, start: number, end: number) => string =
-  typeof utf8Slice === "function"
-    ? (bytes, start, end) =>
-        (bytes as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, end)
-    : (bytes, start, end) => bytes.toString("utf8", start, end);
 
 /** The shared default JSON codec (depth 64). */
 export const defaultCodec: PayloadCodec = jsonCodec();

@@ -79,6 +79,12 @@ const SHORT_STRING = 24;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** 1 for each byte a JSON string cannot hold as it is (control characters, quote, backslash). */
+const NEEDS_ESCAPE = new Uint8Array(256);
+NEEDS_ESCAPE.fill(1, 0, 0x20);
+NEEDS_ESCAPE[QUOTE] = 1;
+NEEDS_ESCAPE[BACKSLASH] = 1;
+
 /**
  * Writes `s` as a JSON string literal at `p`, with room for `3 * s.length + 2` bytes already
  * checked, and returns the end; or {@link WRITE_OFF_PLAN} when `JSON.stringify` would escape
@@ -105,11 +111,12 @@ function writeString(b: Buffer, p: number, s: string): number {
   const written = writeUtf8(b, s, start);
   const end = start + written;
   // In UTF-8 every byte below 0x80 is an ASCII character, so scanning bytes finds exactly the
-  // characters that need escapes.
-  for (let i = start; i < end; i++) {
-    const c = b[i] as number;
-    if (c < 0x20 || c === QUOTE || c === BACKSLASH) return WRITE_OFF_PLAN;
-  }
+  // characters that need escapes. One table load per byte and no early exit: 87 against 96 ns
+  // for a 41-character string with three comparisons per byte (Node 20; Node 24 66 against 75).
+  // A string that needs an escape is rare and leaves the fast path anyway.
+  let escapes = 0;
+  for (let i = start; i < end; i++) escapes |= NEEDS_ESCAPE[b[i] as number] as number;
+  if (escapes !== 0) return WRITE_OFF_PLAN;
   // Not all ASCII: a lone surrogate was written as U+FFFD (EF BF BD), where JSON.stringify
   // writes a \u escape. A real U+FFFD looks the same and only takes the general path.
   if (written !== n) {
