@@ -25,6 +25,14 @@ const shapes = new WeakMap<z.ZodType, JsonPlan | null>();
 const parsers = new WeakMap<z.ZodType, ParsePlan | null>();
 const writers = new WeakMap<z.ZodType, PlanWriter | null>();
 
+// The schema asked for last and its answer, checked before the WeakMap: consecutive messages
+// usually share a schema, and an identity check is cheaper than a WeakMap lookup on every
+// message. They hold one schema (and what was compiled for it) alive at most.
+let lastParsed: z.ZodType | undefined;
+let lastPlan: ParsePlan | undefined;
+let lastWritten: z.ZodType | undefined;
+let lastWriter: PlanWriter | undefined;
+
 /**
  * The parse plan for payloads of `schema`, or `undefined` when the schema is not one the plan
  * parser covers. Plans are made once per schema and cached.
@@ -42,6 +50,7 @@ const writers = new WeakMap<z.ZodType, PlanWriter | null>();
  * with zod's `jitless` setting, or where code generation is forbidden, there are no plans.
  */
 export function planForSchema(schema: z.ZodType): ParsePlan | undefined {
+  if (schema === lastParsed) return lastPlan;
   let plan = parsers.get(schema);
   if (plan === undefined) {
     const shape = shapeOf(schema);
@@ -49,7 +58,9 @@ export function planForSchema(schema: z.ZodType): ParsePlan | undefined {
     plan = parse === undefined || shape === undefined ? null : { parse, depth: planDepth(shape) };
     parsers.set(schema, plan);
   }
-  return plan ?? undefined;
+  lastParsed = schema;
+  lastPlan = plan ?? undefined;
+  return lastPlan;
 }
 
 /**
@@ -59,13 +70,16 @@ export function planForSchema(schema: z.ZodType): ParsePlan | undefined {
  * as for parsing, the plan needs only describe the shape the schema's input usually has.
  */
 export function writerForSchema(schema: z.ZodType): PlanWriter | undefined {
+  if (schema === lastWritten) return lastWriter;
   let writer = writers.get(schema);
   if (writer === undefined) {
     const shape = shapeOf(schema);
     writer = (shape && compileWriter(shape)) ?? null;
     writers.set(schema, writer);
   }
-  return writer ?? undefined;
+  lastWritten = schema;
+  lastWriter = writer ?? undefined;
+  return lastWriter;
 }
 
 /** The schema's plan, built once; `null` when it has none. */

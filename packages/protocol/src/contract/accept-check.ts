@@ -29,6 +29,10 @@ interface Def {
 }
 
 const checks = new WeakMap<z.ZodType, AcceptCheck | null>();
+// The schema asked for last and its check, compared before the WeakMap lookup (consecutive
+// messages usually share a schema); they keep one schema and its check alive at most.
+let lastSchema: z.ZodType | undefined;
+let lastCheck: AcceptCheck | undefined;
 
 /** Most schema nodes one check may cover; larger schemas are left to zod. */
 const MAX_NODES = 512;
@@ -64,12 +68,15 @@ const MAX_DEPTH = 32;
  * ```
  */
 export function acceptCheckFor(schema: z.ZodType): AcceptCheck | undefined {
+  if (schema === lastSchema) return lastCheck;
   let check = checks.get(schema);
   if (check === undefined) {
     check = config().jitless ? null : (compile(schema) ?? null);
     checks.set(schema, check);
   }
-  return check ?? undefined;
+  lastSchema = schema;
+  lastCheck = check ?? undefined;
+  return lastCheck;
 }
 
 function compile(schema: z.ZodType): AcceptCheck | undefined {

@@ -9,6 +9,7 @@ import {
 } from "../constants.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { writeU32 } from "../frame/u32.js";
 import { ADVISORY_FLAG_MASK, Flag, type Kind } from "./kinds.js";
 
 /**
@@ -106,10 +107,10 @@ export function writeEnvelopeHeader(
   type: string,
   deadline: number | undefined,
 ): number {
-  frame.writeUInt32BE(bodyBytes, at);
+  writeU32(frame, at, bodyBytes);
   frame[at + 4] = kind;
   frame[at + 5] = flags;
-  frame.writeUInt32BE(id, at + 6);
+  writeU32(frame, at + 6, id);
   frame[at + 10] = type.length;
   let p = at + 11;
   // The name is short and already checked to be printable ASCII: a JS loop is cheaper than a call
@@ -117,7 +118,7 @@ export function writeEnvelopeHeader(
   for (let i = 0; i < type.length; i++) frame[p + i] = type.charCodeAt(i);
   p += type.length;
   if (deadline !== undefined) {
-    frame.writeUInt32BE(deadline, p);
+    writeU32(frame, p, deadline);
     p += DEADLINE_FIELD_BYTES;
   }
   return p;

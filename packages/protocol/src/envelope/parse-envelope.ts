@@ -1,6 +1,7 @@
 import { DEADLINE_FIELD_BYTES, ENVELOPE_FIXED_BYTES } from "../constants.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { readU32 } from "../frame/u32.js";
 import type { Envelope } from "./envelope.js";
 import {
   Flag,
@@ -57,7 +58,7 @@ export function parseEnvelopeAt(bytes: Buffer, start: number, end: number): Enve
       { details: { flags } },
     );
   }
-  const id = bytes.readUInt32BE(start + 2);
+  const id = readU32(bytes, start + 2);
   const typeStart = start + ENVELOPE_FIXED_BYTES;
   let at = typeStart + (bytes[start + 6] as number);
   const hasDeadline = (flags & Flag.DEADLINE) !== 0;
@@ -70,7 +71,7 @@ export function parseEnvelopeAt(bytes: Buffer, start: number, end: number): Enve
   const type = readTypeName(bytes, typeStart, at);
   let deadlineMs: number | undefined;
   if (hasDeadline) {
-    deadlineMs = bytes.readUInt32BE(at);
+    deadlineMs = readU32(bytes, at);
     at += DEADLINE_FIELD_BYTES;
   }
   return new ReceivedEnvelope(kind, flags, id, type, deadlineMs, bytes, at, end);

@@ -9,6 +9,7 @@ import { parseEnvelopeAt } from "../envelope/parse-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import { NO_BUFFERS } from "../no-buffers.js";
+import { readU32 } from "./u32.js";
 
 /** Options of {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
@@ -240,12 +241,8 @@ export class FrameDecoder {
     const head = this.chunks[0] as Buffer;
     const at = this.offset;
     if (head.length - at >= FRAME_PREFIX_BYTES) {
-      // By hand: Buffer#readUInt32BE re-checks bounds and types that are known here.
-      const length =
-        (head[at] as number) * 0x1000000 +
-        (((head[at + 1] as number) << 16) |
-          ((head[at + 2] as number) << 8) |
-          (head[at + 3] as number));
+      // Buffer#readUInt32BE would re-check bounds and types that are known here.
+      const length = readU32(head, at);
       this.skip(FRAME_PREFIX_BYTES);
       return length;
     }
