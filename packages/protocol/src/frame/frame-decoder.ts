@@ -117,7 +117,13 @@ export class FrameDecoder {
    * prefix has been read and its body has not started yet.
    */
   get hasPartialFrame(): boolean {
-    return this.buffered > 0 || this.need >= 0;
+    // Both comparisons run on every call. Behind `||`, the second ran only when no bytes were
+    // held, which in a stream of full reads almost never happens: it had no type feedback when V8
+    // optimized the receive loop that inlines this, and the optimized loop then went back to the
+    // interpreter each time it did run (46 to 117 times in one benchmark run).
+    const held = this.buffered > 0;
+    const prefixRead = this.need >= 0;
+    return held || prefixRead;
   }
 
   /** Adds received bytes. Never throws; empty chunks are ignored; input after an error is dropped. */

@@ -426,10 +426,21 @@ export class Session implements Tickable, StallListener {
       this.messagesIn++;
       this.dispatch(envelope);
     }
-    if (this.decoder.error) this.fail(this.decoder.error);
-    else if (this.decoder.hasPartialFrame) {
-      if (this.liveness.partialSince < 0) this.liveness.partialSince = Date.now();
-    } else this.liveness.partialSince = -1;
+    if (this.decoder.error) {
+      this.fail(this.decoder.error);
+      return;
+    }
+    // Every operation here runs after every chunk, whichever way it ends. With branches, the rare
+    // one (a chunk that ends exactly on a frame boundary, in a stream of full reads) had no type
+    // feedback when V8 optimized this loop, and the optimized loop went back to the interpreter
+    // each time that branch ran: dozens of times in one benchmark run, each costing the rest of
+    // that chunk in the interpreter. The partial-frame clock starts when a partial frame is first
+    // seen and stops (-1) when none is held.
+    const liveness = this.liveness;
+    const since = liveness.partialSince;
+    const now = Date.now();
+    const partial = this.decoder.hasPartialFrame;
+    liveness.partialSince = partial ? (since < 0 ? now : since) : -1;
   }
 
   private dispatch(envelope: Envelope): void {
