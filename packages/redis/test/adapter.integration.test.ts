@@ -190,16 +190,21 @@ describe.skipIf(SKIP_WITHOUT_REDIS)("robustness", () => {
     const raw = createRedisClient({ url: redis.url });
     await raw.connect();
     try {
-      // What another instance's sweep does to an instance whose liveness key has expired.
+      // What another instance's sweep does to an instance whose liveness key has expired, in one
+      // transaction as the sweep does it: in two steps, a heartbeat of a's could fall between
+      // them, re-sync after the first, and find itself removed by the second (a second sync).
       const ns = `${prefix}:${a.server.contract.name}:${a.server.contract.fingerprint}`;
       const id = a.adapter.instanceId;
-      await raw.del([
-        `${ns}:alive:${id}`,
-        `${ns}:conns:${id}`,
-        `${ns}:rooms:${id}`,
-        `${ns}:room:${id}:red`,
-      ]);
-      await raw.sRem(`${ns}:instances`, id);
+      await raw
+        .multi()
+        .del([
+          `${ns}:alive:${id}`,
+          `${ns}:conns:${id}`,
+          `${ns}:rooms:${id}`,
+          `${ns}:room:${id}:red`,
+        ])
+        .sRem(`${ns}:instances`, id)
+        .exec();
     } finally {
       raw.destroy();
     }
