@@ -73,8 +73,13 @@ export function compileWriter(plan: JsonPlan): PlanWriter | undefined {
 
 /** Most bytes `writeNumber` writes: `String()` of a finite double is at most 24 characters. */
 const NUMBER_ROOM = 25;
-/** Strings up to this long are copied code by code; longer ones through the native UTF-8 writer. */
-const SHORT_STRING = 24;
+/**
+ * Strings up to this long are copied code by code; longer ones through the native UTF-8 writer,
+ * whose call costs about 40 ns before it copies anything. Measured over 64 different ASCII
+ * strings of each length (Node 20): 8 characters 20 ns by code against 43, 16 about even (50-54),
+ * 24 characters 73 against 60, 41 characters 112 against 90; Node 24 alike.
+ */
+const SHORT_STRING = 16;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
