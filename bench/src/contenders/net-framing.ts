@@ -11,6 +11,7 @@ import {
   type BenchClient,
   BenchProtocolError,
   type BenchServer,
+  type ConnectOptions,
   type Contender,
   type ContenderName,
   HIGH_WATER_BYTES,
@@ -112,13 +113,17 @@ function startServer(validate: boolean): Promise<BenchServer> {
   });
 }
 
-async function connect(address: ServerAddress, validate: boolean): Promise<BenchClient> {
+async function connect(
+  address: ServerAddress,
+  validate: boolean,
+  options: ConnectOptions = {},
+): Promise<BenchClient> {
   const check = validate ? zodCheck : glance;
   const socket = net.connect({ host: "127.0.0.1", port: address.port, noDelay: true });
   await once(socket, "connect");
   const waiting = new Map<number, (payload: ChatPayload) => void>();
   let nextId = 1;
-  let chatHandler: (payload: ChatPayload) => void = () => {};
+  const chatHandler: (payload: ChatPayload) => void = options.onChat ?? (() => {});
   const reader = new JsonFrameReader((value) => {
     const raw = value as WireMessage;
     const isReply = typeof raw?.id === "number";
@@ -147,9 +152,6 @@ async function connect(address: ServerAddress, validate: boolean): Promise<Bench
         socket.write(encodeJsonFrame(message));
       });
     },
-    onChat(handler) {
-      chatHandler = handler;
-    },
     close() {
       socket.end();
       return new Promise<void>((done) => {
@@ -166,6 +168,6 @@ export function netContender(name: ContenderName, label: string, validate: boole
     name,
     label,
     startServer: () => startServer(validate),
-    connect: (address) => connect(address, validate),
+    connect: (address, options) => connect(address, validate, options),
   };
 }

@@ -9,6 +9,7 @@ import {
   type BenchClient,
   BenchProtocolError,
   type BenchServer,
+  type ConnectOptions,
   type Contender,
   HIGH_WATER_BYTES,
 } from "./types.js";
@@ -80,19 +81,23 @@ async function startServer(): Promise<BenchServer> {
   };
 }
 
-async function connect(address: { port: number }): Promise<BenchClient> {
+async function connect(
+  address: { port: number },
+  options: ConnectOptions = {},
+): Promise<BenchClient> {
   const socket: ClientSocket = io(`ws://127.0.0.1:${address.port}`, {
     transports: ["websocket"],
     reconnection: false,
   });
+  const chatHandler: (payload: ChatPayload) => void = options.onChat ?? (() => {});
+  // Listening before the connect: an event right behind it is emitted at once.
+  socket.on("chat", (payload: unknown) => chatHandler(check(payload)));
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
     socket.once("connect_error", reject);
   });
   const engine = socket.io.engine as unknown as EngineLike;
   socketOf(engine.transport?.ws)?.setNoDelay(true);
-  let chatHandler: (payload: ChatPayload) => void = () => {};
-  socket.on("chat", (payload: unknown) => chatHandler(check(payload)));
   const hasRoom = () => queuedBytes(engine) < HIGH_WATER_BYTES;
   return {
     send(payload) {
@@ -102,9 +107,6 @@ async function connect(address: { port: number }): Promise<BenchClient> {
     waitForRoom: () => until(hasRoom),
     async request(payload) {
       return check(await socket.emitWithAck("echo", payload));
-    },
-    onChat(handler) {
-      chatHandler = handler;
     },
     async close() {
       if (socket.disconnected) return;

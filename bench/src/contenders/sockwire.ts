@@ -6,6 +6,7 @@ import { type ChatPayload, chatPayloadSchema } from "../message.js";
 import {
   type BenchClient,
   type BenchServer,
+  type ConnectOptions,
   type Contender,
   HIGH_WATER_BYTES,
   type ServerAddress,
@@ -59,13 +60,13 @@ async function startServer(): Promise<BenchServer> {
   };
 }
 
-async function connect(address: ServerAddress): Promise<BenchClient> {
+async function connect(address: ServerAddress, options: ConnectOptions = {}): Promise<BenchClient> {
   const client = createClient(benchContract, {
     host: "127.0.0.1",
     port: address.port,
     reconnect: false,
   });
-  let chatHandler: (payload: ChatPayload) => void = () => {};
+  const chatHandler: (payload: ChatPayload) => void = options.onChat ?? (() => {});
   // Registered before connect() so nothing sent right after the welcome is missed.
   client.on("chat", (data) => chatHandler(data));
   client.onError(() => {});
@@ -90,9 +91,6 @@ async function connect(address: ServerAddress): Promise<BenchClient> {
     hasRoom: () => client.bufferedAmount < HIGH_WATER_BYTES,
     waitForRoom: () => client.waitForRoom(),
     request: (payload) => client.request("echo", payload),
-    onChat(handler) {
-      chatHandler = handler;
-    },
     close: () => client.close({ timeoutMs: 2000 }),
   };
 }

@@ -52,15 +52,19 @@ export interface BenchClient {
   waitForRoom(): Promise<void>;
   /** Sends a request; resolves with the server's echo (validated where the contender validates). */
   request(payload: ChatPayload): Promise<ChatPayload>;
-  /** Called for every chat message the server pushes (fan-out). */
-  onChat(handler: (payload: ChatPayload) => void): void;
   close(): Promise<void>;
 }
 
-/** Per-connection options that only some contenders care about. */
+/** Per-connection options. */
 export interface ConnectOptions {
   /** The connection will receive broadcasts (zeromq opens its subscriber socket for it). */
   broadcasts?: boolean;
+  /**
+   * Receives the chat messages the server pushes (fan-out), from the moment the connection is
+   * ready. Given to `connect()`, not set once it resolves: a message that arrives with the
+   * handshake's last bytes is delivered before `connect()`'s caller runs again.
+   */
+  onChat?: (payload: ChatPayload) => void;
 }
 
 /** One library under test, as both processes load it. */

@@ -6,6 +6,7 @@ import {
   type BenchClient,
   BenchProtocolError,
   type BenchServer,
+  type ConnectOptions,
   type Contender,
   HIGH_WATER_BYTES,
 } from "./types.js";
@@ -84,13 +85,15 @@ async function startServer(): Promise<BenchServer> {
   };
 }
 
-async function connect(address: { port: number }): Promise<BenchClient> {
+async function connect(
+  address: { port: number },
+  options: ConnectOptions = {},
+): Promise<BenchClient> {
   const ws = new WebSocket(`ws://127.0.0.1:${address.port}`, { perMessageDeflate: false });
-  await once(ws, "open");
-  socketOf(ws)?.setNoDelay(true);
   const waiting = new Map<number, (payload: ChatPayload) => void>();
   let nextId = 1;
-  let chatHandler: (payload: ChatPayload) => void = () => {};
+  const chatHandler: (payload: ChatPayload) => void = options.onChat ?? (() => {});
+  // Listening before the open: a message right behind the upgrade response is emitted at once.
   ws.on("message", (data) => {
     const message = parse(data);
     if (message.id === undefined) return chatHandler(message.payload);
@@ -98,6 +101,8 @@ async function connect(address: { port: number }): Promise<BenchClient> {
     waiting.delete(message.id);
     settle?.(message.payload);
   });
+  await once(ws, "open");
+  socketOf(ws)?.setNoDelay(true);
   ws.on("error", () => {});
   return {
     send(payload) {
@@ -111,9 +116,6 @@ async function connect(address: { port: number }): Promise<BenchClient> {
         waiting.set(id, resolve);
         ws.send(JSON.stringify({ id, type: "chat", payload } satisfies WireMessage));
       });
-    },
-    onChat(handler) {
-      chatHandler = handler;
     },
     async close() {
       if (ws.readyState === WebSocket.CLOSED) return;

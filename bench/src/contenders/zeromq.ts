@@ -5,6 +5,7 @@ import {
   type BenchClient,
   BenchProtocolError,
   type BenchServer,
+  type ConnectOptions,
   type Contender,
   type ServerAddress,
 } from "./types.js";
@@ -106,17 +107,14 @@ async function startServer(): Promise<BenchServer> {
   };
 }
 
-async function connect(
-  address: ServerAddress,
-  options: { broadcasts?: boolean } = {},
-): Promise<BenchClient> {
+async function connect(address: ServerAddress, options: ConnectOptions = {}): Promise<BenchClient> {
   const dealer = new Dealer({ sendHighWaterMark: HWM, receiveHighWaterMark: HWM, linger: 1000 });
   dealer.connect(`tcp://127.0.0.1:${address.port}`);
   await dealer.send(HELLO);
   const [welcome] = await dealer.receive();
   if (welcome?.toString() !== WELCOME) throw new BenchProtocolError("no welcome");
   let subscriber: Subscriber | undefined;
-  let chatHandler: (payload: ChatPayload) => void = () => {};
+  const chatHandler: (payload: ChatPayload) => void = options.onChat ?? (() => {});
   if (options.broadcasts) {
     const sub = new Subscriber({ receiveHighWaterMark: HWM });
     subscriber = sub;
@@ -168,9 +166,6 @@ async function connect(
         waiting.set(id, resolve);
         enqueue(JSON.stringify({ id, type: "chat", payload } satisfies WireMessage)).catch(reject);
       });
-    },
-    onChat(handler) {
-      chatHandler = handler;
     },
     async close() {
       await lastSend.catch(() => {});

@@ -129,8 +129,9 @@ export function renderMarkdown(results: BenchResults): string {
     "",
     '- Same message everywhere: `{type: "chat", payload: {text: "Client send Message on 2017/4/19 23:15:24", seq}}` ' +
       "(sockwire and socket.io carry `chat` as the event name and `{text, seq}` as the payload).",
-    "- Server and client run in separate processes, on 127.0.0.1, connected fresh for every repetition; one untimed " +
-      "warm-up run per contender precedes the repetitions.",
+    "- Server and client run in separate processes, on 127.0.0.1, connected fresh for every repetition. An untimed " +
+      "warm-up precedes the repetitions: a quarter-size run, repeated for at least 3 s at full size (the connect " +
+      "scenario: one run; idle: none, its processes are fresh for every repetition), the same for every contender.",
     "- sockwire runs with its defaults: every message validated against its zod schema on both ends (outbound and " +
       "inbound; by zod, or by sockwire's compiled check that accepts only what zod accepts), limits, heartbeats. " +
       "net-zod validates with zod on both ends too; net-raw only checks the `type` field.",

@@ -22,6 +22,8 @@ export const scenario: Scenario = {
   params: (scale) => ({ connections: scaled(5_000, scale, 20), concurrency: 100 }),
   repetitions: { full: 5, quick: 1 },
   freshProcesses: false,
+  // One run: repeating it for seconds would leave tens of thousands more sockets in TIME_WAIT.
+  warmupSeconds: 0,
   async serverTask(server, params, armed) {
     // The clients of the run before close asynchronously; start only once the server has seen
     // every one of them go, so their teardown is not timed here.

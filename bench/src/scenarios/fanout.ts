@@ -1,5 +1,5 @@
 import type { BenchClient } from "../contenders/types.js";
-import { chat } from "../message.js";
+import { type ChatPayload, chat } from "../message.js";
 import { closeAll, type Scenario, scaled, sharedClock, waitFor } from "./types.js";
 
 /**
@@ -30,7 +30,12 @@ export const scenario: Scenario = {
   params: (scale) => ({ clients: 100, messages: scaled(2_000, scale, 20) }),
   repetitions: { full: 5, quick: 2 },
   freshProcesses: false,
+  warmupSeconds: 3,
   async serverTask(server, params, armed) {
+    // The clients of the run before close asynchronously: counted with the new ones, they would
+    // start the broadcast before every new client is there (which then waits forever for
+    // messages sent before it connected). Start once the server has seen them all go.
+    await waitFor(() => server.clientCount() === 0, "previous clients to close", 60_000, 10);
     armed();
     await waitFor(() => server.clientCount() >= (params.clients as number), "fan-out clients");
     const startedAt = sharedClock();
@@ -56,9 +61,9 @@ export const scenario: Scenario = {
     });
     const clients: BenchClient[] = [];
     for (let i = 0; i < clientCount; i++) {
-      const client = await contender.connect(address, { broadcasts: true });
       let next = 0;
-      client.onChat((payload) => {
+      // Handed over with connect(): a broadcast can arrive with the handshake's last bytes.
+      const onChat = (payload: ChatPayload): void => {
         if (delivered === 0) first = performance.now();
         if (payload.seq !== next) outOfOrder++;
         next++;
@@ -67,8 +72,8 @@ export const scenario: Scenario = {
           lastAt = sharedClock();
           done();
         }
-      });
-      clients.push(client);
+      };
+      clients.push(await contender.connect(address, { broadcasts: true, onChat }));
     }
     await finished;
     return {

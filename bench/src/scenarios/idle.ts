@@ -50,6 +50,7 @@ export const scenario: Scenario = {
   params: (scale) => ({ connections: scaled(5_000, scale, 20), concurrency: 100 }),
   repetitions: { full: 3, quick: 1 },
   freshProcesses: true,
+  warmupSeconds: 0,
   async serverTask(server, params, armed) {
     const connections = params.connections as number;
     collect();

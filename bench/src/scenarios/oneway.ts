@@ -23,6 +23,7 @@ export const scenario: Scenario = {
   params: (scale) => ({ messages: scaled(200_000, scale, 100) }),
   repetitions: { full: 5, quick: 2 },
   freshProcesses: false,
+  warmupSeconds: 3,
   serverTask(server, params, armed) {
     const total = params.messages as number;
     return new Promise((resolve) => {

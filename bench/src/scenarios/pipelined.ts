@@ -20,6 +20,7 @@ export const scenario: Scenario = {
   params: (scale) => ({ roundTrips: scaled(100_000, scale, 200), inFlight: 64 }),
   repetitions: { full: 5, quick: 2 },
   freshProcesses: false,
+  warmupSeconds: 3,
   async serverTask(_server, _params, armed) {
     armed();
     return {};

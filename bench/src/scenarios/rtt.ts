@@ -17,6 +17,7 @@ export const scenario: Scenario = {
   params: (scale) => ({ roundTrips: scaled(20_000, scale, 50) }),
   repetitions: { full: 5, quick: 2 },
   freshProcesses: false,
+  warmupSeconds: 3,
   async serverTask(_server, _params, armed) {
     armed();
     return {};

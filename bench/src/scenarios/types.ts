@@ -41,6 +41,12 @@ export interface Scenario {
   repetitions: { full: number; quick: number };
   /** Memory measurements need a process that has done nothing else: one pair per repetition. */
   freshProcesses: boolean;
+  /**
+   * Least time, in seconds at full size (scaled with the size factor), that the untimed warm-up
+   * takes: its quarter-size run is repeated until then. 0 for a single run. Ignored with fresh
+   * processes, which get no warm-up.
+   */
+  warmupSeconds: number;
   serverTask(server: BenchServer, params: Params, armed: () => void): Promise<Measures>;
   clientTask(contender: Contender, address: ServerAddress, params: Params): Promise<ClientOutcome>;
   /** Fails the run (throws) when a message was lost or out of order; returns the metrics. */
