@@ -1,5 +1,5 @@
 import { openConnections } from "./open-connections.js";
-import { closeAll, type Scenario, scaled, waitFor } from "./types.js";
+import { closeAll, previousClientsGone, type Scenario, scaled, waitFor } from "./types.js";
 
 /**
  * Connect rate of warm processes: the client opens N connections, at most 100 handshakes at once,
@@ -25,9 +25,8 @@ export const scenario: Scenario = {
   // One run: repeating it for seconds would leave tens of thousands more sockets in TIME_WAIT.
   warmupSeconds: 0,
   async serverTask(server, params, armed) {
-    // The clients of the run before close asynchronously; start only once the server has seen
-    // every one of them go, so their teardown is not timed here.
-    await waitFor(() => server.clientCount() === 0, "previous clients to close", 60_000, 10);
+    // Also keeps the last run's teardown out of this run's timing.
+    await previousClientsGone(server);
     armed();
     await waitFor(
       () => server.clientCount() >= (params.connections as number),

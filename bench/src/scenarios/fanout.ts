@@ -1,6 +1,13 @@
 import type { BenchClient } from "../contenders/types.js";
 import { type ChatPayload, chat } from "../message.js";
-import { closeAll, type Scenario, scaled, sharedClock, waitFor } from "./types.js";
+import {
+  closeAll,
+  previousClientsGone,
+  type Scenario,
+  scaled,
+  sharedClock,
+  waitFor,
+} from "./types.js";
 
 /**
  * Fan-out: 100 clients connect (all in the client process), then the server broadcasts M
@@ -32,10 +39,9 @@ export const scenario: Scenario = {
   freshProcesses: false,
   warmupSeconds: 3,
   async serverTask(server, params, armed) {
-    // The clients of the run before close asynchronously: counted with the new ones, they would
-    // start the broadcast before every new client is there (which then waits forever for
-    // messages sent before it connected). Start once the server has seen them all go.
-    await waitFor(() => server.clientCount() === 0, "previous clients to close", 60_000, 10);
+    // Otherwise the broadcast could start before every new client is there, and a late one would
+    // wait to the task's time limit for messages sent before it connected.
+    await previousClientsGone(server);
     armed();
     await waitFor(() => server.clientCount() >= (params.clients as number), "fan-out clients");
     const startedAt = sharedClock();

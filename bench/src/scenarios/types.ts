@@ -81,6 +81,14 @@ export async function waitFor(
   }
 }
 
+/**
+ * Resolves once the server counts no clients. A run's clients close asynchronously after it;
+ * counted with the next run's, they would let that run start before its own clients are all there.
+ */
+export function previousClientsGone(server: { clientCount(): number }): Promise<void> {
+  return waitFor(() => server.clientCount() === 0, "previous clients to close", 60_000, 10);
+}
+
 /** Closes clients in batches, so a run of thousands does not stampede the server. */
 export async function closeAll(clients: { close(): Promise<void> }[], batch = 200): Promise<void> {
   for (let i = 0; i < clients.length; i += batch) {

@@ -253,7 +253,7 @@ export class FrameDecoder {
       this.skip(FRAME_PREFIX_BYTES);
       return length;
     }
-    return this.consume(FRAME_PREFIX_BYTES).readUInt32BE(0);
+    return readU32(this.consume(FRAME_PREFIX_BYTES), 0);
   }
 
   private skip(n: number): void {

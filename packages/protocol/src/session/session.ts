@@ -412,13 +412,15 @@ export class Session implements Tickable, StallListener {
 
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
-    this.liveness.received(Date.now());
+    const now = Date.now();
+    this.liveness.received(now);
     if (this.discarding) return;
     this.decoder.push(chunk);
-    this.drain();
+    this.drain(now);
   }
 
-  private drain(): void {
+  /** Dispatches every complete frame held; `now` is the time the last chunk arrived. */
+  private drain(now = Date.now()): void {
     while (!this.inputPaused && !this.discarding) {
       // Framing and envelope parsing in one step; a malformed envelope is the decoder's error.
       const envelope = this.decoder.nextEnvelope();
@@ -438,7 +440,6 @@ export class Session implements Tickable, StallListener {
     // seen and stops (-1) when none is held.
     const liveness = this.liveness;
     const since = liveness.partialSince;
-    const now = Date.now();
     const partial = this.decoder.hasPartialFrame;
     liveness.partialSince = partial ? (since < 0 ? now : since) : -1;
   }
