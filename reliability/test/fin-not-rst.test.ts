@@ -8,8 +8,9 @@ import { Capture, hasTshark } from "./support/tshark.js";
 // Graceful close never sends RST, checked on the demo apps' own session (two processes). A relay
 // between demo-client and demo-server forwards bytes, FINs and resets faithfully and records, for
 // each side, whether its socket ended with a FIN ('end' before 'close') or an RST (ECONNRESET).
-// Which FIN leaves first is not fixed: the side that receives the goaway may finish its half
-// before the closing side's own FIN is on the wire (seen both ways here), and both are graceful.
+// Whichever side starts the close, the server's FIN comes first: the client holds its own until
+// the server's has arrived, so the TIME_WAIT state stays on the server and not on one of the
+// client's ephemeral ports.
 // The optional last test captures the same sessions with tshark where it is installed.
 
 const LISTENING = /^启动监听127\.0\.0\.1:(\d+)成功$/;
@@ -34,6 +35,9 @@ function expectFinsNoReset(link: ChaosLink): void {
   expect(link.server.endedAt, "FIN from demo-server").toBeDefined();
   expect(link.client.errors, "demo-client reset the connection").toEqual([]);
   expect(link.server.errors, "demo-server reset the connection").toEqual([]);
+  expect(link.server.endedAt, "the server's FIN first").toBeLessThanOrEqual(
+    link.client.endedAt as number,
+  );
 }
 
 describe("graceful close sends FIN, never RST (demo session)", () => {

@@ -360,8 +360,9 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
 
   /**
    * Graceful close: stops reconnecting, sends goaway, lets requests in flight finish both ways,
-   * flushes everything accepted (including the offline queue when open), half-closes, and waits
-   * for the server's FIN. After `timeoutMs` (default `closeTimeoutMs`) the socket is destroyed.
+   * flushes everything accepted (including the offline queue when open), waits for the server's
+   * FIN and half-closes after it (so the TIME_WAIT state stays on the server, not on one of this
+   * host's ephemeral ports). After `timeoutMs` (default `closeTimeoutMs`) the socket is destroyed.
    * Queued messages that cannot be sent (not open) reject with `ERR_CONNECTION_CLOSED`.
    *
    * @example

@@ -1,9 +1,9 @@
-import { ErrorCode, WireCode } from "@sockwire/protocol";
+import { ErrorCode, Kind, WireCode } from "@sockwire/protocol";
 import { afterEach, describe, expect, test } from "vitest";
 import type { ClientStatus } from "../src/index.js";
 import { testContract } from "./support/contract.js";
 import { Harness, sleep, until } from "./support/harness.js";
-import { fakeServer } from "./support/raw-peer.js";
+import { controlFrame, fakeServer } from "./support/raw-peer.js";
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -63,6 +63,72 @@ describe("#close", () => {
     expect(elapsed).toBeGreaterThanOrEqual(140);
     expect(elapsed).toBeLessThan(1500);
     expect(statuses.at(-1)).toMatchObject({ state: "closed", graceful: false });
+  });
+
+  // The side that sends the first FIN keeps the connection's TIME_WAIT state; on a client each one
+  // ties up an ephemeral port, so the server closes first.
+  test("close() leaves the first FIN to the server: the client's follows it, and the close is graceful", async () => {
+    const order: string[] = [];
+    const port = await h.raw((socket) => {
+      socket.on("end", () => order.push("client FIN"));
+      fakeServer(socket, {
+        onFrame: (envelope) => {
+          if (envelope.kind !== Kind.GOAWAY) return;
+          order.push("goaway");
+          // Time for a client that would FIN right after its goaway to do so.
+          setTimeout(() => {
+            order.push("server FIN");
+            socket.end();
+          }, 50);
+        },
+      });
+    });
+    const client = h.client(testContract, { port });
+    const statuses: ClientStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await client.connect();
+    await client.close({ timeoutMs: 5_000 });
+    await until(() => order.length === 3);
+    expect(order).toEqual(["goaway", "server FIN", "client FIN"]);
+    expect(statuses.at(-1)).toMatchObject({ state: "closed", graceful: true });
+  });
+
+  test("after the server's goaway, too, the client sends its FIN only after the server's", async () => {
+    const order: string[] = [];
+    const port = await h.raw((socket) => {
+      socket.on("end", () => order.push("client FIN"));
+      fakeServer(socket, { after: [controlFrame(Kind.GOAWAY, { code: WireCode.GOING_AWAY })] });
+      setTimeout(() => {
+        order.push("server FIN");
+        socket.end();
+      }, 80);
+    });
+    const client = h.client(testContract, { port, reconnect: false });
+    const statuses: ClientStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await client.connect();
+    await until(() => client.state === "closed");
+    expect(statuses.slice(-2)).toMatchObject([
+      { state: "closing", initiator: "remote" },
+      { state: "closed", graceful: true },
+    ]);
+    await until(() => order.length === 2);
+    expect(order).toEqual(["server FIN", "client FIN"]);
+  });
+
+  test("close() before the handshake completes sends the client's own FIN: no goaway, nothing to wait for", async () => {
+    let clientFin = false;
+    const port = await h.raw((socket) => {
+      socket.on("end", () => (clientFin = true));
+      socket.resume(); // reads the hello and never welcomes
+    });
+    const client = h.client(testContract, { port, reconnect: false });
+    const connecting = client.connect().catch((error: unknown) => error);
+    await until(() => client.state === "connecting");
+    await sleep(20);
+    await client.close({ timeoutMs: 5_000 });
+    await until(() => clientFin);
+    expect(await connecting).toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
   });
 
   test("close() twice returns the same completion; close() on an idle client closes at once", async () => {

@@ -99,6 +99,10 @@ export class Session implements Tickable, StallListener {
   private pendingEventHandlers = 0;
   private discarding = false;
   private endSent = false;
+  /** A goaway went one way or the other while open: both sides are closing gracefully. */
+  private goawayExchanged = false;
+  /** The peer's FIN has been handled. */
+  private peerEnded = false;
   private closeTimer: NodeJS.Timeout | undefined;
   private closeInfo: Omit<CloseInfo, "graceful"> | undefined;
   private messagesIn = 0;
@@ -305,8 +309,8 @@ export class Session implements Tickable, StallListener {
 
   /**
    * Graceful close: goaway, let in-flight requests finish both ways, flush everything accepted,
-   * half-close (FIN), keep reading until the peer's FIN, then close. After `closeTimeoutMs` the
-   * socket is destroyed instead.
+   * half-close (FIN; a client waits for the server's first), keep reading until the peer's FIN,
+   * then close. After `closeTimeoutMs` the socket is destroyed instead.
    */
   close(code: string = WireCode.NORMAL, message = "", reconnectAfterMs?: number): void {
     if (this.state === "closed" || this.state === "closing") return;
@@ -325,6 +329,7 @@ export class Session implements Tickable, StallListener {
         ...(reconnectAfterMs !== undefined ? { reconnectAfterMs } : {}),
       };
       this.sendRaw(encodeEnvelope({ kind: Kind.GOAWAY }, encodeControl(reason)));
+      this.goawayExchanged = true;
     }
     this.beginClosing();
   }
@@ -688,6 +693,7 @@ export class Session implements Tickable, StallListener {
       error: undefined,
       reconnectAfterMs: reason.reconnectAfterMs,
     };
+    this.goawayExchanged = true;
     this.hooks.goaway(reason);
     this.beginClosing();
   }
@@ -719,6 +725,7 @@ export class Session implements Tickable, StallListener {
       this.endDeferred = true;
       return;
     }
+    this.peerEnded = true;
     const truncated = this.discarding ? undefined : this.decoder.end();
     if (this.state === "handshake" || this.state === "open") {
       this.closeInfo ??= truncated
@@ -769,10 +776,27 @@ export class Session implements Tickable, StallListener {
   private maybeEnd(): void {
     if (this.state !== "closing" || this.endSent || this.finished) return;
     if (!this.discarding && (this.incoming.size > 0 || this.pending.size > 0)) return;
+    if (this.leavesFirstFinToServer()) {
+      this.writer.flush();
+      if (this.inputPaused) this.resumeInput();
+      return;
+    }
     this.endSent = true;
     this.writer.flush();
     if (this.inputPaused) this.resumeInput();
     this.socket.end();
+  }
+
+  /**
+   * In a graceful close (a goaway sent or received) the client sends its FIN only after the
+   * server's. The side that closes first keeps the connection's TIME_WAIT state for a minute or
+   * more: on the server that costs nothing further (its port is the listening port), on the
+   * client each one holds an ephemeral port, and a host that opens and closes connections
+   * quickly runs out of them. The server ends as soon as its work is done, and the close timer
+   * bounds the wait if it never does.
+   */
+  private leavesFirstFinToServer(): boolean {
+    return this.side === "client" && this.goawayExchanged && !this.peerEnded && !this.discarding;
   }
 
   /**
