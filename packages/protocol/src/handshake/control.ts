@@ -1,12 +1,14 @@
 import type { z } from "zod";
-import { jsonCodec } from "../codec/json-codec.js";
+import { JsonCodec } from "../codec/json-codec.js";
+import { planForSchema } from "../codec/schema-plan.js";
+import { acceptCheckFor } from "../contract/accept-check.js";
 import { validatePayload } from "../contract/validate.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 
 // Control payloads (hello, welcome, reject, error, goaway) are JSON whatever codec the connection
 // negotiates, so any implementation can read them. Their depth is small; 16 is plenty.
-const controlCodec = jsonCodec({ maxDepth: 16 });
+const controlCodec = new JsonCodec(16);
 
 /** Encodes a control payload as JSON text. */
 export function encodeControl(value: unknown): string {
@@ -22,7 +24,17 @@ export function decodeControl<T extends z.ZodType>(
   bytes: Buffer,
   what: string,
 ): z.output<T> {
-  const value = controlCodec.decode(bytes);
+  // A schema with a parse plan (welcome) is read along it; a value the plan parser made that the
+  // compiled check accepts is what zod would return (the same keys in the same order), so zod is
+  // skipped, as for messages. The rest (hello, with its free-form credentials) goes through zod.
+  const plan = planForSchema(schema);
+  const value =
+    plan === undefined
+      ? controlCodec.decode(bytes)
+      : controlCodec.decodePlanned(plan, bytes, 0, bytes.length);
+  if (plan !== undefined && controlCodec.lastOnPlan && acceptCheckFor(schema)?.(value) === true) {
+    return value as z.output<T>;
+  }
   if (value === undefined) {
     throw new SockwireError(ErrorCode.PAYLOAD_INVALID, `${what} payload is empty`);
   }

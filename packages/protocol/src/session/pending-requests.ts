@@ -130,6 +130,7 @@ export class PendingRequests {
 
   /** Rejects every pending request with an error built from `cause` (connection left open state). */
   rejectAll(makeError: (name: string) => unknown): void {
+    if (this.entries.size === 0) return;
     for (const id of [...this.entries.keys()]) {
       const entry = this.take(id);
       entry?.reject(makeError(entry.name));

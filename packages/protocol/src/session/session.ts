@@ -746,13 +746,17 @@ export class Session implements Tickable, StallListener {
     }
     // The peer sends nothing more, so answers we still wait for will never come. A plain FIN has
     // no error of its own; say so in the cause, as finish() does, so callers always learn why.
-    const cause =
-      this.closeInfo?.error ??
-      new SockwireError(
-        ErrorCode.CONNECTION_CLOSED,
-        `the peer closed the connection (${this.closeInfo?.code ?? WireCode.NORMAL})`,
-      );
-    this.pending.rejectAll((name) => lost(name, cause));
+    // Built only when a request is waiting: an error captures a stack, and most FINs find none.
+    let cause: SockwireError | undefined;
+    this.pending.rejectAll((name) => {
+      cause ??=
+        this.closeInfo?.error ??
+        new SockwireError(
+          ErrorCode.CONNECTION_CLOSED,
+          `the peer closed the connection (${this.closeInfo?.code ?? WireCode.NORMAL})`,
+        );
+      return lost(name, cause);
+    });
     if (this.state !== "closing") this.beginClosing();
     else this.maybeEnd();
   }
