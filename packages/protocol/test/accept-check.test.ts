@@ -35,6 +35,10 @@ describe("accept check: which schemas", () => {
       "objects of every unknown-key mode",
       z.object({ a: z.strictObject({}), b: z.looseObject({}) }),
     ],
+    [
+      "optional fields of any value",
+      z.object({ a: z.unknown().optional(), b: z.any().optional() }),
+    ],
   ])("covers %s", (_what, schema) => {
     expect(acceptCheckFor(schema)).toBeTypeOf("function");
   });
@@ -64,6 +68,16 @@ describe("accept check: which schemas", () => {
     ["__proto__ keys", z.object({ ["__proto__"]: z.string() })],
     ["exactOptional (refuses a present undefined)", z.object({ a: z.string().exactOptional() })],
     ["a field it does not cover", z.object({ a: z.string(), b: z.date() })],
+    ["a required field of any value (zod wants its key there)", z.object({ a: z.unknown() })],
+    [
+      "an optional field of any value with a refinement",
+      z.object({
+        a: z
+          .unknown()
+          .refine(() => true)
+          .optional(),
+      }),
+    ],
   ])("leaves %s to zod", (_what, schema) => {
     expect(acceptCheckFor(schema)).toBeUndefined();
   });
@@ -200,6 +214,7 @@ const { schema: schemaArb } = fc.letrec<{ schema: z.ZodType }>((tie) => ({
       }),
     fc.constant(z.boolean()),
     fc.constantFrom(z.literal("a"), z.literal(1), z.literal(true), z.enum(["a", "b"])),
+    fc.constantFrom(z.unknown(), z.any(), z.unknown().optional(), z.any().optional()),
     tie("schema").map((inner) => inner.optional()),
     tie("schema").map((inner) => inner.exactOptional()),
     tie("schema").map((inner) => inner.nullable()),

@@ -1,13 +1,14 @@
 import { fc, test } from "@fast-check/vitest";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import type { z } from "zod";
 import { ErrorCode } from "../src/errors/codes.js";
 import { isSockwireError } from "../src/errors/sockwire-error.js";
 import { decodeControl } from "../src/handshake/control.js";
 import { helloSchema, welcomeSchema } from "../src/handshake/handshake.js";
 
-// decodeControl reads a welcome along its parse plan and skips zod when the compiled check
-// accepts; whichever way it goes, the result must be what zod's parse of the JSON gives, and a
-// payload zod refuses must fail with the same code as before.
+// decodeControl reads a hello or a welcome along its parse plan and skips zod when the compiled
+// check accepts; whichever way it goes, the result must be what zod's parse of the JSON gives,
+// and a payload zod refuses must fail with the same code as before.
 
 const welcome = {
   protocol: { major: 1, minor: 0 },
@@ -19,10 +20,21 @@ const welcome = {
 
 const bytes = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
+const hello = {
+  protocol: { major: 1, minor: 0 },
+  contract: { name: "chat", fingerprint: "f".repeat(64) },
+  codec: "json",
+  maxFrameBytes: 1_048_576,
+  heartbeat: { intervalMs: 25_000, timeoutMs: 20_000 },
+};
+
 /** The error code decodeControl throws, or the value it returns. */
-function outcome(payload: Buffer): { value: unknown } | { code: string } {
+function outcome(
+  payload: Buffer,
+  schema: z.ZodType = welcomeSchema,
+): { value: unknown } | { code: string } {
   try {
-    return { value: decodeControl(welcomeSchema, payload, "welcome") };
+    return { value: decodeControl(schema, payload, "control") };
   } catch (error) {
     if (!isSockwireError(error)) throw error;
     return { code: error.code };
@@ -30,8 +42,8 @@ function outcome(payload: Buffer): { value: unknown } | { code: string } {
 }
 
 /** What zod alone says about the same JSON text. */
-function zodOutcome(text: string): { value: unknown } | { code: string } {
-  const parsed = welcomeSchema.safeParse(JSON.parse(text));
+function zodOutcome(text: string, schema: z.ZodType): { value: unknown } | { code: string } {
+  const parsed = schema.safeParse(JSON.parse(text));
   return parsed.success ? { value: parsed.data } : { code: ErrorCode.VALIDATION_FAILED };
 }
 
@@ -71,16 +83,21 @@ describe("decodeControl", () => {
     expect(outcome(payload)).toEqual({ code: ErrorCode.PAYLOAD_INVALID });
   });
 
-  it("still validates a hello (no parse plan) through zod", () => {
-    const hello = {
-      protocol: { major: 1, minor: 0 },
-      contract: { name: "chat", fingerprint: "f".repeat(64) },
-      codec: "json",
-      maxFrameBytes: 1_048_576,
-      heartbeat: { intervalMs: 25_000, timeoutMs: 20_000 },
-      credentials: { token: "t" },
-    };
-    expect(decodeControl(helloSchema, bytes(hello), "hello")).toEqual(hello);
+  it("reads a hello without credentials along its plan, without running zod", () => {
+    const zod = vi.spyOn(helloSchema, "safeParse");
+    const value = decodeControl(helloSchema, bytes({ ...hello, agent: "sockwire/1" }), "hello");
+    expect(zod).not.toHaveBeenCalled();
+    zod.mockRestore();
+    expect(value).toEqual({ ...hello, agent: "sockwire/1" });
+  });
+
+  it("hands a hello with credentials to zod, which keeps them as sent", () => {
+    const credentials = { token: "t", scopes: ["a", "b"], nested: { deep: [1, { x: null }] } };
+    const zod = vi.spyOn(helloSchema, "safeParse");
+    const value = decodeControl(helloSchema, bytes({ ...hello, credentials }), "hello");
+    expect(zod).toHaveBeenCalledOnce();
+    zod.mockRestore();
+    expect(value).toEqual({ ...hello, credentials });
     expect(() => decodeControl(helloSchema, bytes({ ...hello, codec: 1 }), "hello")).toThrow(
       expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED }),
     );
@@ -112,26 +129,49 @@ const welcomeLike = fc.record(
   { requiredKeys: ["protocol", "sessionId", "maxFrameBytes", "heartbeat", "maxInFlight"] },
 );
 
+/** Mostly `undefined` (JSON.stringify then leaves the key out), sometimes `value`. */
+const rarely = <T>(value: fc.Arbitrary<T>) =>
+  fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: value, weight: 1 });
+/** Mostly plain text (the plan parser's case), sometimes any string (escapes, long ones). */
+const text = (maxLength: number) =>
+  fc.oneof(
+    {
+      arbitrary: fc.stringMatching(/^[a-z0-9/.-]*$/).filter((t) => t.length <= maxLength),
+      weight: 4,
+    },
+    { arbitrary: fc.string({ maxLength: maxLength + 2 }), weight: 1 },
+  );
+const helloLike = fc.record({
+  protocol: sometimes(fc.record({ major: int(0, 255), minor: int(0, 255) })),
+  contract: sometimes(fc.record({ name: text(64), fingerprint: text(64) })),
+  codec: sometimes(fc.constantFrom("json", "msgpack", "x".repeat(33))),
+  maxFrameBytes: sometimes(int(1024, 67_108_864)),
+  heartbeat: sometimes(fc.record({ intervalMs: int(0, 3_600_000), timeoutMs: int(0, 3_600_000) })),
+  credentials: rarely(fc.jsonValue({ maxDepth: 3 })),
+  agent: fc.option(text(128), { nil: undefined }),
+  extra: rarely(fc.string({ maxLength: 2 })),
+});
+
 describe("decodeControl against zod", () => {
-  let skippedZod = 0;
+  const skippedZod = new Map<z.ZodType, number>();
   afterAll(() => {
-    // The property is only worth something if the fast path was taken often enough.
-    expect(skippedZod).toBeGreaterThan(10);
+    // The properties are only worth something if the fast path was taken often enough.
+    expect(skippedZod.get(welcomeSchema)).toBeGreaterThan(10);
+    expect(skippedZod.get(helloSchema)).toBeGreaterThan(10);
   });
 
-  test.prop([welcomeLike], { numRuns: 400 })(
-    "a welcome decodes to what zod parses, or fails as zod does",
-    (value) => {
-      const text = JSON.stringify(value);
-      const zod = vi.spyOn(welcomeSchema, "safeParse");
-      const got = outcome(Buffer.from(text));
-      if (zod.mock.calls.length === 0) skippedZod++;
-      zod.mockRestore();
-      const want = zodOutcome(text);
-      expect(got).toEqual(want);
-      if ("value" in got && "value" in want) {
-        expect(Object.keys(got.value as object)).toEqual(Object.keys(want.value as object));
-      }
-    },
-  );
+  test.prop([fc.constantFrom(welcomeSchema, helloSchema), welcomeLike, helloLike], {
+    numRuns: 600,
+  })("a hello or a welcome decodes to what zod parses, or fails as zod does", (schema, w, h) => {
+    const text = JSON.stringify(schema === welcomeSchema ? w : h);
+    const zod = vi.spyOn(schema, "safeParse");
+    const got = outcome(Buffer.from(text), schema);
+    if (zod.mock.calls.length === 0) skippedZod.set(schema, (skippedZod.get(schema) ?? 0) + 1);
+    zod.mockRestore();
+    const want = zodOutcome(text, schema);
+    expect(got).toEqual(want);
+    if ("value" in got && "value" in want) {
+      expect(Object.keys(got.value as object)).toEqual(Object.keys(want.value as object));
+    }
+  });
 });

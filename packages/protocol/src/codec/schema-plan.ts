@@ -1,4 +1,5 @@
 import { config, type z } from "zod";
+import { isAnyValue } from "../contract/accept-check.js";
 import {
   type JsonPlan,
   MAX_PLAN_DEPTH,
@@ -39,8 +40,10 @@ let lastWriter: PlanWriter | undefined;
  *
  * Covered: objects (any unknown-key mode), arrays, strings (any format and checks), numbers and
  * integers, booleans, string/number/boolean literals and enums, and `optional`, `nullable`,
- * `default`, `catch`, `readonly` and `pipe` (its input side) around them. Anything else (unions,
- * records, tuples, `any`, lazy schemas...) has no plan and is always decoded the general way.
+ * `default`, `catch`, `readonly` and `pipe` (its input side) around them; an object field of any
+ * value that may be absent (`z.unknown().optional()`) is left out, so a payload without it is
+ * read along the plan and one with it the general way. Anything else (unions, records, tuples, a
+ * required `unknown` or `any`, lazy schemas...) has no plan and is always decoded the general way.
  * Keys that are not plain printable ASCII, and the keys `__proto__` and `constructor` (which
  * the general path treats specially), also mean no plan.
  *
@@ -151,6 +154,11 @@ function literalPlan(values: readonly unknown[], nullable: boolean): JsonPlan | 
   return { kind: type, nullable };
 }
 
+function isOptionalAnyValue(schema: z.ZodType): boolean {
+  const def = (schema as unknown as { _zod?: { def?: SchemaDef } })._zod?.def;
+  return def?.type === "optional" && def.innerType !== undefined && isAnyValue(def.innerType);
+}
+
 /** Keys the plan parser compares as written: printable ASCII without `"` or `\`. */
 const PLAIN_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
@@ -164,6 +172,10 @@ function objectPlan(
   const fields: PlanField[] = [];
   for (const key of keys) {
     if (!PLAIN_KEY.test(key) || key === "__proto__" || key === "constructor") return undefined;
+    // An optional field of any value (a hello's `credentials`) is left out of the plan: when it
+    // is absent the rest is read along the plan, and when it is there its key is one the plan
+    // does not know, which sends the payload to the general path (and the writer likewise).
+    if (isOptionalAnyValue(shape[key] as z.ZodType)) continue;
     const plan = buildPlan(shape[key] as z.ZodType, depth + 1, false, budget);
     if (plan === undefined) return undefined;
     fields.push({ key, plan });

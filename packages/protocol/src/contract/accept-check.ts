@@ -45,7 +45,7 @@ const MAX_DEPTH = 32;
  *
  * Covered, with the same rules zod applies: strings, finite numbers, safe integers, booleans,
  * literals, enums, objects (stripping, strict or loose), arrays, and `optional` and `nullable`
- * around them; the checks `min`/`max`/`length` (strings and arrays), `regex`, `gt`/`gte`/`lt`/
+ * around them, and `z.unknown().optional()` / `z.any().optional()` (any value or none); the checks `min`/`max`/`length` (strings and arrays), `regex`, `gt`/`gte`/`lt`/
  * `lte` (and `positive`, `nonnegative`...) and `int`. Anything that can change a value or that
  * runs code (refinements, transforms, defaults, `catch`, `preprocess`, coercion), and other
  * formats and checks, mean no accept check: zod validates every value of such a schema.
@@ -123,6 +123,8 @@ const KNOWN_TRAITS = new Set([
   "$ZodArray",
   "$ZodObject",
   "$ZodObjectJIT",
+  "$ZodUnknown",
+  "$ZodAny",
 ]);
 
 function knownKind(schema: z.ZodType): boolean {
@@ -133,6 +135,16 @@ function knownKind(schema: z.ZodType): boolean {
       return false;
   }
   return true;
+}
+
+/** `z.unknown()` or `z.any()` with no refinement of its own. */
+export function isAnyValue(schema: z.ZodType): boolean {
+  const def = defOf(schema);
+  return (
+    (def?.type === "unknown" || def?.type === "any") &&
+    (def.checks === undefined || def.checks.length === 0) &&
+    knownKind(schema)
+  );
 }
 
 function defOf(schema: unknown): Def | undefined {
@@ -187,6 +199,9 @@ class CheckSource {
         return this.oneOf(schema, v);
       case "optional":
       case "nullable": {
+        // An optional field of any value (`z.unknown().optional()`): zod accepts whatever is
+        // there, absent included. A bare `z.unknown()` is not covered: zod wants its key present.
+        if (def.type === "optional" && def.innerType && isAnyValue(def.innerType)) return [];
         const inner = def.innerType && this.node(def.innerType, v, depth);
         if (inner === undefined) return undefined;
         const skip = def.type === "optional" ? "undefined" : "null";
