@@ -44,9 +44,10 @@ const MAX_DEPTH = 32;
  * cover. Made once per schema and cached.
  *
  * Covered, with the same rules zod applies: strings, finite numbers, safe integers, booleans,
- * literals, enums, objects (stripping, strict or loose), arrays, and `optional` and `nullable`
- * around them, and `z.unknown().optional()` / `z.any().optional()` (any value or none); the checks `min`/`max`/`length` (strings and arrays), `regex`, `gt`/`gte`/`lt`/
- * `lte` (and `positive`, `nonnegative`...) and `int`. Anything that can change a value or that
+ * literals, enums, objects (stripping, strict or loose), arrays, `optional` and `nullable` around
+ * them, and `z.unknown().optional()` / `z.any().optional()` (any value or none); the checks
+ * `min`/`max`/`length` (strings and arrays), `regex`, `gt`/`gte`/`lt`/`lte` (and `positive`,
+ * `nonnegative`...) and `int`. Anything that can change a value or that
  * runs code (refinements, transforms, defaults, `catch`, `preprocess`, coercion), and other
  * formats and checks, mean no accept check: zod validates every value of such a schema.
  *

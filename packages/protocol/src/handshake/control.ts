@@ -24,9 +24,10 @@ export function decodeControl<T extends z.ZodType>(
   bytes: Buffer,
   what: string,
 ): z.output<T> {
-  // A schema with a parse plan (welcome) is read along it; a value the plan parser made that the
+  // Control payloads take the fast paths messages take: read along the schema's parse plan (a
+  // welcome; a hello unless it carries credentials), and a value the plan parser made that the
   // compiled check accepts is what zod would return (the same keys in the same order), so zod is
-  // skipped, as for messages. The rest (hello, with its free-form credentials) goes through zod.
+  // skipped. Anything else (credentials, extra keys, escapes) goes through zod.
   const plan = planForSchema(schema);
   const value =
     plan === undefined
