@@ -47,9 +47,9 @@ const MAX_DEPTH = 32;
  * literals, enums, objects (stripping, strict or loose), arrays, `optional` and `nullable` around
  * them, and `z.unknown().optional()` / `z.any().optional()` (any value or none); the checks
  * `min`/`max`/`length` (strings and arrays), `regex`, `gt`/`gte`/`lt`/`lte` (and `positive`,
- * `nonnegative`...) and `int`. Anything that can change a value or that
- * runs code (refinements, transforms, defaults, `catch`, `preprocess`, coercion), and other
- * formats and checks, mean no accept check: zod validates every value of such a schema.
+ * `nonnegative`...) and `int`. Anything that can change a value or that runs code (refinements,
+ * transforms, defaults, `catch`, `preprocess`, coercion), and other formats and checks, mean no
+ * accept check: zod validates every value of such a schema.
  *
  * The check is compiled to one function with `new Function`, as zod compiles its own object
  * parsers; with zod's `jitless` setting, or where code generation is forbidden, there are none.
