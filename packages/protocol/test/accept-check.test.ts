@@ -2,6 +2,8 @@ import { fc, test } from "@fast-check/vitest";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { jsonCodec } from "../src/codec/json-codec.js";
+import { followsPlan } from "../src/codec/plan-match.js";
+import { shapeForSchema } from "../src/codec/schema-plan.js";
 import { acceptCheckFor } from "../src/contract/accept-check.js";
 import { PayloadRole } from "../src/contract/validate.js";
 import { encodeEnvelope } from "../src/envelope/envelope.js";
@@ -267,6 +269,28 @@ describe("accept check: properties", () => {
         accepted++;
         expect(schema.safeParse(value).success).toBe(true);
       }
+    },
+  );
+
+  let followed = 0;
+  afterAll(() => {
+    expect(followed).toBeGreaterThan(20);
+  });
+
+  test.prop([schemaArb, valueArb], { numRuns: 2000 })(
+    "a decoded value that follows the plan and passes the check is exactly zod's output",
+    (schema, value) => {
+      const text = JSON.stringify(value);
+      if (text === undefined) return;
+      const parsed: unknown = JSON.parse(text);
+      const plan = shapeForSchema(schema);
+      if (plan === undefined || !followsPlan(plan, parsed)) return;
+      if (acceptCheckFor(schema)?.(parsed) !== true) return;
+      followed++;
+      const zod = schema.safeParse(parsed);
+      expect(zod.success).toBe(true);
+      expect(JSON.stringify(parsed)).toBe(JSON.stringify(zod.data));
+      expect(parsed).toStrictEqual(zod.data);
     },
   );
 

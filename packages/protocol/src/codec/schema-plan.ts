@@ -56,7 +56,7 @@ export function planForSchema(schema: z.ZodType): ParsePlan | undefined {
   if (schema === lastParsed) return lastPlan;
   let plan = parsers.get(schema);
   if (plan === undefined) {
-    const shape = shapeOf(schema);
+    const shape = shapeForSchema(schema);
     const parse = shape && compilePlan(shape);
     plan = parse === undefined || shape === undefined ? null : { parse, depth: planDepth(shape) };
     parsers.set(schema, plan);
@@ -76,7 +76,7 @@ export function writerForSchema(schema: z.ZodType): PlanWriter | undefined {
   if (schema === lastWritten) return lastWriter;
   let writer = writers.get(schema);
   if (writer === undefined) {
-    const shape = shapeOf(schema);
+    const shape = shapeForSchema(schema);
     writer = (shape && compileWriter(shape)) ?? null;
     writers.set(schema, writer);
   }
@@ -85,8 +85,12 @@ export function writerForSchema(schema: z.ZodType): PlanWriter | undefined {
   return lastWriter;
 }
 
-/** The schema's plan, built once; `null` when it has none. */
-function shapeOf(schema: z.ZodType): JsonPlan | undefined {
+/**
+ * The plan of `schema` as data, built once and cached (the same plan {@link planForSchema}
+ * compiles), or `undefined` when the schema has none. For payloads decoded too rarely to be worth
+ * a compiled parser: `followsPlan` checks a decoded value against it.
+ */
+export function shapeForSchema(schema: z.ZodType): JsonPlan | undefined {
   let shape = shapes.get(schema);
   if (shape === undefined) {
     const budget = { nodes: MAX_PLAN_NODES };

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { JsonCodec } from "../codec/json-codec.js";
-import { planForSchema } from "../codec/schema-plan.js";
+import { followsPlan } from "../codec/plan-match.js";
+import { shapeForSchema } from "../codec/schema-plan.js";
 import { acceptCheckFor } from "../contract/accept-check.js";
 import { validatePayload } from "../contract/validate.js";
 import { ErrorCode } from "../errors/codes.js";
@@ -24,16 +25,14 @@ export function decodeControl<T extends z.ZodType>(
   bytes: Buffer,
   what: string,
 ): z.output<T> {
-  // Control payloads take the fast paths messages take: read along the schema's parse plan (a
-  // welcome; a hello unless it carries credentials), and a value the plan parser made that the
-  // compiled check accepts is what zod would return (the same keys in the same order), so zod is
-  // skipped. Anything else (credentials, extra keys, escapes) goes through zod.
-  const plan = planForSchema(schema);
-  const value =
-    plan === undefined
-      ? controlCodec.decode(bytes)
-      : controlCodec.decodePlanned(plan, bytes, 0, bytes.length);
-  if (plan !== undefined && controlCodec.lastOnPlan && acceptCheckFor(schema)?.(value) === true) {
+  // A control payload is decoded once per connection, so it is parsed by JSON.parse rather than
+  // by a parser compiled from its plan (see followsPlan for why). Zod is still skipped when the
+  // value has the plan's keys in the plan's order and nothing else, and the compiled check accepts
+  // it: that value is what zod would return. Anything else (credentials, extra keys) goes
+  // through zod.
+  const value = controlCodec.decode(bytes);
+  const plan = shapeForSchema(schema);
+  if (plan !== undefined && followsPlan(plan, value) && acceptCheckFor(schema)?.(value) === true) {
     return value as z.output<T>;
   }
   if (value === undefined) {
