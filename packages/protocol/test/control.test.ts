@@ -7,8 +7,8 @@ import { decodeControl } from "../src/handshake/control.js";
 import { helloSchema, welcomeSchema } from "../src/handshake/handshake.js";
 
 // decodeControl skips zod for a hello or a welcome that has its plan's keys in order and that the
-// compiled check accepts; whichever way it goes, the result must be what zod's parse of the JSON gives,
-// and a payload zod refuses must fail with the same code as before.
+// compiled check accepts; whichever way it goes, the result must be what zod's parse of the JSON
+// gives, and a payload zod refuses must fail with the same code as before.
 
 const welcome = {
   protocol: { major: 1, minor: 0 },

@@ -9,7 +9,7 @@ import type { JsonPlan } from "./json-plan.js";
  *
  * It asks of a value what the compiled plan parser asks of bytes, and is meant for payloads
  * decoded once per connection (the hello, the welcome). A compiled parser for those would be
- * optimised by V8 only after many connections, on a background thread whose memory stays with the
+ * optimized by V8 only after many connections, on a background thread whose memory stays with the
  * process afterwards (about 50 ms of compiling and a few MiB for the hello), to save a
  * microsecond per connection.
  *
