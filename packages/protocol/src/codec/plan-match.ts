@@ -7,11 +7,11 @@ import type { JsonPlan } from "./json-plan.js";
  * plan this is, so a value that matches and that the schema's accept check accepts is zod's
  * output as it stands, and zod can be skipped.
  *
- * It asks of a value what the compiled plan parser asks of bytes, and is meant for payloads
- * decoded once per connection (the hello, the welcome). A compiled parser for those would be
- * optimized by V8 only after many connections, on a background thread whose memory stays with the
- * process afterwards (about 50 ms of compiling and a few MiB for the hello), to save a
- * microsecond per connection.
+ * It asks of a value what the compiled plan parser asks of bytes, and is meant for payloads too
+ * rare to be worth one (control frames: a hello or a welcome once per connection). A compiled
+ * parser for those would be optimized by V8 only after many connections, on a background thread
+ * whose memory stays with the process afterwards (about 50 ms of compiling and a few MiB for the
+ * hello), to save a microsecond per connection.
  *
  * The depth of the walk is the plan's, which is bounded (see `MAX_PLAN_DEPTH`).
  *

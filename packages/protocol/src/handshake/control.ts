@@ -25,11 +25,11 @@ export function decodeControl<T extends z.ZodType>(
   bytes: Buffer,
   what: string,
 ): z.output<T> {
-  // A control payload is decoded once per connection, so it is parsed by JSON.parse rather than
-  // by a parser compiled from its plan (see followsPlan for why). Zod is still skipped when the
-  // value has the plan's keys in the plan's order and nothing else, and the compiled check accepts
-  // it: that value is what zod would return. Anything else (credentials, extra keys) goes
-  // through zod.
+  // Control payloads are rare (a hello or a welcome once per connection, a goaway or a reject at
+  // its end, an error now and then), so they are parsed by JSON.parse rather than by a parser
+  // compiled from their plan (see followsPlan for why). Zod is still skipped when the value has
+  // the plan's keys in the plan's order and nothing else, and the compiled check accepts it: that
+  // value is what zod would return. Anything else (credentials, extra keys) goes through zod.
   const value = controlCodec.decode(bytes);
   const plan = shapeForSchema(schema);
   if (plan !== undefined && followsPlan(plan, value) && acceptCheckFor(schema)?.(value) === true) {
