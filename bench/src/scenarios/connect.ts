@@ -1,5 +1,5 @@
-import { openConnections } from "./open-connections.js";
-import { closeAll, previousClientsGone, type Scenario, scaled, waitFor } from "./types.js";
+import { connectRate, openConnectionsTask } from "./open-connections.js";
+import { previousClientsGone, type Scenario, scaled, waitFor } from "./types.js";
 
 /**
  * Connect rate of warm processes: the client opens N connections, at most 100 handshakes at once,
@@ -36,19 +36,8 @@ export const scenario: Scenario = {
     );
     return {};
   },
-  async clientTask(contender, address, params) {
-    const connections = params.connections as number;
-    const { clients, seconds } = await openConnections(
-      contender,
-      address,
-      connections,
-      params.concurrency as number,
-    );
-    return { measures: { connected: clients.length, seconds }, cleanup: () => closeAll(clients) };
-  },
+  clientTask: openConnectionsTask,
   combine(_server, client, params) {
-    if (client.connected !== params.connections)
-      throw new Error(`connected ${client.connected} of ${params.connections}`);
-    return { connectsPerSec: (client.connected as number) / (client.seconds as number) };
+    return { connectsPerSec: connectRate(client, params) };
   },
 };

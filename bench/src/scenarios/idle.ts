@@ -1,5 +1,5 @@
-import { openConnections } from "./open-connections.js";
-import { closeAll, type Scenario, scaled, waitFor } from "./types.js";
+import { connectRate, openConnectionsTask } from "./open-connections.js";
+import { type Scenario, scaled, waitFor } from "./types.js";
 
 /** Settling time after the last connection, so handshakes and first timers have run. */
 const SETTLE_MS = 1000;
@@ -67,23 +67,14 @@ export const scenario: Scenario = {
       gcAvailable: gc ? 1 : 0,
     };
   },
-  async clientTask(contender, address, params) {
-    const { clients, seconds } = await openConnections(
-      contender,
-      address,
-      params.connections as number,
-      params.concurrency as number,
-    );
-    return { measures: { connected: clients.length, seconds }, cleanup: () => closeAll(clients) };
-  },
+  clientTask: openConnectionsTask,
   combine(server, client, params) {
-    if (client.connected !== params.connections)
-      throw new Error(`connected ${client.connected} of ${params.connections}`);
+    const connectsPerSec = connectRate(client, params);
     return {
       rssPerConn: server.rssPerConn as number,
       heapPerConn: server.heapPerConn as number,
       externalPerConn: server.externalPerConn as number,
-      connectsPerSec: (client.connected as number) / (client.seconds as number),
+      connectsPerSec,
     };
   },
 };

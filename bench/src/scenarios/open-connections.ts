@@ -1,22 +1,18 @@
 import type { BenchClient, Contender, ServerAddress } from "../contenders/types.js";
-
-/** What {@link openConnections} reports: the clients it opened and how long that took. */
-export interface Opened {
-  clients: BenchClient[];
-  seconds: number;
-}
+import { type ClientOutcome, closeAll, type Measures, type Params } from "./types.js";
 
 /**
- * Opens `connections` clients to the server, at most `concurrency` handshakes in flight at once,
- * each awaited until its library calls the connection ready. Shared by the idle and connect
- * scenarios so both time the same loop.
+ * The client side of the connect and idle scenarios, so both time the same loop: opens
+ * `params.connections` clients, at most `params.concurrency` handshakes in flight at once, each
+ * awaited until its library calls the connection ready. Reports how many opened and how long that
+ * took; the clients are closed in the cleanup, after the server has measured.
  */
-export async function openConnections(
+export async function openConnectionsTask(
   contender: Contender,
   address: ServerAddress,
-  connections: number,
-  concurrency: number,
-): Promise<Opened> {
+  params: Params,
+): Promise<ClientOutcome> {
+  const connections = params.connections as number;
   const clients: BenchClient[] = [];
   let next = 0;
   const start = performance.now();
@@ -26,6 +22,15 @@ export async function openConnections(
       clients.push(await contender.connect(address));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, connections) }, worker));
-  return { clients, seconds: (performance.now() - start) / 1000 };
+  const workers = Math.min(params.concurrency as number, connections);
+  await Promise.all(Array.from({ length: workers }, worker));
+  const seconds = (performance.now() - start) / 1000;
+  return { measures: { connected: clients.length, seconds }, cleanup: () => closeAll(clients) };
+}
+
+/** Connections per second of what {@link openConnectionsTask} reported; throws if any failed to open. */
+export function connectRate(client: Measures, params: Params): number {
+  if (client.connected !== params.connections)
+    throw new Error(`connected ${client.connected} of ${params.connections}`);
+  return (client.connected as number) / (client.seconds as number);
 }

@@ -780,15 +780,14 @@ export class Session implements Tickable, StallListener {
   private maybeEnd(): void {
     if (this.state !== "closing" || this.endSent || this.finished) return;
     if (!this.discarding && (this.incoming.size > 0 || this.pending.size > 0)) return;
-    if (this.leavesFirstFinToServer()) {
-      this.writer.flush();
-      if (this.inputPaused) this.resumeInput();
-      return;
-    }
-    this.endSent = true;
+    // Marked before flushing and resuming, which can run this again (the peer's FIN held back by
+    // paused input): the FIN goes out once. A client still waiting for the server's FIN flushes
+    // and keeps reading, so it sees that FIN.
+    const finNow = !this.leavesFirstFinToServer();
+    if (finNow) this.endSent = true;
     this.writer.flush();
     if (this.inputPaused) this.resumeInput();
-    this.socket.end();
+    if (finNow) this.socket.end();
   }
 
   /**
