@@ -3,14 +3,15 @@ import {
   ErrorCode,
   isSockwireError,
   SockwireError,
-  validatePayload,
+  toWireValue,
 } from "@sockwire/protocol";
 import type { ResolvedOptions } from "./options.js";
 
 /**
  * Produces the credentials for one attempt: the configured value, or the result of the
  * credentials function (called for every attempt, so a token can be refreshed before a reconnect),
- * checked against the contract's credentials schema before anything is sent.
+ * checked against the contract's credentials schema before anything is sent; what is sent holds
+ * only what that schema declares.
  *
  * A function that never settles fails with `ERR_CONNECT_TIMEOUT` after the connect timeout; one
  * that throws fails with `ERR_CONNECT_FAILED` (its error as `cause`); invalid credentials fail
@@ -47,6 +48,6 @@ export async function resolveCredentials(
     }
   }
   const schema = contract.schema.credentials;
-  if (schema) validatePayload(schema, value, "credentials");
-  return value;
+  // Only what the schema declares goes into the hello.
+  return schema ? toWireValue(schema, value, "credentials") : value;
 }

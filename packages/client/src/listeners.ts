@@ -1,4 +1,5 @@
-import { ErrorCode, isSockwireError, SockwireError } from "@sockwire/protocol";
+import type { SockwireError } from "@sockwire/protocol";
+import { handlerFailed } from "@sockwire/protocol/internal";
 
 /** A listener for one server event. */
 export type Listener = (data: unknown) => unknown;
@@ -95,6 +96,5 @@ export class Listeners {
 
 /** `ERR_HANDLER_FAILED` wrapping what a listener threw (a coded error is passed through as is). */
 export function listenerFailed(name: string, cause: unknown): SockwireError {
-  if (isSockwireError(cause)) return cause;
-  return new SockwireError(ErrorCode.HANDLER_FAILED, `listener of ${name} threw`, { cause });
+  return handlerFailed(`listener of ${name}`, cause);
 }

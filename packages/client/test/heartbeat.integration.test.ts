@@ -117,3 +117,27 @@ describe("heartbeat", () => {
     expect(client.stats().reconnects).toBe(0);
   });
 });
+
+describe("heartbeat while the server is not reading (backpressure)", () => {
+  test("a server whose handlers are slower than the heartbeat timeout keeps its pinging client, and answers every request", async () => {
+    const disconnects: string[] = [];
+    const { server, port } = await h.server(testContract, { ...HEARTBEAT, maxInFlight: 1 }, (s) =>
+      s.handle("sleep", async ({ ms, tag }) => {
+        await sleep(ms);
+        return { tag };
+      }),
+    );
+    server.onDisconnect((_conn, info) => disconnects.push(info.code));
+    const client = h.client(testContract, { port, ...HEARTBEAT });
+    await client.connect();
+    // Four 350 ms requests, one at a time on the server: reading stays paused for over a second,
+    // five times interval + timeout.
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((tag) => client.request("sleep", { ms: 350, tag }, { timeoutMs: 5000 })),
+    );
+    expect(answers).toEqual([{ tag: 1 }, { tag: 2 }, { tag: 3 }, { tag: 4 }]);
+    expect(disconnects).toEqual([]);
+    expect(client.stats().reconnects).toBe(0);
+    expect(client.state).toBe("open");
+  });
+});

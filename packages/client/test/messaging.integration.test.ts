@@ -244,6 +244,7 @@ describe("server events: #on, #once, #off, #events", () => {
     client.on("tick", ({ n }) => {
       b.push(n);
       if (n === 1) throw new Error("listener bug");
+      if (n === 2) throw new AppError("TICK_REFUSED", "not now", { n });
     });
     client.once("tick", ({ n }) => void once.push(n));
     await client.connect();
@@ -258,6 +259,10 @@ describe("server events: #on, #once, #off, #events", () => {
     expect(once).toEqual([1]);
     expect(errors).toMatchObject([
       { code: ErrorCode.HANDLER_FAILED, cause: { message: "listener bug" } },
+      {
+        code: ErrorCode.HANDLER_FAILED,
+        details: { appCode: "TICK_REFUSED", appDetails: { n: 2 } },
+      },
     ]);
   });
 

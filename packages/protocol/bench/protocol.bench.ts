@@ -20,7 +20,7 @@ import {
   type PayloadCodec,
 } from "@sockwire/protocol";
 import { z } from "zod";
-import { checkOutbound, PayloadRole } from "../src/contract/validate.js";
+import { outboundValue, PayloadRole } from "../src/contract/validate.js";
 import { Kind } from "../src/envelope/kinds.js";
 import { encodeInArena } from "../src/session/encode-in-arena.js";
 import { claimArenaFrame, type RunOwner } from "../src/session/frame-arena.js";
@@ -86,8 +86,8 @@ const operations: Record<string, () => number> = {
   },
   "encode in arena": () => {
     for (const o of objects) {
-      checkOutbound(sayEvent, o, PayloadRole.EVENT, "say");
-      const bytes = encodeInArena(Kind.EVENT, 0, "say", undefined, defaultCodec, sayEvent, o);
+      const value = outboundValue(sayEvent, o, true, PayloadRole.EVENT, "say");
+      const bytes = encodeInArena(Kind.EVENT, 0, "say", undefined, defaultCodec, sayEvent, value);
       claimArenaFrame(runOwner, bytes);
     }
     return BATCH;

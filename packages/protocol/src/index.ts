@@ -26,7 +26,12 @@ export {
   type InboundRequest,
 } from "./contract/messages.js";
 export type * from "./contract/types.js";
-export { type IssueSummary, summarizeIssues, validatePayload } from "./contract/validate.js";
+export {
+  type IssueSummary,
+  summarizeIssues,
+  toWireValue,
+  validatePayload,
+} from "./contract/validate.js";
 export { type Envelope, type EnvelopeHeader, encodeEnvelope } from "./envelope/envelope.js";
 export { Flag, isIgnorableKind, isKnownKind, Kind, kindName } from "./envelope/kinds.js";
 export { parseEnvelope } from "./envelope/parse-envelope.js";

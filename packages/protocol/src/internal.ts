@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export { handlerFailed } from "./errors/handler-failed.js";
 export { type Deferred, deferred, noop, rejected } from "./session/deferred.js";
 export type { RequestContext } from "./session/incoming-requests.js";
 export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";

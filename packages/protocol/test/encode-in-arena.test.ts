@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { PayloadCodec } from "../src/codec/codec.js";
 import { jsonCodec } from "../src/codec/json-codec.js";
 import { MAX_FRAME_BYTES_LIMIT } from "../src/constants.js";
+import { projectValue } from "../src/contract/wire-form.js";
 import { encodeEnvelope, wireDeadline } from "../src/envelope/envelope.js";
 import { Kind } from "../src/envelope/kinds.js";
 import { ErrorCode } from "../src/errors/codes.js";
@@ -19,7 +20,7 @@ import { OutboundWriter } from "../src/session/outbound-writer.js";
 import type { SocketLike } from "../src/session/socket-like.js";
 
 // Frames encoded in the arena must be byte for byte the frames encodeEnvelope makes from the
-// codec's output; the outbound writer must send arena frames and frames of their own in the order
+// codec's output for the value projected onto its schema (only declared keys); the outbound writer must send arena frames and frames of their own in the order
 // they were queued, whatever the arena does in between.
 
 const chatSchema = z.object({ text: z.string(), seq: z.number() });
@@ -47,10 +48,11 @@ function envelopeFrame(
   deadlineMs: number | undefined,
   codec: PayloadCodec,
   value: unknown,
+  schema?: z.ZodType,
 ): Buffer {
   return encodeEnvelope(
     { kind, id, type, ...(deadlineMs === undefined ? {} : { deadlineMs }) },
-    codec.encode(value),
+    codec.encode(schema === undefined ? value : projectValue(schema, value)),
   );
 }
 
@@ -174,10 +176,13 @@ describe("encodeInArena", () => {
   });
 
   test.prop([fc.jsonValue(), fc.string({ maxLength: 8, unit: "binary" })], { numRuns: 300 })(
-    "any JSON value, any strings: the same bytes as encodeEnvelope",
+    "any JSON value, any strings: the same bytes as encodeEnvelope of the projected value",
     (value, text) => {
       const payload = { text, seq: 1, value };
       expect(arenaFrame(Kind.EVENT, 0, "v", undefined, json, chatSchema, payload)).toEqual(
+        envelopeFrame(Kind.EVENT, 0, "v", undefined, json, payload, chatSchema),
+      );
+      expect(arenaFrame(Kind.EVENT, 0, "v", undefined, json, z.looseObject({}), payload)).toEqual(
         envelopeFrame(Kind.EVENT, 0, "v", undefined, json, payload),
       );
       expect(arenaFrame(Kind.EVENT, 0, "v", undefined, json, chatSchema, { text, seq: 2 })).toEqual(

@@ -13,14 +13,23 @@ const message: JsonPlan = {
   kind: "object",
   nullable: false,
   fields: [
-    { key: "text", plan: text },
-    { key: "seq", plan: count },
-    { key: "tags", plan: { kind: "array", nullable: false, element: text } },
+    { key: "text", plan: text, optional: true },
+    { key: "seq", plan: count, optional: true },
+    { key: "tags", plan: { kind: "array", nullable: false, element: text }, optional: true },
     {
       key: "meta",
-      plan: { kind: "object", nullable: true, fields: [{ key: "pinned", plan: flag }] },
+      plan: {
+        kind: "object",
+        nullable: true,
+        fields: [{ key: "pinned", plan: flag, optional: true }],
+        extraKeys: "drop",
+        unplanned: [],
+      },
+      optional: true,
     },
   ],
+  extraKeys: "drop",
+  unplanned: [],
 };
 
 describe("followsPlan", () => {

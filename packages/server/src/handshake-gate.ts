@@ -11,9 +11,9 @@ import {
   WireCode,
 } from "@sockwire/protocol";
 import type { Session } from "@sockwire/protocol/internal";
+import { handlerFailed } from "@sockwire/protocol/internal";
 import type { CloseOutcome, ConnectionHost, ServerConnection } from "./connection.js";
 import { checkHello, refusalFromAuth, welcomeFor } from "./handshake.js";
-import { handlerFailed } from "./router.js";
 
 /**
  * How long a refused socket may take to read the reject and close its side before it is

@@ -1,5 +1,5 @@
 import { ErrorCode, SockwireError } from "@sockwire/protocol";
-import { handlerFailed } from "./router.js";
+import { handlerFailed } from "@sockwire/protocol/internal";
 
 /**
  * A small listener list for the server's lifecycle hooks. A listener that throws or rejects

@@ -1,4 +1,5 @@
-import { type AnyContract, ErrorCode, isSockwireError, SockwireError } from "@sockwire/protocol";
+import { type AnyContract, ErrorCode, SockwireError } from "@sockwire/protocol";
+import { handlerFailed } from "@sockwire/protocol/internal";
 import type { ServerConnection } from "./connection.js";
 import type { RequestContext } from "./types.js";
 
@@ -97,12 +98,12 @@ export class Router {
           pending.push(
             Promise.resolve(result).then(
               () => undefined,
-              (error: unknown) => report(handlerFailed(`event ${name}`, error), conn),
+              (error: unknown) => report(handlerFailed(`event ${name} handler`, error), conn),
             ),
           );
         }
       } catch (error) {
-        report(handlerFailed(`event ${name}`, error), conn);
+        report(handlerFailed(`event ${name} handler`, error), conn);
       }
     }
     if (pending === undefined) return undefined;
@@ -122,12 +123,6 @@ export class Router {
       );
     return fn(input, conn, ctx);
   }
-}
-
-/** Wraps what a handler threw so the error hook always gets a coded error, cause preserved. */
-export function handlerFailed(what: string, cause: unknown): SockwireError {
-  if (isSockwireError(cause)) return cause;
-  return new SockwireError(ErrorCode.HANDLER_FAILED, `${what} handler threw`, { cause });
 }
 
 function invalid(message: string): SockwireError {

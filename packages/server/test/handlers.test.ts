@@ -266,6 +266,24 @@ describe("#on", () => {
     ]);
   });
 
+  test("an AppError thrown by an event handler keeps its code in details.appCode", async () => {
+    const run = await startServer(testContract, {}, (server) => {
+      server.on("say", () => {
+        throw new AppError("ROOM_FULL", "no room", { limit: 2 });
+      });
+      server.on("say", async () => {
+        throw new AppError("TOO_LATE", "later");
+      });
+    });
+    const client = await run.client();
+    await client.emit("say", { text: "x" });
+    await until(() => run.errors.length === 2, "handler failures");
+    expect(run.errors.map((e) => [e.error.code, e.error.details])).toEqual([
+      [ErrorCode.HANDLER_FAILED, { appCode: "ROOM_FULL", appDetails: { limit: 2 } }],
+      [ErrorCode.HANDLER_FAILED, { appCode: "TOO_LATE" }],
+    ]);
+  });
+
   test("on() refuses an event the contract does not declare", async () => {
     const run = await startServer(testContract);
     expect(() => run.server.on("nope" as "say", () => {})).toThrow(

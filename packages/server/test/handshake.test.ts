@@ -1,5 +1,6 @@
 import {
   AppError,
+  type Envelope,
   ErrorCode,
   encodeControl,
   encodeEnvelope,
@@ -141,7 +142,10 @@ describe("refusals", () => {
       const peer = await run.raw();
       peer.write(frame);
       await peer.waitClosed();
-      expect(peer.connectionError()?.code).toBe(WireCode.PROTOCOL_ERROR);
+      // The answer to a first frame that is not a hello is a reject (PROTOCOL.md 8.1).
+      expect(RawPeer.reason(peer.ofKind(Kind.REJECT)[0] as Envelope).code).toBe(
+        WireCode.PROTOCOL_ERROR,
+      );
       expect(peer.ofKind(Kind.RESPONSE)).toEqual([]);
     }
     expect(calls).toEqual([]);

@@ -32,6 +32,11 @@ export class TcpProxy {
   private readonly server: Server;
   /** Connections accepted so far. */
   accepted = 0;
+  /** Every chunk forwarded, per direction, in order (all links together). */
+  readonly recorded: { toUpstream: Buffer[]; toClient: Buffer[] } = {
+    toUpstream: [],
+    toClient: [],
+  };
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -83,8 +88,8 @@ export class TcpProxy {
   resume(): void {
     this.mode = "forward";
     for (const link of this.links) {
-      for (const chunk of link.held.toUpstream) link.upstream.write(chunk);
-      for (const chunk of link.held.toClient) link.client.write(chunk);
+      for (const chunk of link.held.toUpstream) this.relay(link, chunk, "toUpstream");
+      for (const chunk of link.held.toClient) this.relay(link, chunk, "toClient");
       link.held = { toUpstream: [], toClient: [], bytes: 0 };
     }
   }
@@ -148,6 +153,7 @@ export class TcpProxy {
 
   private relay(link: Link, chunk: Buffer, direction: "toUpstream" | "toClient"): void {
     if (this.mode === "forward") {
+      this.recorded[direction].push(chunk);
       (direction === "toUpstream" ? link.upstream : link.client).write(chunk);
       return;
     }

@@ -29,12 +29,27 @@ export interface BooleanPlan extends PlanBase {
 export interface PlanField {
   readonly key: string;
   readonly plan: JsonPlan;
+  /** The schema lets the key be absent (`optional`, `default`, `catch`...). */
+  readonly optional: boolean;
 }
 
 export interface ObjectPlan extends PlanBase {
   readonly kind: "object";
   /** In the schema's order, which is the order the parser expects them in. */
   readonly fields: readonly PlanField[];
+  /**
+   * What the schema does with keys it does not declare: `drop` for a stripping or strict object
+   * (neither sends them), `keep` for a loose object or one with a catchall schema. The parser
+   * leaves the fast path for any undeclared key either way; the writer writes only declared keys
+   * and, for `keep`, steps aside when the value has others.
+   */
+  readonly extraKeys: "drop" | "keep";
+  /**
+   * Declared keys left out of the plan because their value may be anything (an optional
+   * `unknown` or `any`, such as the hello's credentials). The parser treats them as unknown keys
+   * (general path); the writer steps aside when the value has one.
+   */
+  readonly unplanned: readonly string[];
 }
 
 export interface ArrayPlan extends PlanBase {

@@ -15,6 +15,7 @@ import { compileWriter, type PlanWriter } from "./plan-writer.js";
 interface SchemaDef {
   type: string;
   shape?: Record<string, z.ZodType>;
+  catchall?: z.ZodType;
   element?: z.ZodType;
   innerType?: z.ZodType;
   in?: z.ZodType;
@@ -111,7 +112,7 @@ function buildPlan(
   budget: Budget,
 ): JsonPlan | undefined {
   if (--budget.nodes < 0) return undefined;
-  const def = (schema as unknown as { _zod?: { def?: SchemaDef } })._zod?.def;
+  const def = defOf(schema);
   if (def === undefined) return undefined;
   switch (def.type) {
     case "string":
@@ -139,10 +140,12 @@ function buildPlan(
       const element = buildPlan(def.element, depth + 1, false, budget);
       return element && { kind: "array", nullable, element };
     }
-    case "object":
-      return depth >= MAX_PLAN_DEPTH
-        ? undefined
-        : objectPlan(def.shape ?? {}, depth, nullable, budget);
+    case "object": {
+      if (depth >= MAX_PLAN_DEPTH) return undefined;
+      const catchall = def.catchall === undefined ? undefined : defOf(def.catchall)?.type;
+      const extraKeys = catchall === undefined || catchall === "never" ? "drop" : "keep";
+      return objectPlan(def.shape ?? {}, extraKeys, depth, nullable, budget);
+    }
     default:
       return undefined;
   }
@@ -158,8 +161,17 @@ function literalPlan(values: readonly unknown[], nullable: boolean): JsonPlan | 
   return { kind: type, nullable };
 }
 
+function defOf(schema: z.ZodType): SchemaDef | undefined {
+  return (schema as unknown as { _zod?: { def?: SchemaDef } })._zod?.def;
+}
+
+/** Whether an object may leave the key of `schema` out (zod's `optin`: optional or defaulted). */
+function mayBeAbsent(schema: z.ZodType): boolean {
+  return (schema as unknown as { _zod?: { optin?: string } })._zod?.optin !== undefined;
+}
+
 function isOptionalAnyValue(schema: z.ZodType): boolean {
-  const def = (schema as unknown as { _zod?: { def?: SchemaDef } })._zod?.def;
+  const def = defOf(schema);
   return def?.type === "optional" && def.innerType !== undefined && isAnyValue(def.innerType);
 }
 
@@ -168,21 +180,27 @@ const PLAIN_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function objectPlan(
   shape: Record<string, z.ZodType>,
+  extraKeys: "drop" | "keep",
   depth: number,
   nullable: boolean,
   budget: Budget,
 ): JsonPlan | undefined {
   const keys = Object.keys(shape);
   const fields: PlanField[] = [];
+  const unplanned: string[] = [];
   for (const key of keys) {
     if (!PLAIN_KEY.test(key) || key === "__proto__" || key === "constructor") return undefined;
     // An optional field of any value (a hello's `credentials`) is left out of the plan: when it
     // is absent the rest is read along the plan, and when it is there its key is one the plan
     // does not know, which sends the payload to the general path (and the writer likewise).
-    if (isOptionalAnyValue(shape[key] as z.ZodType)) continue;
-    const plan = buildPlan(shape[key] as z.ZodType, depth + 1, false, budget);
+    if (isOptionalAnyValue(shape[key] as z.ZodType)) {
+      unplanned.push(key);
+      continue;
+    }
+    const field = shape[key] as z.ZodType;
+    const plan = buildPlan(field, depth + 1, false, budget);
     if (plan === undefined) return undefined;
-    fields.push({ key, plan });
+    fields.push({ key, plan, optional: mayBeAbsent(field) });
   }
-  return { kind: "object", nullable, fields };
+  return { kind: "object", nullable, fields, extraKeys, unplanned };
 }

@@ -17,7 +17,8 @@ import type {
   ResponseInput,
   Side,
 } from "./types.js";
-import { checkOutbound, PayloadRole } from "./validate.js";
+import { outboundValue, PayloadRole } from "./validate.js";
+import { encodeWireValue } from "./wire-form.js";
 
 /** Options of the `encode*` helpers. */
 export interface EncodeOptions {
@@ -69,10 +70,10 @@ export function encodeEvent<C extends AnyContract, S extends Side, K extends Eve
 ): Buffer {
   const schema = contract[from].events.get(name);
   if (schema === undefined) throw unknownType(from, "event", name);
-  if (options.validate !== false) checkOutbound(schema, data, PayloadRole.EVENT, name);
+  const value = outboundValue(schema, data, options.validate !== false, PayloadRole.EVENT, name);
   return encodeEnvelope(
     { kind: Kind.EVENT, type: name },
-    (options.codec ?? defaultCodec).encode(data),
+    encodeWireValue(options.codec ?? defaultCodec, schema, value),
   );
 }
 
@@ -97,9 +98,9 @@ export function encodeRequest<C extends AnyContract, S extends Side, K extends R
   if (id === 0) throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "request id 0 is reserved");
   const schema = contract[from].requests.get(name);
   if (schema === undefined) throw unknownType(from, "request", name);
-  if (options.validate !== false)
-    checkOutbound(schema.input, input, PayloadRole.REQUEST_INPUT, name);
-  const payload = (options.codec ?? defaultCodec).encode(input);
+  const validate = options.validate !== false;
+  const value = outboundValue(schema.input, input, validate, PayloadRole.REQUEST_INPUT, name);
+  const payload = encodeWireValue(options.codec ?? defaultCodec, schema.input, value);
   return encodeEnvelope(
     { kind: Kind.REQUEST, id, type: name, deadlineMs: options.deadlineMs },
     payload,
@@ -125,10 +126,11 @@ export function encodeResponse<C extends AnyContract, S extends Side, K extends 
 ): Buffer {
   const schema = contract[requester].requests.get(name);
   if (schema === undefined) throw unknownType(requester, "request", name);
-  if (options.validate !== false) checkOutbound(schema.output, output, PayloadRole.RESPONSE, name);
+  const validate = options.validate !== false;
+  const value = outboundValue(schema.output, output, validate, PayloadRole.RESPONSE, name);
   return encodeEnvelope(
     { kind: Kind.RESPONSE, id },
-    (options.codec ?? defaultCodec).encode(output),
+    encodeWireValue(options.codec ?? defaultCodec, schema.output, value),
   );
 }
 

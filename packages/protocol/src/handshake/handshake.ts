@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CODEC_NAME_PATTERN } from "../codec/codec.js";
 import {
   MAX_FRAME_BYTES_LIMIT,
   MIN_FRAME_BYTES_LIMIT,
@@ -24,7 +25,7 @@ const shortText = z.string().max(1024);
 export const helloSchema = z.object({
   protocol: version,
   contract: z.object({ name: z.string().max(64), fingerprint: z.string().max(64) }),
-  codec: z.string().max(32),
+  codec: z.string().regex(CODEC_NAME_PATTERN),
   maxFrameBytes: frameLimit,
   heartbeat,
   credentials: z.unknown().optional(),

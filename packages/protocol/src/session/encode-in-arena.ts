@@ -10,6 +10,7 @@ import {
   FRAME_PREFIX_BYTES,
   MAX_FRAME_BYTES_LIMIT,
 } from "../constants.js";
+import { projectValue } from "../contract/wire-form.js";
 import { writeEnvelopeHeader } from "../envelope/envelope.js";
 import { Flag, type Kind } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
@@ -32,8 +33,9 @@ const PLANNED_ROOM = 1024;
  * while encoding sent a message); the caller then encodes into a buffer of its own.
  *
  * With the JSON codec and a schema that has a plan, the payload's JSON is written straight into
- * the arena by the schema's plan writer; otherwise the codec encodes it and the result is copied
- * in. Both give the same bytes.
+ * the arena by the schema's plan writer; otherwise the codec encodes the value projected onto the
+ * schema (`projectValue`) and the result is copied in. Both give the same bytes, and neither
+ * writes a key the schema does not declare. `value` is what `outboundValue` returned.
  *
  * @throws whatever the codec throws (`ERR_PAYLOAD_INVALID`), and `ERR_INVALID_ARGUMENT` for a body
  * over 64 MiB.
@@ -94,7 +96,11 @@ function writePayload(
     }
     if (end >= 0) return end;
   }
-  return encodeGeneral(headBytes, codec, value);
+  return encodeGeneral(
+    headBytes,
+    codec,
+    schema === undefined ? value : projectValue(schema, value),
+  );
 }
 
 /** Encodes the payload with the codec and copies it in after the header; returns the frame's end. */

@@ -18,6 +18,11 @@ export type LivenessVerdict = "ok" | "ping" | "dead" | "frame-stalled";
 export class Liveness {
   lastReceivedAt: number;
   private pingSentAt = -1;
+  /**
+   * True while the owner has stopped reading the socket (backpressure): the peer's bytes then
+   * wait in the kernel, unseen, so silence proves nothing about the peer. See {@link pause}.
+   */
+  private paused = false;
   /** When the decoder started holding an incomplete frame, or -1. */
   partialSince = -1;
   private lastPingReceivedAt = -Infinity;
@@ -41,8 +46,26 @@ export class Liveness {
     this.pingSentAt = -1;
   }
 
+  /**
+   * The owner stopped reading (too much work in flight). A slow handler is not a dead peer: until
+   * {@link resume}, neither the dead-peer check nor the frame deadline applies, and a ping goes
+   * out every interval so that the peer, which hears nothing else from us meanwhile, keeps
+   * seeing us alive.
+   */
+  pause(): void {
+    this.paused = true;
+    this.partialSince = -1;
+  }
+
+  /** Reading again: whatever the peer sent meanwhile arrives now, so the clocks start afresh. */
+  resume(now: number): void {
+    this.paused = false;
+    this.received(now);
+  }
+
   /** Decides what the session should do at time `now`. */
   check(now: number): LivenessVerdict {
+    if (this.paused) return this.pausedCheck(now);
     if (
       this.frameTimeoutMs > 0 &&
       this.partialSince >= 0 &&
@@ -59,6 +82,15 @@ export class Liveness {
       return "ping";
     }
     return "ok";
+  }
+
+  private pausedCheck(now: number): LivenessVerdict {
+    const { intervalMs } = this.heartbeat;
+    if (intervalMs <= 0) return "ok";
+    const since = Math.max(this.pingSentAt, this.lastReceivedAt);
+    if (now - since < intervalMs) return "ok";
+    this.pingSentAt = now;
+    return "ping";
   }
 
   /**

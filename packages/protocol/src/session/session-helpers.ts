@@ -1,10 +1,10 @@
 import type { PayloadCodec } from "../codec/codec.js";
 import { encodeEvent } from "../contract/messages.js";
 import type { AnyContract, EventName, Side } from "../contract/types.js";
-import { checkOutbound, PayloadRole } from "../contract/validate.js";
+import { outboundValue, PayloadRole } from "../contract/validate.js";
 import { Kind, kindName } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
-import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
+import { SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
 import { ARENA_BUSY, encodeInArena } from "./encode-in-arena.js";
 import { takeArenaFrame } from "./frame-arena.js";
@@ -49,8 +49,8 @@ export function encodeSharedEventFrame(
 ): Buffer {
   const schema = contract[side].events.get(name);
   if (schema !== undefined) {
-    if (validate) checkOutbound(schema, data, PayloadRole.EVENT, name);
-    const bytes = encodeInArena(Kind.EVENT, 0, name, undefined, codec, schema, data);
+    const value = outboundValue(schema, data, validate, PayloadRole.EVENT, name);
+    const bytes = encodeInArena(Kind.EVENT, 0, name, undefined, codec, schema, value);
     if (bytes !== ARENA_BUSY) return takeArenaFrame(bytes);
   }
   return encodeEventFrame(contract, side, codec, name, data, validate);
@@ -103,9 +103,4 @@ export function tooLargeForPeer(bytes: number, limit: number): SockwireError {
       details: { bytes, limit },
     },
   );
-}
-
-export function handlerFailed(what: string, cause: unknown): SockwireError {
-  if (isSockwireError(cause)) return cause;
-  return new SockwireError(ErrorCode.HANDLER_FAILED, `${what} handler threw`, { cause });
 }

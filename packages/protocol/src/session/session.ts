@@ -1,10 +1,12 @@
 import { FRAME_PREFIX_BYTES } from "../constants.js";
 import type { Side } from "../contract/types.js";
-import { checkOutbound, PayloadRole } from "../contract/validate.js";
+import { outboundValue, PayloadRole } from "../contract/validate.js";
+import { encodeWireValue } from "../contract/wire-form.js";
 import { type Envelope, encodeEnvelope, wireDeadline } from "../envelope/envelope.js";
 import { Kind } from "../envelope/kinds.js";
 import { decodePayload, decodeValidated } from "../envelope/received-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
+import { handlerFailed } from "../errors/handler-failed.js";
 import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
 import { FrameDecoder } from "../frame/frame-decoder.js";
@@ -20,7 +22,6 @@ import { OutboundWriter, type StallListener } from "./outbound-writer.js";
 import { PendingRequests } from "./pending-requests.js";
 import {
   encodeEventFrame,
-  handlerFailed,
   isThenable,
   lost,
   notConnected,
@@ -52,6 +53,11 @@ export type {
 
 /** Where a socket keeps its session, for the listeners every socket shares. */
 const SESSION = Symbol("sockwire.session");
+/**
+ * How long a peer closed for abuse (too many pings) has to read what it was sent and close its
+ * side before the socket is destroyed: short, since it is misbehaving already.
+ */
+const ABUSE_LINGER_MS = 1000;
 /** The heartbeat before the handshake settles one: none. Shared, never mutated. */
 const NO_HEARTBEAT: HeartbeatSettings = Object.freeze({ intervalMs: 0, timeoutMs: 0 });
 type OwnedSocket = SocketLike & { [SESSION]?: Session };
@@ -203,8 +209,8 @@ export class Session implements Tickable, StallListener {
     let bytes = ARENA_BUSY;
     try {
       if (schema !== undefined) {
-        if (validateOutbound) checkOutbound(schema, data, PayloadRole.EVENT, name);
-        bytes = encodeInArena(Kind.EVENT, 0, name, undefined, codec, schema, data);
+        const value = outboundValue(schema, data, validateOutbound, PayloadRole.EVENT, name);
+        bytes = encodeInArena(Kind.EVENT, 0, name, undefined, codec, schema, value);
       }
       // An unknown name (encodeEvent throws the usual error), or a send from code run while
       // another frame is being encoded: a buffer of its own.
@@ -253,9 +259,10 @@ export class Session implements Tickable, StallListener {
       const schema = this.options.contract[this.side].requests.get(name);
       if (!schema) throw unknownType("request", name);
       const { codec, validateOutbound } = this.options;
-      if (validateOutbound) checkOutbound(schema.input, input, PayloadRole.REQUEST_INPUT, name);
+      const role = PayloadRole.REQUEST_INPUT;
+      const value = outboundValue(schema.input, input, validateOutbound, role, name);
       const deadline = timeoutMs > 0 ? wireDeadline(timeoutMs) : undefined;
-      frame = encodeInArena(Kind.REQUEST, id, name, deadline, codec, schema.input, input);
+      frame = encodeInArena(Kind.REQUEST, id, name, deadline, codec, schema.input, value);
       if (frame === ARENA_BUSY) {
         frame = encodeEnvelope(
           {
@@ -264,7 +271,7 @@ export class Session implements Tickable, StallListener {
             type: name,
             ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}),
           },
-          codec.encode(input),
+          encodeWireValue(codec, schema.input, value),
         );
       }
     } catch (error) {
@@ -443,9 +450,11 @@ export class Session implements Tickable, StallListener {
     // each time that branch ran: dozens of times in one benchmark run, each costing the rest of
     // that chunk in the interpreter. The partial-frame clock starts when a partial frame is first
     // seen and stops (-1) when none is held.
+    // While input is paused for backpressure the frame is incomplete because we stopped reading,
+    // not because the peer stalled: the clock does not run then (see Liveness.pause).
     const liveness = this.liveness;
     const since = liveness.partialSince;
-    const partial = this.decoder.hasPartialFrame;
+    const partial = this.decoder.hasPartialFrame && !this.inputPaused;
     liveness.partialSince = partial ? (since < 0 ? now : since) : -1;
   }
 
@@ -464,11 +473,9 @@ export class Session implements Tickable, StallListener {
       return;
     }
     if (this.state === "handshake") {
-      if (kind === Kind.HELLO || kind === Kind.WELCOME || kind === Kind.REJECT) {
-        this.hooks.handshake(envelope);
-        return;
-      }
-      this.fail(unexpected(kind, "before the handshake completed"));
+      // The owner answers whatever comes first: a server refuses anything but a hello with a
+      // reject (PROTOCOL_ERROR), which a client in its handshake reads as the reason.
+      this.hooks.handshake(envelope);
       return;
     }
     switch (kind) {
@@ -518,13 +525,13 @@ export class Session implements Tickable, StallListener {
         result.then(
           () => this.eventHandlerSettled(),
           (error: unknown) => {
-            this.report(handlerFailed(`event ${name}`, error));
+            this.report(handlerFailed(`event ${name} handler`, error));
             this.eventHandlerSettled();
           },
         );
       }
     } catch (error) {
-      this.report(handlerFailed(`event ${name}`, error));
+      this.report(handlerFailed(`event ${name} handler`, error));
     }
   }
 
@@ -555,10 +562,11 @@ export class Session implements Tickable, StallListener {
       this.sendError(id, reasonForInvalid(error as SockwireError));
       return;
     }
-    const expiresAt =
-      envelope.deadlineMs === undefined
-        ? Number.POSITIVE_INFINITY
-        : Date.now() + envelope.deadlineMs;
+    const deadlineMs = envelope.deadlineMs;
+    // A deadline of 0 has passed already: the requester is not waiting, so nothing runs and
+    // nothing is answered (PROTOCOL.md section 3).
+    if (deadlineMs === 0) return;
+    const expiresAt = deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
     const request = new IncomingRequest(id, name, expiresAt);
     if (this.incoming === NO_ENTRIES) this.incoming = new Map();
     this.incoming.set(id, request);
@@ -586,7 +594,7 @@ export class Session implements Tickable, StallListener {
       if (ok) this.sendResponse(request, outcome);
       else {
         const { reason, internal } = reasonForThrown(outcome);
-        if (internal) this.report(handlerFailed(`request ${request.name}`, outcome));
+        if (internal) this.report(handlerFailed(`request ${request.name} handler`, outcome));
         this.sendError(request.id, reason);
       }
     }
@@ -599,13 +607,17 @@ export class Session implements Tickable, StallListener {
     const { codec, validateOutbound } = this.options;
     let frame: Buffer | number;
     try {
-      if (schema && validateOutbound)
-        checkOutbound(schema.output, value, PayloadRole.RESPONSE, request.name);
-      frame = encodeInArena(Kind.RESPONSE, request.id, "", undefined, codec, schema?.output, value);
-      if (frame === ARENA_BUSY)
-        frame = encodeEnvelope({ kind: Kind.RESPONSE, id: request.id }, codec.encode(value));
+      // The request was validated on arrival, so its schema is in the contract.
+      const output = (schema as NonNullable<typeof schema>).output;
+      const role = PayloadRole.RESPONSE;
+      const wire = outboundValue(output, value, validateOutbound, role, request.name);
+      frame = encodeInArena(Kind.RESPONSE, request.id, "", undefined, codec, output, wire);
+      if (frame === ARENA_BUSY) {
+        const payload = encodeWireValue(codec, output, wire);
+        frame = encodeEnvelope({ kind: Kind.RESPONSE, id: request.id }, payload);
+      }
     } catch (error) {
-      this.report(handlerFailed(`request ${request.name}`, error));
+      this.report(handlerFailed(`request ${request.name} handler`, error));
       this.sendError(request.id, { code: WireCode.INTERNAL, message: "internal error" });
       return;
     }
@@ -700,9 +712,12 @@ export class Session implements Tickable, StallListener {
 
   private onPing(id: number): void {
     if (!this.liveness.pingReceived(Date.now())) {
-      this.destroy(
-        WireCode.TOO_MANY_PINGS,
+      // Closed like a protocol error, not destroyed: the pongs already queued for the pings
+      // that were allowed still reach the peer, followed by the reason (PROTOCOL.md 8.2).
+      this.fail(
         new SockwireError(ErrorCode.CONNECTION_LOST, "the peer pinged too often"),
+        WireCode.TOO_MANY_PINGS,
+        ABUSE_LINGER_MS,
       );
       return;
     }
@@ -727,23 +742,22 @@ export class Session implements Tickable, StallListener {
     }
     this.peerEnded = true;
     const truncated = this.discarding ? undefined : this.decoder.end();
-    if (this.state === "handshake" || this.state === "open") {
-      this.closeInfo ??= truncated
-        ? {
-            code: WireCode.PROTOCOL_ERROR,
-            message: truncated.message,
-            initiator: "remote",
-            error: truncated,
-            reconnectAfterMs: undefined,
-          }
-        : {
-            code: WireCode.NORMAL,
-            message: "the peer closed the connection",
-            initiator: "remote",
-            error: undefined,
-            reconnectAfterMs: undefined,
-          };
+    const active = this.state === "handshake" || this.state === "open";
+    if (truncated && active) {
+      // A protocol error like any other (PROTOCOL.md 8.4): the peer may still read, so it is
+      // told why before our FIN. The close is the peer's doing (it ended mid-frame).
+      this.fail(truncated);
+      if (this.closeInfo) this.closeInfo = { ...this.closeInfo, initiator: "remote" };
+      return;
     }
+    // Already closing (a goaway, a reject): the reason that started the close stands.
+    this.closeInfo ??= {
+      code: truncated ? WireCode.PROTOCOL_ERROR : WireCode.NORMAL,
+      message: truncated ? truncated.message : "the peer closed the connection",
+      initiator: "remote",
+      error: truncated,
+      reconnectAfterMs: undefined,
+    };
     // The peer sends nothing more, so answers we still wait for will never come. A plain FIN has
     // no error of its own; say so in the cause, as finish() does, so callers always learn why.
     // Built only when a request is waiting: an error captures a stack, and most FINs find none.
@@ -761,7 +775,7 @@ export class Session implements Tickable, StallListener {
     else this.maybeEnd();
   }
 
-  private beginClosing(): void {
+  private beginClosing(timeoutMs = this.options.limits.closeTimeoutMs): void {
     this.state = "closing";
     this.closeTimer ??= setTimeout(() => {
       const error = new SockwireError(
@@ -772,7 +786,7 @@ export class Session implements Tickable, StallListener {
       if (this.closeInfo && this.closeInfo.error === undefined)
         this.closeInfo = { ...this.closeInfo, error };
       this.destroy(this.closeInfo?.code ?? WireCode.NORMAL, error);
-    }, this.options.limits.closeTimeoutMs);
+    }, timeoutMs);
     this.maybeEnd();
   }
 
@@ -806,9 +820,8 @@ export class Session implements Tickable, StallListener {
    * Fatal protocol error: tell the peer why (error frame, id 0), stop interpreting input, and
    * close gracefully so that frame is not lost to an RST.
    */
-  private fail(error: SockwireError): void {
+  private fail(error: SockwireError, code = wireCodeOf(error), lingerMs?: number): void {
     if (this.finished || this.discarding) return;
-    const code = wireCodeOf(error);
     this.discarding = true;
     this.closeInfo = {
       code,
@@ -823,7 +836,7 @@ export class Session implements Tickable, StallListener {
     for (const request of this.incoming.values())
       request.abandon({ code, message: "connection failed" });
     this.pending.rejectAll((name) => lost(name, error));
-    if (this.state !== "closing") this.beginClosing();
+    if (this.state !== "closing") this.beginClosing(lingerMs);
     else this.maybeEnd();
   }
 
@@ -946,11 +959,13 @@ export class Session implements Tickable, StallListener {
 
   private pauseInput(): void {
     this.inputPaused = true;
+    this.liveness.pause();
     this.socket.pause();
   }
 
   private resumeInput(): void {
     this.inputPaused = false;
+    this.liveness.resume(Date.now());
     this.socket.resume();
     this.drain();
     if (this.endDeferred && !this.inputPaused) {
@@ -974,6 +989,6 @@ export class Session implements Tickable, StallListener {
   }
 
   private report(error: unknown): void {
-    this.hooks.error(isSockwireError(error) ? error : handlerFailed("handler", error));
+    this.hooks.error(isSockwireError(error) ? error : handlerFailed("a handler", error));
   }
 }
