@@ -281,9 +281,12 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * Sends a request and resolves with the server's validated answer. Settles exactly once:
    * answer, `ERR_REMOTE` (`remoteCode` is the server's code), `ERR_REQUEST_TIMEOUT` (default
    * 30 s; the server is told with a cancel frame), `ERR_REQUEST_CANCELLED` (signal), or
-   * `ERR_CONNECTION_LOST` (`cause` says why). While not open it fails fast with
-   * `ERR_NOT_CONNECTED`, unless `idempotent: true`: then it waits in the offline queue and is sent
-   * after reconnecting, its timeout still counting from this call.
+   * `ERR_CONNECTION_LOST` (written, then the connection was lost before the answer; `cause` says
+   * why). While the connection is down, `offline` decides as for `emit` (`"queue"`, the default
+   * once the client has been open and will reconnect: wait in the offline queue, the timeout
+   * counting from this call; `"fail"`: `ERR_NOT_CONNECTED`). `idempotent: true` says the request
+   * may run twice: lost with its connection, it is sent again after the reconnect instead of
+   * failing.
    *
    * @example
    * ```ts

@@ -10,7 +10,7 @@ import type { ConnectionManager } from "./connection-manager.js";
 import { closedError, notConnected } from "./errors.js";
 import { OfflineQueue } from "./offline-queue.js";
 import type { ResolvedOptions } from "./options.js";
-import { type Outgoing, QueuedEvent } from "./outgoing.js";
+import { type Outgoing, QueuedEvent, type QueuedRequest } from "./outgoing.js";
 import {
   checkEmitOptions,
   checkRequestOptions,
@@ -89,24 +89,36 @@ export class Outbox {
     }
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const session = this.manager.session;
-    if (session && this.queue.size === 0) {
+    const idempotent = options.idempotent === true;
+    if (session && this.queue.size === 0 && !idempotent) {
       return session.request(name, input, { timeoutMs, signal: options.signal });
     }
-    if (!session && options.idempotent !== true) return rejected(notConnected(this.manager.state));
-    let item: Outgoing;
+    // A request not written yet can wait for the connection as an event does; `idempotent` only
+    // says it may be written twice (again after a loss), which also makes waiting safe.
+    const policy = options.offline ?? (idempotent || this.manager.willReconnect ? "queue" : "fail");
+    if (!session && policy === "fail") return rejected(notConnected(this.manager.state));
+    let item: QueuedRequest;
     try {
-      const hooks = { remove: () => this.queue.remove(item), leave: () => this.checkRoom() };
+      const hooks = {
+        remove: () => this.queue.remove(item),
+        leave: () => this.checkRoom(),
+        requeue: (lost: QueuedRequest) => this.requeue(lost),
+      };
       item = encodeQueuedRequest(
         this.contract,
         this.options,
         name,
         input,
         timeoutMs,
-        options.signal,
+        options,
         hooks,
       );
     } catch (error) {
       return rejected(error);
+    }
+    if (session && this.queue.size === 0) {
+      item.send(session);
+      return item.promise;
     }
     return this.enqueue(item, timeoutMs > 0 ? timeoutMs : undefined);
   }
@@ -157,6 +169,14 @@ export class Outbox {
     if (state === "closing" || state === "closed") return closedError(`the client is ${state}`);
     if (state === "idle") return notConnected(state);
     return undefined;
+  }
+
+  /** An idempotent request lost with its connection waits for the next one, if one will come. */
+  private requeue(item: QueuedRequest): boolean {
+    const state = this.manager.state;
+    if (state === "closing" || state === "closed" || !this.manager.willReconnect) return false;
+    const remaining = item.remainingMs;
+    return this.queue.offer(item, Number.isFinite(remaining) ? remaining : undefined) === undefined;
   }
 
   private enqueue(item: Outgoing, expireAfterMs: number | undefined): Promise<unknown> {

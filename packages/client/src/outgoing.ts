@@ -1,4 +1,4 @@
-import { ErrorCode, SockwireError } from "@sockwire/protocol";
+import { ErrorCode, isSockwireError, SockwireError } from "@sockwire/protocol";
 import { type Deferred, deferred, type Session } from "@sockwire/protocol/internal";
 import type { QueueItem } from "./offline-queue.js";
 
@@ -53,19 +53,38 @@ export interface QueuedRequestOptions {
   deadline: number;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  /** Sent again after a reconnect when its connection is lost before the answer. */
+  idempotent: boolean;
+}
+
+/** What a queued request asks of the queue it lives in. */
+export interface RequestQueueHooks {
+  /** Removes the request from the offline queue; returns false if it already left. */
+  remove(): boolean;
+  /** Told when the request leaves the queue without being sent (room for producers). */
+  leave(): void;
+  /**
+   * Puts the request back in the queue after its connection was lost before the answer (only
+   * idempotent requests ask). Returns false when it cannot wait (no reconnect will come, the
+   * queue is full); the request then fails with the loss.
+   */
+  requeue(request: QueuedRequest): boolean;
 }
 
 /**
- * An idempotent request waiting for the connection. Its timeout keeps counting from the call and
- * its signal still cancels it while it waits; either removes it from the queue.
+ * A request waiting for the connection, or an idempotent one on its way. Its timeout keeps
+ * counting from the call and its signal still cancels it while it waits; either removes it from
+ * the queue. An idempotent request whose connection is lost after it was written waits in the
+ * queue again and is sent once more after the reconnect; any other request fails with
+ * `ERR_CONNECTION_LOST` then (it may or may not have run).
  */
 export class QueuedRequest implements Outgoing {
   private readonly result: Deferred<unknown> = deferred<unknown>(true);
   private readonly timeoutError: SockwireError;
   private readonly onAbort = () => {
-    if (!this.remove()) return;
+    if (!this.hooks.remove()) return;
     this.result.reject(cancelled(this.name, this.options.signal?.reason));
-    this.onLeave();
+    this.hooks.leave();
   };
 
   constructor(
@@ -73,9 +92,7 @@ export class QueuedRequest implements Outgoing {
     private readonly input: unknown,
     readonly bytes: number,
     private readonly options: QueuedRequestOptions,
-    /** Removes this item from the queue; returns false if it already left. */
-    private readonly remove: () => boolean,
-    private readonly onLeave: () => void,
+    private readonly hooks: RequestQueueHooks,
   ) {
     // Created now so the stack points at the caller, as for requests sent at once.
     this.timeoutError = new SockwireError(
@@ -85,16 +102,21 @@ export class QueuedRequest implements Outgoing {
         details: { timeoutMs: options.timeoutMs, queued: true },
       },
     );
-    options.signal?.addEventListener("abort", this.onAbort, { once: true });
+    this.attach();
   }
 
   get promise(): Promise<unknown> {
     return this.result.promise;
   }
 
+  /** Milliseconds left before the request times out (Infinity without a timeout). */
+  get remainingMs(): number {
+    return this.options.deadline - performance.now();
+  }
+
   send(session: Session): void {
     this.detach();
-    const remaining = this.options.deadline - performance.now();
+    const remaining = this.remainingMs;
     if (remaining <= 0) {
       this.result.reject(this.timeoutError);
       return;
@@ -102,13 +124,20 @@ export class QueuedRequest implements Outgoing {
     const timeoutMs = Number.isFinite(remaining) ? Math.max(1, Math.ceil(remaining)) : 0;
     session
       .request(this.name, this.input, { timeoutMs, signal: this.options.signal })
-      .then(this.result.resolve, this.result.reject);
+      .then(this.result.resolve, (error: unknown) => {
+        if (this.options.idempotent && isLost(error) && !this.options.signal?.aborted) {
+          this.attach();
+          if (this.hooks.requeue(this)) return;
+          this.detach();
+        }
+        this.result.reject(error);
+      });
   }
 
   expire(): void {
     this.detach();
     this.result.reject(this.timeoutError);
-    this.onLeave();
+    this.hooks.leave();
   }
 
   fail(error: SockwireError): void {
@@ -116,9 +145,18 @@ export class QueuedRequest implements Outgoing {
     this.result.reject(error);
   }
 
+  private attach(): void {
+    this.options.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
   private detach(): void {
     this.options.signal?.removeEventListener("abort", this.onAbort);
   }
+}
+
+/** A request that was written and lost with its connection (not timed out, cancelled, refused). */
+function isLost(error: unknown): boolean {
+  return isSockwireError(error) && error.code === ErrorCode.CONNECTION_LOST;
 }
 
 function cancelled(name: string, reason: unknown): SockwireError {

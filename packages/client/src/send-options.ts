@@ -1,13 +1,6 @@
-import {
-  type AnyContract,
-  ErrorCode,
-  encodeEnvelope,
-  Kind,
-  SockwireError,
-  validatePayload,
-} from "@sockwire/protocol";
+import { type AnyContract, ErrorCode, encodeRequest, SockwireError } from "@sockwire/protocol";
 import type { ResolvedOptions } from "./options.js";
-import { type Outgoing, QueuedRequest } from "./outgoing.js";
+import { QueuedRequest, type RequestQueueHooks } from "./outgoing.js";
 
 /**
  * Per-call options of `client.emit()`.
@@ -45,8 +38,18 @@ export interface RequestOptions {
   /** Aborting it cancels the request (`ERR_REQUEST_CANCELLED`) and tells the server. */
   signal?: AbortSignal;
   /**
-   * Safe to send more than once, or later: while disconnected the request waits in the offline
-   * queue (timeout still counting) instead of failing fast with `ERR_NOT_CONNECTED`. Default false.
+   * What to do with a request made while the connection is down, before it was written:
+   * `"queue"` waits in the bounded offline queue (its timeout counting from the call) and sends
+   * it after the (re)connect; `"fail"` rejects with `ERR_NOT_CONNECTED`. Default `"queue"` once
+   * the client has been open and reconnect is on (or with `idempotent`), else `"fail"`, as for
+   * events.
+   */
+  offline?: "queue" | "fail";
+  /**
+   * Safe to run more than once. A request that was written and whose connection is lost before
+   * the answer fails with `ERR_CONNECTION_LOST` (it may or may not have run: at most once); an
+   * idempotent one instead waits for the reconnect and is sent again, within its timeout.
+   * Default false.
    */
   idempotent?: boolean;
 }
@@ -67,6 +70,9 @@ export function checkEmitOptions(options: EmitOptions): void {
 /** Throws `ERR_INVALID_ARGUMENT` for malformed request options. */
 export function checkRequestOptions(options: RequestOptions): void {
   if (options.timeoutMs !== undefined) checkMs("timeoutMs", options.timeoutMs);
+  if (options.offline !== undefined && options.offline !== "queue" && options.offline !== "fail") {
+    throw invalid(`offline must be "queue" or "fail", got ${JSON.stringify(options.offline)}`);
+  }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
     throw invalid("signal must be an AbortSignal");
   if (options.signal?.aborted) {
@@ -90,29 +96,23 @@ export function encodeQueuedRequest(
   name: string,
   input: unknown,
   timeoutMs: number,
-  signal: AbortSignal | undefined,
-  queue: { remove(): boolean; leave(): void },
-): Outgoing {
-  const schema = contract.client.requests.get(name);
-  if (!schema) {
-    throw new SockwireError(
-      ErrorCode.UNKNOWN_MESSAGE_TYPE,
-      `the contract declares no request named ${JSON.stringify(name)}`,
-    );
-  }
-  if (options.validateOutbound) validatePayload(schema.input, input, `request ${name} input`);
-  const frame = encodeEnvelope(
-    { kind: Kind.REQUEST, id: 1, type: name, ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}) },
-    options.codec.encode(input),
-  );
+  call: RequestOptions,
+  hooks: RequestQueueHooks,
+): QueuedRequest {
+  // The frame as it will be sent (the id and deadline are filled in then): validated, and only
+  // what the schema declares, so the queue is charged what the wire will carry.
+  const frame = encodeRequest(contract, "client", 1, name as never, input as never, {
+    codec: options.codec,
+    validate: options.validateOutbound,
+    ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}),
+  });
   const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Number.POSITIVE_INFINITY;
   return new QueuedRequest(
     name,
     input,
     frame.length,
-    { deadline, timeoutMs, signal },
-    queue.remove,
-    queue.leave,
+    { deadline, timeoutMs, signal: call.signal, idempotent: call.idempotent === true },
+    hooks,
   );
 }
 

@@ -175,26 +175,18 @@ describe("offline queue", () => {
     await Promise.all(accepted);
   });
 
-  test("requests fail fast while disconnected unless idempotent; idempotent ones are sent after the reconnect", async () => {
+  test("requests made while disconnected wait for the reconnect, within their timeout and signal; offline: fail opts out", async () => {
     const { proxy, client } = await setup();
     proxy.refusing = true;
     proxy.cut();
     await until(() => client.state !== "open");
-    await expect(client.request("echo", { text: "now" })).rejects.toMatchObject({
-      code: ErrorCode.NOT_CONNECTED,
-    });
-    const later = client.request("echo", { text: "later" }, { idempotent: true });
-    const tooLate = client.request(
-      "echo",
-      { text: "too late" },
-      { idempotent: true, timeoutMs: 40 },
-    );
+    await expect(
+      client.request("echo", { text: "now" }, { offline: "fail" }),
+    ).rejects.toMatchObject({ code: ErrorCode.NOT_CONNECTED });
+    const later = client.request("echo", { text: "later" });
+    const tooLate = client.request("echo", { text: "too late" }, { timeoutMs: 40 });
     const controller = new AbortController();
-    const cancelled = client.request(
-      "echo",
-      { text: "cancelled" },
-      { idempotent: true, signal: controller.signal },
-    );
+    const cancelled = client.request("echo", { text: "cancelled" }, { signal: controller.signal });
     controller.abort();
     await expect(cancelled).rejects.toMatchObject({ code: ErrorCode.REQUEST_CANCELLED });
     await expect(tooLate).rejects.toMatchObject({
@@ -202,24 +194,66 @@ describe("offline queue", () => {
       details: { queued: true },
     });
     expect(client.stats().queuedMessages).toBe(1);
-    await expect(
-      client.request("echo", { text: 1 } as never, { idempotent: true }),
-    ).rejects.toMatchObject({
+    await expect(client.request("echo", { text: 1 } as never)).rejects.toMatchObject({
       code: ErrorCode.VALIDATION_FAILED,
     });
     proxy.refusing = false;
     expect(await later).toEqual({ text: "later" });
   });
 
-  test("before the first open, emits fail by default; an explicit queue waits for the open", async () => {
+  test("a request written before the link drops fails with ERR_CONNECTION_LOST; an idempotent one is sent again after the reconnect", async () => {
+    const runs: string[] = [];
+    const { server, port } = await h.server(testContract, {}, (s) =>
+      s.handle("sleep", async ({ ms, tag }) => {
+        runs.push(`run ${tag}`);
+        await sleep(ms);
+        return { tag };
+      }),
+    );
+    const proxy = await h.proxy(port);
+    const client = h.client(testContract, { port: proxy.port, reconnect: { initialDelayMs: 20 } });
+    await client.connect();
+    const once = client.request("sleep", { ms: 300, tag: 1 });
+    const twice = client.request("sleep", { ms: 300, tag: 2 }, { idempotent: true });
+    await until(() => runs.length === 2, 2000, "both running");
+    proxy.cut();
+    await expect(once).rejects.toMatchObject({ code: ErrorCode.CONNECTION_LOST });
+    expect(await twice).toEqual({ tag: 2 });
+    expect(runs.sort()).toEqual(["run 1", "run 2", "run 2"]);
+    expect(client.stats().reconnects).toBe(1);
+    expect(server.connections.size).toBe(1);
+  });
+
+  test("an idempotent request is not sent again once the client is closing", async () => {
+    const { proxy, client } = await setup();
+    const pending = client.request("hang", {}, { idempotent: true });
+    await until(() => client.stats().inFlightRequests === 1);
+    const closing = client.close({ timeoutMs: 200 });
+    proxy.cut();
+    await expect(pending).rejects.toMatchObject({
+      code: expect.stringMatching(/^ERR_CONNECTION_(LOST|CLOSED)$/),
+    });
+    await closing;
+    expect(client.stats().queuedMessages).toBe(0);
+  });
+
+  test("before the first open, emits and requests fail by default; an explicit queue waits for the open", async () => {
     const seqs: number[] = [];
-    const { port } = await h.server(testContract, {}, (s) => s.on("m", (n) => void seqs.push(n)));
+    const { port } = await h.server(testContract, {}, (s) => {
+      s.on("m", (n) => void seqs.push(n));
+      s.handle("echo", (x) => x);
+    });
     const client = h.client(testContract, { port });
     const connecting = client.connect();
     await expect(client.emit("m", 1)).rejects.toMatchObject({ code: ErrorCode.NOT_CONNECTED });
+    await expect(client.request("echo", { text: "a" })).rejects.toMatchObject({
+      code: ErrorCode.NOT_CONNECTED,
+    });
     const queued = client.emit("m", 2, { offline: "queue" });
+    const asked = client.request("echo", { text: "b" }, { offline: "queue" });
     await connecting;
     await queued;
+    expect(await asked).toEqual({ text: "b" });
     await until(() => seqs.length === 1);
     expect(seqs).toEqual([2]);
   });
@@ -230,7 +264,7 @@ describe("offline queue", () => {
     proxy.cut();
     await until(() => client.state === "reconnecting");
     const queued = client.emit("m", 1);
-    const waiting = client.request("echo", { text: "x" }, { idempotent: true });
+    const waiting = client.request("echo", { text: "x" });
     await client.close();
     await expect(queued).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
     await expect(waiting).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
