@@ -1,19 +1,41 @@
+import { once } from "node:events";
 import net from "node:net";
+import tls from "node:tls";
 import { ErrorCode, Kind, WireCode } from "@sockwire/protocol";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import type { AuthenticateInfo } from "../src/index.js";
 import { makeCertificates, type TestCertificates } from "./helpers/certs.js";
+import { captureClientHello } from "./helpers/client-hello.js";
 import { testContract } from "./helpers/contract.js";
 import { startServer } from "./helpers/harness.js";
 import { RawPeer } from "./helpers/raw-peer.js";
 import { TestClient } from "./helpers/session-client.js";
-import { until } from "./helpers/wait.js";
+import { sleep, until, within } from "./helpers/wait.js";
 
 let certs: TestCertificates;
+let clientHello: Buffer;
 
-beforeAll(() => {
+beforeAll(async () => {
   certs = makeCertificates();
+  clientHello = await captureClientHello();
 });
+
+/** Well under the default 5 s handshake timeout: a peer that left must be gone by then. */
+const PROMPT_MS = 1000;
+
+/** A raw TCP socket to the server, destroyed when the test finishes. */
+async function tcpPeer(port: number): Promise<net.Socket> {
+  const socket = net.connect({ host: "127.0.0.1", port });
+  socket.on("error", () => {});
+  onTestFinished(() => void socket.destroy());
+  await once(socket, "connect");
+  return socket;
+}
+
+/** Sums `closesByReason`: every socket the server has finished with. */
+function closedCount(stats: { closesByReason: Record<string, number> }): number {
+  return Object.values(stats.closesByReason).reduce((sum, n) => sum + n, 0);
+}
 
 describe("TLS", () => {
   test("a TLS server runs the same handshake, handlers and graceful close", async () => {
@@ -95,6 +117,73 @@ describe("TLS", () => {
     peer.hello(testContract, { codec: "cbor" });
     const reject = await peer.waitFor((e) => e.kind === Kind.REJECT);
     expect(RawPeer.reason(reject).code).toBe(WireCode.UNSUPPORTED_CODEC);
+    await peer.waitClosed();
+  });
+});
+
+describe("TLS: a peer that leaves during the TLS handshake", () => {
+  const serverTls = () => ({ tls: { key: certs.server.key, cert: certs.server.cert } });
+
+  test("a TCP connect that ends before any TLS byte (a health check) is gone at once, counted, not an error", async () => {
+    const run = await startServer(testContract, serverTls());
+    const socket = await tcpPeer(run.port);
+    await until(() => run.server.stats().handshaking === 1, "the TLS handshake counted", PROMPT_MS);
+    expect(run.server.stats()).toMatchObject({ accepted: 1, handshaking: 1, connections: 0 });
+
+    socket.end();
+    await within(once(socket, "close"), "the server's side closed", PROMPT_MS);
+    await until(() => run.server.stats().handshaking === 0, "handshake settled", PROMPT_MS);
+    expect(run.server.stats()).toMatchObject({
+      accepted: 1,
+      handshaking: 0,
+      opened: 0,
+      closesByReason: { [WireCode.NORMAL]: 1 },
+    });
+    expect(run.errors).toEqual([]);
+    await within(run.server.close(), "server.close()", PROMPT_MS);
+  });
+
+  test("a peer that starts the TLS handshake and closes mid-way is gone at once and counted", async () => {
+    const run = await startServer(testContract, serverTls());
+    const socket = await tcpPeer(run.port);
+    socket.write(clientHello);
+    // The server's first flight proves it is inside the TLS handshake.
+    await within(once(socket, "data"), "the server's first TLS flight", PROMPT_MS);
+    expect(run.server.stats()).toMatchObject({ accepted: 1, handshaking: 1 });
+
+    socket.end();
+    await within(once(socket, "close"), "the server's side closed", PROMPT_MS);
+    await until(() => closedCount(run.server.stats()) === 1, "close counted", PROMPT_MS);
+    expect(run.server.stats()).toMatchObject({ accepted: 1, handshaking: 0, opened: 0 });
+    await within(run.server.close(), "server.close()", PROMPT_MS);
+  });
+
+  test("a TLS client that rejects the server's certificate is gone at once and counted", async () => {
+    const run = await startServer(testContract, serverTls());
+    const client = tls.connect({ host: "127.0.0.1", port: run.port, rejectUnauthorized: true });
+    onTestFinished(() => void client.destroy());
+    const [error] = (await within(once(client, "error"), "the client's TLS error", PROMPT_MS)) as [
+      NodeJS.ErrnoException,
+    ];
+    expect(error.code).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+
+    await until(() => closedCount(run.server.stats()) === 1, "close counted", PROMPT_MS);
+    expect(run.server.stats()).toMatchObject({ accepted: 1, handshaking: 0, opened: 0 });
+    await within(run.server.close(), "server.close()", PROMPT_MS);
+  });
+
+  test("after the TLS handshake the socket stays half-open: a request sent just before the client's FIN is answered", async () => {
+    const run = await startServer(testContract, serverTls(), (s) =>
+      s.handle("sleep", async ({ ms }) => {
+        await sleep(ms);
+        return { done: true };
+      }),
+    );
+    const peer = await run.rawOpen({}, { tls: { ca: certs.ca.cert, servername: "localhost" } });
+    peer.request(1, "sleep", { ms: 50 });
+    peer.end();
+    const response = await peer.waitFor((e) => e.kind === Kind.RESPONSE, "the response");
+    expect(RawPeer.json(response)).toEqual({ done: true });
     await peer.waitClosed();
   });
 });
