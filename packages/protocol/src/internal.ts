@@ -4,6 +4,13 @@
  * @packageDocumentation
  */
 
+export {
+  isPlainPeerTlsError,
+  isTlsRecordFrameError,
+  isTlsRecordLength,
+  type TlsExpectation,
+  tlsMismatch,
+} from "./handshake/tls-mismatch.js";
 export { type Deferred, deferred, noop, rejected } from "./session/deferred.js";
 export type { RequestContext } from "./session/incoming-requests.js";
 export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";

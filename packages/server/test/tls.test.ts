@@ -91,6 +91,37 @@ describe("TLS", () => {
       "TLS failure report",
     );
     expect(run.opened).toHaveLength(1);
+    // OpenSSL's own text spans lines; the report is one line, with the original as its cause.
+    const report = run.errors.find((e) => e.error.code === ErrorCode.SOCKET_ERROR)?.error;
+    expect(report?.message).not.toContain("\n");
+    expect(report?.cause).toMatchObject({ code: expect.stringMatching(/^ERR_SSL_/) });
+  });
+
+  test("a client certificate from an unknown CA: ERR_SOCKET naming the verification error", async () => {
+    const run = await startServer(testContract, {
+      tls: {
+        key: certs.server.key,
+        cert: certs.server.cert,
+        ca: certs.ca.cert,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+    });
+    const stranger = makeCertificates().client;
+    const refused = TestClient.connect(run.port, testContract, {
+      tls: { ca: certs.ca.cert, servername: "localhost", ...stranger },
+    });
+    await expect(refused).rejects.toBeTruthy();
+    await until(() => run.errors.length === 1, "TLS failure report", PROMPT_MS);
+    expect(run.errors[0]?.error).toMatchObject({
+      code: ErrorCode.SOCKET_ERROR,
+      details: { authorizationError: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" },
+    });
+    expect(run.server.stats()).toMatchObject({
+      accepted: 1,
+      handshaking: 0,
+      closesByReason: { [WireCode.SOCKET_ERROR]: 1 },
+    });
   });
 
   test("a plain TCP peer that never starts TLS is dropped at the handshake timeout", async () => {
@@ -185,5 +216,67 @@ describe("TLS: a peer that leaves during the TLS handshake", () => {
     const response = await peer.waitFor((e) => e.kind === Kind.RESPONSE, "the response");
     expect(RawPeer.json(response)).toEqual({ done: true });
     await peer.waitClosed();
+  });
+});
+
+describe("TLS/plain mismatch, as the server sees it", () => {
+  test("a plain client's hello on a TLS server: ERR_TLS_MISMATCH (the client speaks plain), closed at once", async () => {
+    const run = await startServer(testContract, {
+      tls: { key: certs.server.key, cert: certs.server.cert },
+    });
+    const peer = await run.raw();
+    const port = peer.socket.localPort;
+    peer.hello(testContract);
+    await peer.waitClosed(PROMPT_MS);
+    await until(() => run.errors.length === 1, "the mismatch report", PROMPT_MS);
+    expect(run.errors[0]?.error).toMatchObject({
+      code: ErrorCode.TLS_MISMATCH,
+      details: { expected: "plain", remotePort: port },
+      cause: { code: "ERR_SSL_WRONG_VERSION_NUMBER" },
+    });
+    expect(run.server.stats()).toMatchObject({
+      accepted: 1,
+      handshaking: 0,
+      closesByReason: { [WireCode.PROTOCOL_ERROR]: 1 },
+      errorsByCode: { [ErrorCode.TLS_MISMATCH]: 1 },
+    });
+  });
+
+  test("a TLS client on a plain server: it gets bytes that are not TLS at once; ERR_TLS_MISMATCH (the client speaks TLS)", async () => {
+    const run = await startServer(testContract);
+    const client = tls.connect({
+      host: "127.0.0.1",
+      port: run.port,
+      ca: certs.ca.cert,
+      servername: "localhost",
+    });
+    onTestFinished(() => void client.destroy());
+    await once(client, "connect");
+    const port = client.localPort;
+    const [error] = (await within(once(client, "error"), "the client's TLS error", PROMPT_MS)) as [
+      NodeJS.ErrnoException,
+    ];
+    expect(error.code).toBe("ERR_SSL_WRONG_VERSION_NUMBER");
+    await until(() => run.errors.length === 1, "the mismatch report", PROMPT_MS);
+    expect(run.errors[0]?.error).toMatchObject({
+      code: ErrorCode.TLS_MISMATCH,
+      details: { expected: "tls", remotePort: port },
+      cause: { code: ErrorCode.FRAME_TOO_LARGE },
+    });
+    expect(run.server.stats()).toMatchObject({
+      accepted: 1,
+      handshaking: 0,
+      closesByReason: { [WireCode.PROTOCOL_ERROR]: 1 },
+      errorsByCode: { [ErrorCode.TLS_MISMATCH]: 1 },
+    });
+  });
+
+  test("an oversized first frame that is not a TLS record stays ERR_FRAME_TOO_LARGE", async () => {
+    const run = await startServer(testContract, { maxFrameBytes: 1024 });
+    const peer = await run.raw();
+    peer.write(Buffer.from([0x00, 0x01, 0x00, 0x00]));
+    await peer.waitClosed(PROMPT_MS);
+    await until(() => run.errors.length === 1, "the report", PROMPT_MS);
+    expect(run.errors[0]?.error.code).toBe(ErrorCode.FRAME_TOO_LARGE);
   });
 });
