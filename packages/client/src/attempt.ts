@@ -20,12 +20,16 @@ import {
 } from "@sockwire/protocol";
 import {
   type CloseInfo,
+  isPlainPeerTlsError,
+  isTlsRecordFrameError,
   type RequestContext,
   Session,
   type Ticker,
+  tlsMismatch,
 } from "@sockwire/protocol/internal";
 import { rejectError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
+import { probeBudget, probeTls, type TlsProbe } from "./tls-probe.js";
 
 /** What an attempt reports to the client that owns it. */
 export interface AttemptHooks {
@@ -48,7 +52,8 @@ const AGENT = `sockwire-client/0.1 node/${process.versions.node}`;
  * One connection attempt and, once the server welcomes it, the connection itself: it owns the
  * socket (TCP or TLS, half-open allowed so the session can send its FIN and still read), runs the
  * client side of the handshake on top of a {@link Session}, and enforces the connect timeout over
- * TCP connect, TLS and handshake together.
+ * TCP connect, TLS and handshake together. When it fails because TLS is on one end only, it says
+ * so (`ERR_TLS_MISMATCH`), asking the port with a {@link probeTls} when the evidence is silence.
  *
  * The session is opened synchronously inside the welcome handler, so frames that arrive in the
  * same chunk right after the welcome are routed as events and requests, not lost.
@@ -63,6 +68,11 @@ export class Attempt {
   /** The last error the server reported during the handshake (an error frame before closing). */
   private serverError: SockwireError | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = performance.now();
+  /** The hello has been written: the TCP (and TLS) connection was established. */
+  private helloSent = false;
+  /** Asking the port whether it speaks TLS, after a plain attempt closed unanswered. */
+  private probe: TlsProbe | undefined;
 
   constructor(
     contract: AnyContract,
@@ -112,9 +122,10 @@ export class Attempt {
       ...(credentials === undefined ? {} : { credentials }),
       agent: AGENT,
     };
-    this.socket.once(tls ? "secureConnect" : "connect", () =>
-      this.session.sendControl(Kind.HELLO, hello),
-    );
+    this.socket.once(tls ? "secureConnect" : "connect", () => {
+      this.helloSent = true;
+      this.session.sendControl(Kind.HELLO, hello);
+    });
     this.timer = setTimeout(() => {
       this.abort(
         new SockwireError(
@@ -132,7 +143,14 @@ export class Attempt {
   abort(failure: SockwireError): void {
     if (this.opened) return;
     this.failure ??= failure;
+    this.probe?.cancel();
     this.session.destroy(WireCode.NORMAL, failure);
+  }
+
+  /** Closes at once, open or not: the socket, and a TLS probe in progress. */
+  destroy(): void {
+    this.probe?.cancel();
+    this.session.destroy(WireCode.NORMAL);
   }
 
   private onHandshake(envelope: Envelope): void {
@@ -194,26 +212,76 @@ export class Attempt {
 
   private onClosed(info: CloseInfo): void {
     this.clearTimer();
-    let failure: SockwireError | undefined;
-    if (!this.opened) failure = this.failure ?? this.describeEarlyClose(info);
-    this.hooks.closed(this, info, failure);
+    if (this.opened) {
+      this.hooks.closed(this, info, undefined);
+      return;
+    }
+    const failure = this.failure ?? this.describeEarlyClose(info);
+    if (this.failure === undefined && this.closedUnanswered(info))
+      this.probeThenClose(info, failure);
+    else this.hooks.closed(this, info, failure);
   }
 
   /** Why the connection ended before the welcome, as `connect()` reports it. */
   private describeEarlyClose(info: CloseInfo): SockwireError {
-    const { host, port } = this.options;
+    const { host, port, tls } = this.options;
     const socketError = info.error?.code === ErrorCode.SOCKET_ERROR ? info.error.cause : undefined;
     if (socketError !== undefined) {
+      if (tls && isPlainPeerTlsError(socketError)) {
+        const message = `${host}:${port} does not seem to speak TLS; connect without the tls option`;
+        return tlsMismatch("plain", message, socketError);
+      }
       const code = (socketError as NodeJS.ErrnoException).code;
       return connectFailed(
         `could not connect to ${host}:${port}${code ? ` (${code})` : ""}`,
         socketError,
       );
     }
+    // A TLS record where the welcome's length prefix should be: the server answers in TLS.
+    if (!tls && isTlsRecordFrameError(info.error) && this.session.stats().messagesIn === 0) {
+      return tlsMismatch("tls", `${host}:${port} answered in TLS; set the tls option`, info.error);
+    }
     return connectFailed(
       `${host}:${port} closed the connection before the handshake completed`,
       this.serverError ?? info.error,
     );
+  }
+
+  /**
+   * A plain attempt that the server closed or reset right after our hello, without a byte in
+   * answer. A TLS server does exactly that with a plain hello, but so do other things, so it is
+   * only a reason to ask the port (see {@link probeTls}).
+   */
+  private closedUnanswered(info: CloseInfo): boolean {
+    return (
+      !this.options.tls &&
+      this.helloSent &&
+      info.initiator === "remote" &&
+      this.session.stats().bytesIn === 0
+    );
+  }
+
+  /** Reports the close once the probe knows whether the port speaks TLS. */
+  private probeThenClose(info: CloseInfo, failure: SockwireError): void {
+    const { host, port, connectTimeoutMs } = this.options;
+    const elapsed = performance.now() - this.startedAt;
+    const budget = probeBudget(elapsed, connectTimeoutMs - elapsed);
+    if (budget <= 0) {
+      this.hooks.closed(this, info, failure);
+      return;
+    }
+    const probe = probeTls(host, port, budget);
+    this.probe = probe;
+    void probe.result.then((isTls) => {
+      this.probe = undefined;
+      // An abort during the probe (close(), the client's signal) wins.
+      let outcome = this.failure ?? failure;
+      if (isTls && this.failure === undefined) {
+        const message = `${host}:${port} closed the connection at our hello and answers a TLS handshake: the server seems to expect TLS; set the tls option`;
+        outcome = tlsMismatch("tls", message, failure);
+      }
+      this.hooks.closed(this, info, outcome);
+    });
   }
 
   private clearTimer(): void {

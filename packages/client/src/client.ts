@@ -123,6 +123,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
   /**
    * Connects and performs the handshake. Resolves when the server's welcome arrives; rejects with
    * `ERR_CONNECT_FAILED` (refused, reset; `cause` is the socket error), `ERR_CONNECT_TIMEOUT`,
+   * `ERR_TLS_MISMATCH` (TLS on one end only; `details.expected` says what the server speaks),
    * `ERR_HANDSHAKE_REJECTED` (`remoteCode` is the server's reason), `ERR_CONTRACT_MISMATCH`,
    * `ERR_UNSUPPORTED_VERSION`, `ERR_UNSUPPORTED_CODEC`, `ERR_VALIDATION_FAILED` (credentials) or
    * `ERR_CONNECTION_CLOSED` (closed or aborted meanwhile). A failed first connect closes the client.

@@ -178,7 +178,7 @@ export class ConnectionManager {
     this.draining = undefined;
     // No error on the session: a local close without one rejects what is pending with
     // ERR_CONNECTION_CLOSED, which is what the caller of destroy() asked for.
-    for (const attempt of attempts) attempt?.session.destroy(WireCode.NORMAL);
+    for (const attempt of attempts) attempt?.destroy();
     this.finish(false, error);
   }
 

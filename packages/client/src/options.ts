@@ -80,7 +80,11 @@ export interface ClientOptions<C extends AnyContract = AnyContract> {
   host?: string;
   /** Server port (1-65535). Required. */
   port: number;
-  /** Connect over TLS: `true` for system defaults, or `node:tls` connect options (ca, cert, key, servername...). Default plain TCP. */
+  /**
+   * Connect over TLS: `true` for system defaults, or `node:tls` connect options (ca, cert, key,
+   * servername...). Default plain TCP. A server that speaks the other one fails `connect()` with
+   * `ERR_TLS_MISMATCH`.
+   */
   tls?: boolean | TlsConnectionOptions;
   /** Credentials sent in the hello, validated against the contract's credentials schema first. */
   credentials?: CredentialsOption<C>;

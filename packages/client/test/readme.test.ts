@@ -12,6 +12,7 @@ const SURFACED: string[] = [
   ErrorCode.INVALID_ARGUMENT,
   ErrorCode.CONNECT_FAILED,
   ErrorCode.CONNECT_TIMEOUT,
+  ErrorCode.TLS_MISMATCH,
   ErrorCode.HANDSHAKE_REJECTED,
   ErrorCode.HANDSHAKE_TIMEOUT,
   ErrorCode.CONTRACT_MISMATCH,

@@ -5,6 +5,13 @@
  */
 
 export { handlerFailed } from "./errors/handler-failed.js";
+export {
+  isPlainPeerTlsError,
+  isTlsRecordFrameError,
+  isTlsRecordLength,
+  type TlsExpectation,
+  tlsMismatch,
+} from "./handshake/tls-mismatch.js";
 export { type Deferred, deferred, noop, rejected } from "./session/deferred.js";
 export type { RequestContext } from "./session/incoming-requests.js";
 export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";

@@ -24,6 +24,7 @@ import {
 } from "@sockwire/protocol/internal";
 import { HandshakeGate } from "./handshake-gate.js";
 import type { ResolvedOptions } from "./options.js";
+import { tlsClientOnPlainServer } from "./tls-failure.js";
 import type { ConnectionState, ConnectionStats, DisconnectInfo, RequestContext } from "./types.js";
 
 /**
@@ -310,12 +311,16 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
 
   #onClosed(info: CloseInfo): void {
     const outcome = this.#gate.settle();
+    const mismatch =
+      outcome === "open" || this.encrypted
+        ? undefined
+        : tlsClientOnPlainServer(info.error, this, () => this.#session.stats().messagesIn);
     this.#info = {
-      code: info.code,
-      message: info.message,
+      code: mismatch ? WireCode.PROTOCOL_ERROR : info.code,
+      message: mismatch ? mismatch.message : info.message,
       initiator: info.initiator,
       graceful: info.graceful,
-      error: info.error,
+      error: mismatch ?? info.error,
     };
     if (this.#rooms) for (const room of this.#rooms) this.#host.leaveRoom(this, room);
     this.#rooms = undefined;

@@ -22,6 +22,7 @@ import type { ResolvedOptions } from "./options.js";
 import { Rooms } from "./rooms.js";
 import type { Router } from "./router.js";
 import { ServerCounters } from "./stats.js";
+import type { TlsFailure } from "./tls-failure.js";
 import type { DisconnectInfo, ServerState, ServerStats } from "./types.js";
 
 /**
@@ -41,6 +42,8 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   readonly onError = new Listeners<[SockwireError, ServerConnection<C, Ctx> | undefined]>();
   /** Sockets refused without a session (server full, closing), lingering until they close. */
   private readonly refusing = new Set<net.Socket>();
+  /** TLS sockets still in their TLS handshake: accepted, but no session yet. */
+  private tlsHandshakes = 0;
   private readonly counters = new ServerCounters();
   private readonly host: ConnectionHost;
   /** Told about membership changes so the cluster knows them too. */
@@ -92,9 +95,34 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
     };
   }
 
-  /** Takes an accepted socket: a new session, or a refusal when closing or full. */
+  /** Takes an accepted plain socket: a new session, or a refusal when closing or full. */
   accept(socket: net.Socket, accepting: boolean): void {
     this.counters.accepted++;
+    this.start(socket, accepting);
+  }
+
+  /** A TCP connection arrived on a TLS listener: accepted now, a session once it is secure. */
+  tlsStarted(): void {
+    this.counters.accepted++;
+    this.tlsHandshakes++;
+  }
+
+  /** Its TLS handshake completed: a new session, or a refusal when closing or full. */
+  tlsSecured(socket: net.Socket, accepting: boolean): void {
+    this.tlsHandshakes--;
+    this.start(socket, accepting);
+  }
+
+  /** Its TLS handshake ended without a session (the socket is destroyed): counted, reported. */
+  tlsFailed(failure: TlsFailure): void {
+    this.tlsHandshakes--;
+    this.counters.closed(failure.code);
+    if (failure.error) this.report(failure.error);
+    this.checkDrained();
+  }
+
+  /** Starts a session on a usable socket, or refuses it when closing or full. */
+  private start(socket: net.Socket, accepting: boolean): void {
     const max = this.options.maxConnections;
     if (!accepting) {
       this.refuse(socket, { code: WireCode.GOING_AWAY, message: "the server is shutting down" });
@@ -125,7 +153,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
     for (const socket of [...this.refusing]) socket.destroy();
   }
 
-  /** Resolves once no session and no refused socket is left. */
+  /** Resolves once no session, no TLS handshake and no refused socket is left. */
   drained(): Promise<void> {
     return new Promise((resolve) => {
       this.drainedWaiter = resolve;
@@ -134,7 +162,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   }
 
   stats(state: ServerState): ServerStats {
-    let handshaking = 0;
+    let handshaking = this.tlsHandshakes;
     let closing = this.refusing.size;
     const sessions = [];
     for (const conn of this.live) {
@@ -216,7 +244,8 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   }
 
   private checkDrained(): void {
-    if (this.drainedWaiter && this.live.size === 0 && this.refusing.size === 0) {
+    const idle = this.live.size === 0 && this.refusing.size === 0 && this.tlsHandshakes === 0;
+    if (this.drainedWaiter && idle) {
       this.drainedWaiter();
       this.drainedWaiter = undefined;
     }

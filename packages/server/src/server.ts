@@ -285,9 +285,10 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
   /**
    * Graceful shutdown: stop accepting, refuse handshakes in progress, send goaway `GOING_AWAY`
    * to every open connection, let requests in flight finish, flush, half-close and wait for each
-   * client to close its side. Whatever is still open after `timeoutMs` (default
-   * `closeTimeoutMs`) is destroyed. Resolves when every socket and the listener are closed.
-   * Calling it again returns the same promise.
+   * client to close its side. A TLS handshake in progress is left to finish (the connection is
+   * then refused with `GOING_AWAY`) or to fail, within the handshake timeout. Whatever is still
+   * open after `timeoutMs` (default `closeTimeoutMs`) is destroyed. Resolves when every socket
+   * and the listener are closed. Calling it again returns the same promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing) return this.#closing;
@@ -334,11 +335,13 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
 
   #listenerOrCreate(): Listener {
     if (this.#listener) return this.#listener;
-    const listener = createListener(
-      this.#options,
-      (socket) => this.#registry.accept(socket, this.#state === "listening"),
-      (error) => this.#registry.report(error),
-    );
+    const registry = this.#registry;
+    const listener = createListener(this.#options, {
+      accepted: (socket) => registry.accept(socket, this.#state === "listening"),
+      tlsStarted: () => registry.tlsStarted(),
+      tlsSecured: (socket) => registry.tlsSecured(socket, this.#state === "listening"),
+      tlsFailed: (failure) => registry.tlsFailed(failure),
+    });
     // One close listener for all sockets of this server, and `on` rather than `once` ('close' is
     // emitted once anyway): a closure plus once-wrapper per socket cost ~250 bytes per idle
     // connection.

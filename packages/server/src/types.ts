@@ -241,11 +241,11 @@ export interface ServerStats {
   state: ServerState;
   /** Open connections (handshake done). */
   connections: number;
-  /** Sockets still in the handshake. */
+  /** Sockets still in the handshake, including TLS sockets still in their TLS handshake. */
   handshaking: number;
   /** Sockets closing gracefully (including refused ones still lingering). */
   closing: number;
-  /** Sockets accepted since start. */
+  /** Sockets accepted since start (a TLS one from its TCP connection, before its TLS handshake). */
   accepted: number;
   /** Handshakes completed since start. */
   opened: number;

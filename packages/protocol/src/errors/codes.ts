@@ -77,6 +77,13 @@ export const ErrorCode = {
    * message was malformed. Local delivery is not affected. `details.operation` says what failed.
    */
   ADAPTER: "ERR_ADAPTER",
+  /**
+   * One end speaks TLS and the other does not: a plain client reached a TLS server, a TLS client
+   * reached a plain server, or a server saw such a client. `details.expected` is what the other
+   * end appears to speak (`"tls"` or `"plain"`); `cause` is the TLS or framing error it was read
+   * from, when there is one.
+   */
+  TLS_MISMATCH: "ERR_TLS_MISMATCH",
 } as const;
 
 /** Union of every local error code. */
