@@ -370,7 +370,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * await client.close({ timeoutMs: 5000 });
    * ```
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
+  close(options: { timeoutMs?: number | undefined } = {}): Promise<void> {
     return this.manager.close(options.timeoutMs);
   }
 

@@ -25,9 +25,9 @@ export interface EmitOptions {
    * rejects with `ERR_NOT_CONNECTED`. Default `"queue"` once the client has been open and
    * reconnect is on, else `"fail"`.
    */
-  offline?: "queue" | "drop" | "fail";
+  offline?: "queue" | "drop" | "fail" | undefined;
   /** A queued event not sent within this many ms is removed and rejects with `ERR_MESSAGE_EXPIRED`. Default: no expiry. */
-  expireAfterMs?: number;
+  expireAfterMs?: number | undefined;
 }
 
 /**
@@ -41,14 +41,14 @@ export interface EmitOptions {
  */
 export interface RequestOptions {
   /** Give up after this many ms with `ERR_REQUEST_TIMEOUT` (the server is sent a cancel); 0 = never. Default `requestTimeoutMs` (30 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Aborting it cancels the request (`ERR_REQUEST_CANCELLED`) and tells the server. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Safe to send more than once, or later: while disconnected the request waits in the offline
    * queue (timeout still counting) instead of failing fast with `ERR_NOT_CONNECTED`. Default false.
    */
-  idempotent?: boolean;
+  idempotent?: boolean | undefined;
 }
 
 const MAX_TIMER_MS = 2_147_483_647;

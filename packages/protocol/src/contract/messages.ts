@@ -22,15 +22,15 @@ import { checkOutbound, PayloadRole } from "./validate.js";
 /** Options of the `encode*` helpers. */
 export interface EncodeOptions {
   /** Payload codec. Default: the JSON codec. */
-  codec?: PayloadCodec;
+  codec?: PayloadCodec | undefined;
   /** Validate the value against the contract before encoding. Default true. */
-  validate?: boolean;
+  validate?: boolean | undefined;
 }
 
 /** Options of the `decode*` helpers. */
 export interface DecodeOptions {
   /** Payload codec. Default: the JSON codec (depth 64). */
-  codec?: PayloadCodec;
+  codec?: PayloadCodec | undefined;
 }
 
 /** A validated inbound event: a union over every event `From` sends, discriminated by `name`. */
@@ -92,7 +92,7 @@ export function encodeRequest<C extends AnyContract, S extends Side, K extends R
   id: number,
   name: K,
   input: RequestInput<C, S, K>,
-  options: EncodeOptions & { deadlineMs?: number } = {},
+  options: EncodeOptions & { deadlineMs?: number | undefined } = {},
 ): Buffer {
   if (id === 0) throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "request id 0 is reserved");
   const schema = contract[from].requests.get(name);
