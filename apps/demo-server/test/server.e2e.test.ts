@@ -68,6 +68,11 @@ describe("demo-server process", () => {
     const second = startApp("demo-server", ["--port", port, "--lang", "en"]);
     expect(await second.waitForExit()).toEqual({ code: 1, signal: null });
     expect(second.stdout).toEqual([`Could not listen on 127.0.0.1:${port} (EADDRINUSE)`]);
+    // One diagnostic line that says it once, and what to do.
+    expect(second.stderr).toEqual([
+      `demo-server: cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE); ` +
+        "another program is listening there: stop it, or choose a free port with --port (0 takes any)",
+    ]);
     first.signal("SIGTERM");
     expect(await first.waitForExit()).toEqual({ code: 0, signal: null });
   });
