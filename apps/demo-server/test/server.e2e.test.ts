@@ -1,5 +1,5 @@
 import net from "node:net";
-import { canRunInTerminal, startApp, stopAllApps } from "demo-contract/testing";
+import { canRunInTerminal, helpColumns, startApp, stopAllApps } from "demo-contract/testing";
 import { afterEach, describe, expect, test } from "vitest";
 
 // demo-server as a process: options, exit statuses, stop requests and stdin handling.
@@ -34,6 +34,9 @@ describe("demo-server process", () => {
     ]) {
       expect(help).toContain(option);
     }
+    const { descriptions, defaults } = helpColumns(server.stdout);
+    expect(descriptions).toHaveLength(1);
+    expect(defaults).toHaveLength(1);
   });
 
   test.each([
