@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ARTICLE_TIME } from "demo-contract/testing";
 import { describe, expect, test } from "vitest";
@@ -80,6 +81,27 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
     expect(code).toBe(0);
     expect(stdout[0]).toMatch(/^\[server\] Started listening on 127\.0\.0\.1:\d+$/);
     expect(stdout).toContain("[client] Received from server: Server Say Hello");
+    expect(stdout.at(-1)).toBe("[server] Server stopped");
+  });
+
+  test("the README's first screen says why the demo speaks Chinese, and its English command works", async () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const firstScreen = readme.split("\n## ")[0] ?? "";
+    expect(firstScreen).toMatch(/tutorial[\s\S]*Chinese|Chinese[\s\S]*tutorial/);
+    const command = /^pnpm demo (.*--lang en.*?)\s+#/m.exec(firstScreen)?.[1];
+    expect(command, "an English `pnpm demo` command in the first code block").toBeDefined();
+    const args = (command ?? "").split(/\s+/);
+    const { code, stdout } = await runDemo([
+      ...args,
+      "--port",
+      "0",
+      "--count",
+      "1",
+      "--interval",
+      "0",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("[client] Connected to server");
     expect(stdout.at(-1)).toBe("[server] Server stopped");
   });
 
