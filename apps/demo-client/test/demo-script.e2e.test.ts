@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ARTICLE_TIME } from "demo-contract/testing";
+import { ARTICLE_TIME, helpColumns } from "demo-contract/testing";
 import { describe, expect, test } from "vitest";
 
 // `pnpm demo` is `node scripts/demo.mjs`; run it the same way, without pnpm and without a
@@ -103,6 +103,15 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("[client] Connected to server");
     expect(stdout.at(-1)).toBe("[server] Server stopped");
+  });
+
+  test("--help: the options table is aligned", async () => {
+    const { code, stdout } = await runDemo(["--help"]);
+    expect(code).toBe(0);
+    expect(stdout.join("\n")).toContain("--lang zh|en");
+    const { descriptions, defaults } = helpColumns(stdout);
+    expect(descriptions).toHaveLength(1);
+    expect(defaults).toHaveLength(1);
   });
 
   test("a bad option: usage and exit status 2", async () => {
