@@ -29,7 +29,7 @@ const USAGE = `Usage: pnpm demo [-- options]
 Starts demo-server and demo-client and prints both consoles, labelled [server] and [client].
 
 Options (passed on to the apps):
-  --host <host>       address to listen on and connect to     (default 127.0.0.1)
+  --host <host>       address to listen on and connect to      (default 127.0.0.1)
   --port <port>       server port; 0 takes any free port       (default 18888, or a free
                                                                 port if 18888 is taken)
   --lang zh|en        console language                         (default zh)

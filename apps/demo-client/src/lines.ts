@@ -16,6 +16,12 @@ export interface ClientLines {
   lost(reason: string | undefined): string;
 }
 
+/** What the lines may promise: whether the client waits for Enter before it exits. */
+export interface LineContext {
+  /** True when stdin is a terminal: someone can press Enter, and the client waits for it. */
+  waitsForEnter: boolean;
+}
+
 // The Chinese lines are the article's, character for character, including the space after the
 // sent message (the C# format string was "向服务器发送消息:{0} ") and the ASCII punctuation.
 const zh: ClientLines = {
@@ -39,14 +45,31 @@ const en: ClientLines = {
     `Lost the connection to the server${reason === undefined ? "" : ` (${reason})`}`,
 };
 
+// Without a terminal nobody can press Enter and the client exits by itself, so the two lines
+// that ask for Enter say that instead, in the same style.
+const zhWithoutTerminal: ClientLines = {
+  ...zh,
+  allSent: () => "发送完毕,正在退出",
+  connectFailed: () => "连接服务器失败,正在退出!",
+};
+
+const enWithoutTerminal: ClientLines = {
+  ...en,
+  allSent: () => "All sent, exiting",
+  connectFailed: () => "Could not connect to server, exiting!",
+};
+
 /**
- * The client's console lines in `lang`.
+ * The client's console lines in `lang`. With `waitsForEnter` they are the article's, which ask
+ * for Enter; without it the lines that would ask say that the client exits.
  *
  * @example
  * ```ts
- * clientLines("zh").greeting("Server Say Hello"); // "接收服务器消息:Server Say Hello"
+ * clientLines("zh", { waitsForEnter: true }).allSent(); // "发送完毕,按回车键退出"
+ * clientLines("en", { waitsForEnter: false }).allSent(); // "All sent, exiting"
  * ```
  */
-export function clientLines(lang: Lang): ClientLines {
-  return lang === "en" ? en : zh;
+export function clientLines(lang: Lang, context: LineContext): ClientLines {
+  if (lang === "en") return context.waitsForEnter ? en : enWithoutTerminal;
+  return context.waitsForEnter ? zh : zhWithoutTerminal;
 }

@@ -42,12 +42,13 @@ async function main(argv: readonly string[]): Promise<number> {
         greetingTimeoutMs: CONNECT_TIMEOUT_MS,
       },
       {
-        lines: clientLines(options.lang),
+        lines: clientLines(options.lang, { waitsForEnter: interactive }),
         print: (line) => process.stdout.write(`${line}\n`),
         report: (line) => process.stderr.write(`demo-client: ${line}\n`),
         now: () => new Date(),
         sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => {}),
-        // Without a terminal nobody can press Enter: close right away instead of hanging.
+        // Without a terminal nobody can press Enter: close right away instead of hanging (the
+        // lines then say so).
         waitForEnter: async (signal) => {
           if (interactive) await waitForEnter(process.stdin, signal);
         },

@@ -1,6 +1,7 @@
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
+  formatOptions,
   type Lang,
   parseCommandLine,
   parseHost,
@@ -73,15 +74,23 @@ Connects to the demo server, prints its greeting, sends --count messages --inter
 then waits for Enter (only when stdin is a terminal) and closes the connection.
 
 Options:
-  --host <host>       server host name or IP address          (default ${DEFAULT_HOST})
-  --port <port>       server port, 1-65535                     (default ${DEFAULT_PORT})
-  --lang zh|en        console language                         (default zh)
-  --wire framed|raw   framed: sockwire typed events;           (default framed)
-                      raw: the article's unframed ASCII bytes
-  --count <n>         messages to send, 0-${MAX_COUNT}            (default 10)
-  --interval <ms>     pause before each message, 0-${MAX_INTERVAL_MS} ms  (default 1000)
-  -h, --help          show this help
-
+${formatOptions([
+  { usage: "--host <host>", text: "server host name or IP address", default: DEFAULT_HOST },
+  { usage: "--port <port>", text: "server port, 1-65535", default: DEFAULT_PORT },
+  { usage: "--lang zh|en", text: "console language", default: "zh" },
+  {
+    usage: "--wire framed|raw",
+    text: ["framed: sockwire typed events;", "raw: the article's unframed ASCII bytes"],
+    default: "framed",
+  },
+  { usage: "--count <n>", text: `messages to send, 0-${MAX_COUNT}`, default: 10 },
+  {
+    usage: "--interval <ms>",
+    text: `pause before each message, 0-${MAX_INTERVAL_MS} ms`,
+    default: 1000,
+  },
+  { usage: "-h, --help", text: "show this help" },
+])}
 Exit status: 0 after a normal session or a stop by Ctrl+C/SIGTERM; 1 when the server cannot
 be reached or the connection is lost; 2 for a bad option.
 `;

@@ -1,4 +1,4 @@
-import { startApp, stopAllApps } from "demo-contract/testing";
+import { helpColumns, startApp, stopAllApps } from "demo-contract/testing";
 import { afterEach, describe, expect, test } from "vitest";
 
 afterEach(stopAllApps);
@@ -20,6 +20,10 @@ describe("demo-client command line", () => {
     ]) {
       expect(help).toContain(text);
     }
+    // Descriptions start in one column, and so do the defaults.
+    const { descriptions, defaults } = helpColumns(client.stdout);
+    expect(descriptions).toHaveLength(1);
+    expect(defaults).toHaveLength(1);
   });
 
   test.each([

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ARTICLE_TIME } from "demo-contract/testing";
+import { ARTICLE_TIME, helpColumns } from "demo-contract/testing";
 import { describe, expect, test } from "vitest";
 
 // `pnpm demo` is `node scripts/demo.mjs`; run it the same way, without pnpm and without a
@@ -50,7 +51,8 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
     expect(client).toHaveLength(5);
     expect(client.slice(0, 2)).toEqual(["连接服务器成功", "接收服务器消息:Server Say Hello"]);
     expect(client.slice(2, 4).every((line) => sent.test(line))).toBe(true);
-    expect(client[4]).toBe("发送完毕,按回车键退出");
+    // The demo gives the client no terminal, so it exits at once and says so.
+    expect(client[4]).toBe("发送完毕,正在退出");
 
     expect(server[0]).toMatch(/^启动监听127\.0\.0\.1:\d+成功$/);
     const received = new RegExp(
@@ -80,6 +82,36 @@ describe("pnpm demo (scripts/demo.mjs)", () => {
     expect(stdout[0]).toMatch(/^\[server\] Started listening on 127\.0\.0\.1:\d+$/);
     expect(stdout).toContain("[client] Received from server: Server Say Hello");
     expect(stdout.at(-1)).toBe("[server] Server stopped");
+  });
+
+  test("the README's first screen says why the demo speaks Chinese, and its English command works", async () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const firstScreen = readme.split("\n## ")[0] ?? "";
+    expect(firstScreen).toMatch(/tutorial[\s\S]*Chinese|Chinese[\s\S]*tutorial/);
+    const command = /^pnpm demo (.*--lang en.*?)\s+#/m.exec(firstScreen)?.[1];
+    expect(command, "an English `pnpm demo` command in the first code block").toBeDefined();
+    const args = (command ?? "").split(/\s+/);
+    const { code, stdout } = await runDemo([
+      ...args,
+      "--port",
+      "0",
+      "--count",
+      "1",
+      "--interval",
+      "0",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("[client] Connected to server");
+    expect(stdout.at(-1)).toBe("[server] Server stopped");
+  });
+
+  test("--help: the options table is aligned", async () => {
+    const { code, stdout } = await runDemo(["--help"]);
+    expect(code).toBe(0);
+    expect(stdout.join("\n")).toContain("--lang zh|en");
+    const { descriptions, defaults } = helpColumns(stdout);
+    expect(descriptions).toHaveLength(1);
+    expect(defaults).toHaveLength(1);
   });
 
   test("a bad option: usage and exit status 2", async () => {

@@ -70,7 +70,7 @@ describe("parseClientOptions", () => {
 
 describe("clientLines", () => {
   test("the article's Chinese lines, including the trailing space of the sent line", () => {
-    const zh = clientLines("zh");
+    const zh = clientLines("zh", { waitsForEnter: true });
     expect(zh.connected()).toBe("连接服务器成功");
     expect(zh.greeting("Server Say Hello")).toBe("接收服务器消息:Server Say Hello");
     expect(zh.sent("Client send Message on 2017/4/19 23:15:24")).toBe(
@@ -83,7 +83,7 @@ describe("clientLines", () => {
   });
 
   test("English lines with the same meaning", () => {
-    const en = clientLines("en");
+    const en = clientLines("en", { waitsForEnter: true });
     expect(en.connected()).toBe("Connected to server");
     expect(en.greeting("Server Say Hello")).toBe("Received from server: Server Say Hello");
     expect(en.sent("x")).toBe("Sent to server: x");
@@ -92,7 +92,27 @@ describe("clientLines", () => {
     expect(en.lost("GOING_AWAY")).toBe("Lost the connection to the server (GOING_AWAY)");
   });
 
+  test("without a terminal, the lines that asked for Enter say that the client exits", () => {
+    const zh = clientLines("zh", { waitsForEnter: false });
+    expect(zh.allSent()).toBe("发送完毕,正在退出");
+    expect(zh.connectFailed()).toBe("连接服务器失败,正在退出!");
+    const en = clientLines("en", { waitsForEnter: false });
+    expect(en.allSent()).toBe("All sent, exiting");
+    expect(en.connectFailed()).toBe("Could not connect to server, exiting!");
+    // Every other line is the same as on a terminal.
+    for (const lang of ["zh", "en"] as const) {
+      const [tty, pipe] = [true, false].map((waitsForEnter) =>
+        clientLines(lang, { waitsForEnter }),
+      );
+      expect(pipe?.connected()).toBe(tty?.connected());
+      expect(pipe?.sent("x")).toBe(tty?.sent("x"));
+      expect(pipe?.lost("GOING_AWAY")).toBe(tty?.lost("GOING_AWAY"));
+    }
+  });
+
   test("text from the server cannot add lines", () => {
-    expect(clientLines("zh").greeting("a\nb")).toBe("接收服务器消息:a\\nb");
+    expect(clientLines("zh", { waitsForEnter: false }).greeting("a\nb")).toBe(
+      "接收服务器消息:a\\nb",
+    );
   });
 });

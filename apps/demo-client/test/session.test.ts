@@ -49,7 +49,7 @@ function environment(overrides: Partial<SessionEnvironment> = {}) {
   let enterWaits = 0;
   const stop = controllable<unknown>();
   const env: SessionEnvironment = {
-    lines: clientLines("zh"),
+    lines: clientLines("zh", { waitsForEnter: true }),
     print: (line) => printed.push(line),
     report: (line) => reported.push(line),
     now: () => new Date(2017, 3, 19, 23, 15, second++),
@@ -161,7 +161,7 @@ describe("runClientSession", () => {
   });
 
   test("the English session", async () => {
-    const { env, printed } = environment({ lines: clientLines("en") });
+    const { env, printed } = environment({ lines: clientLines("en", { waitsForEnter: true }) });
     await expect(runClientSession(new FakeTransport(), { ...plan, count: 1 }, env)).resolves.toBe(
       0,
     );

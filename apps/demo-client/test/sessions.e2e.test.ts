@@ -8,7 +8,9 @@ import {
 import { afterEach, describe, expect, test } from "vitest";
 
 // End-to-end: the real apps as processes, their consoles compared line by line with the
-// article's (timestamps and ports matched by pattern).
+// article's (timestamps and ports matched by pattern). Their stdin is not a terminal here, so
+// the client's lines that would ask for Enter say instead that it exits, which it does;
+// terminal.e2e.test.ts runs it on a terminal.
 
 const SENT_ZH = new RegExp(`^向服务器发送消息:(Client send Message on ${ARTICLE_TIME}) $`);
 const RECEIVED_ZH = new RegExp(
@@ -27,7 +29,7 @@ function startClient(port: string, args: string[]): AppProcess {
   return startApp("demo-client", ["--port", port, ...args]);
 }
 
-/** The article's client console for `count` messages; returns the texts it sent. */
+/** The article's client console for `count` messages, without a terminal; returns the texts sent. */
 function expectClientConsole(client: AppProcess, count: number): string[] {
   const lines = client.stdout;
   expect(lines[0]).toBe("连接服务器成功");
@@ -37,7 +39,7 @@ function expectClientConsole(client: AppProcess, count: number): string[] {
     sent.every((text) => text !== undefined),
     client.dump(),
   ).toBe(true);
-  expect(lines.slice(2 + count)).toEqual(["发送完毕,按回车键退出"]);
+  expect(lines.slice(2 + count)).toEqual(["发送完毕,正在退出"]);
   return sent as string[];
 }
 
@@ -109,7 +111,7 @@ describe("framed sessions (the article's consoles)", () => {
       "Received from server: Server Say Hello",
     ]);
     const sent = client.stdout.slice(2, 4).map((line) => sentEn.exec(line)?.[1]);
-    expect(client.stdout[4]).toBe("All sent, press Enter to exit");
+    expect(client.stdout[4]).toBe("All sent, exiting");
 
     const [, clientPort] = await server.waitForLine(/^Client 127\.0\.0\.1:(\d+) disconnected$/);
     expect(server.stdout.slice(1)).toEqual([
@@ -122,12 +124,41 @@ describe("framed sessions (the article's consoles)", () => {
   });
 });
 
+describe("without a terminal (a pipe nobody writes to)", () => {
+  test("the client says it exits, in either language, and does so without waiting", async () => {
+    const { port } = await startServer();
+    const zh = startApp("demo-client", ["--port", port, "--count", "1", "--interval", "0"], {
+      stdin: "pipe",
+    });
+    const en = startApp(
+      "demo-client",
+      ["--port", port, "--count", "1", "--interval", "0", "--lang", "en"],
+      { stdin: "pipe" },
+    );
+    expect(await zh.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(await en.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(zh.stdout.at(-1)).toBe("发送完毕,正在退出");
+    expect(en.stdout.at(-1)).toBe("All sent, exiting");
+    for (const line of [...zh.stdout, ...en.stdout]) expect(line).not.toMatch(/回车|Enter/);
+  });
+
+  test("an unreachable server: the failure line says it exits, status 1", async () => {
+    const port = String(await freePort());
+    const zh = startApp("demo-client", ["--port", port], { stdin: "pipe" });
+    const en = startApp("demo-client", ["--port", port, "--lang", "en"], { stdin: "pipe" });
+    expect(await zh.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(await en.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(zh.stdout).toEqual(["连接服务器失败,正在退出!"]);
+    expect(en.stdout).toEqual(["Could not connect to server, exiting!"]);
+  });
+});
+
 describe("failures", () => {
   test("an unreachable server: the failure line, status 1, no hang without a terminal", async () => {
     const port = String(await freePort());
     const client = startClient(port, []);
     expect(await client.waitForExit()).toEqual({ code: 1, signal: null });
-    expect(client.stdout).toEqual(["连接服务器失败,请按回车键退出!"]);
+    expect(client.stdout).toEqual(["连接服务器失败,正在退出!"]);
     expect(client.stderr.join("\n")).toMatch(/ECONNREFUSED/);
   });
 
@@ -136,9 +167,9 @@ describe("failures", () => {
     const en = startClient(port, ["--lang", "en"]);
     const raw = startClient(port, ["--wire", "raw"]);
     expect(await en.waitForExit()).toEqual({ code: 1, signal: null });
-    expect(en.stdout).toEqual(["Could not connect to server, press Enter to exit!"]);
+    expect(en.stdout).toEqual(["Could not connect to server, exiting!"]);
     expect(await raw.waitForExit()).toEqual({ code: 1, signal: null });
-    expect(raw.stdout).toEqual(["连接服务器失败,请按回车键退出!"]);
+    expect(raw.stdout).toEqual(["连接服务器失败,正在退出!"]);
   });
 
   test("a client killed mid-session: the server prints exactly one leave line", async () => {
@@ -162,7 +193,7 @@ describe("failures", () => {
     await client.waitForLine(SENT_ZH);
     client.signal("SIGTERM");
     expect(await client.waitForExit()).toEqual({ code: 0, signal: null });
-    expect(client.stdout).not.toContain("发送完毕,按回车键退出");
+    expect(client.stdout).not.toContain("发送完毕,正在退出");
     await server.waitForLine(/^客户端127\.0\.0\.1:\d+断开连接$/);
     // Every message the client reported as sent reached the server.
     const sent = client.stdout.slice(2).map((line) => SENT_ZH.exec(line)?.[1]);
@@ -178,7 +209,7 @@ describe("failures", () => {
     expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
     expect(await client.waitForExit()).toEqual({ code: 1, signal: null });
     expect(client.stdout.at(-1)).toMatch(/^与服务器的连接已断开(\(.+\))?$/);
-    expect(client.stdout).not.toContain("发送完毕,按回车键退出");
+    expect(client.stdout).not.toContain("发送完毕,正在退出");
   });
 
   test("the server killed mid-session: the client says so and exits with status 1", async () => {

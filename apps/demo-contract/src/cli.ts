@@ -173,3 +173,43 @@ function parseChoice<const T extends string>(
     `invalid ${name} value ${JSON.stringify(value)}: expected ${choices.join(" or ")}`,
   );
 }
+
+/** One option in a `--help` table. */
+export interface OptionHelp {
+  /** The option as typed, with its value: `--port <port>`, `-h, --help`. */
+  usage: string;
+  /** What it does; further lines continue under the first. */
+  text: string | readonly string[];
+  /** The default, shown in a column of its own; absent for options without one. */
+  default?: string | number;
+}
+
+/**
+ * Renders the option lines of `--help`: options, descriptions and defaults each in a column
+ * that starts where the widest entry before it ends, so the table stays aligned whatever values
+ * the text interpolates (a hand-aligned template does not: `0-${MAX_COUNT}` is shorter than its
+ * source).
+ *
+ * @example
+ * ```ts
+ * formatOptions([
+ *   { usage: "--port <port>", text: "server port", default: 18888 },
+ *   { usage: "-h, --help", text: "show this help" },
+ * ]);
+ * // "  --port <port>   server port     (default 18888)\n  -h, --help      show this help\n"
+ * ```
+ */
+export function formatOptions(options: readonly OptionHelp[]): string {
+  const texts = options.map((o) => (typeof o.text === "string" ? [o.text] : [...o.text]));
+  const usageWidth = Math.max(...options.map((o) => o.usage.length)) + 3;
+  const textWidth = Math.max(...texts.flat().map((line) => line.length)) + 2;
+  const lines = options.flatMap((option, i) => {
+    const [first = "", ...more] = texts[i] ?? [];
+    const note = option.default === undefined ? "" : `(default ${option.default})`;
+    return [
+      `  ${option.usage.padEnd(usageWidth)}${note ? first.padEnd(textWidth) + note : first}`,
+      ...more.map((line) => `  ${" ".repeat(usageWidth)}${line}`),
+    ];
+  });
+  return `${lines.join("\n")}\n`;
+}

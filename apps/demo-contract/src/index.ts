@@ -6,7 +6,9 @@
  */
 export { decodeAscii, encodeAscii } from "./ascii.js";
 export {
+  formatOptions,
   type Lang,
+  type OptionHelp,
   type OptionSpec,
   type OptionValues,
   parseCommandLine,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import {
+  formatOptions,
   parseCommandLine,
   parseHost,
   parseInteger,
@@ -91,5 +92,24 @@ describe("choices and host", () => {
     usageError(() => parseHost("", "x"));
     usageError(() => parseHost("a b", "x"));
     usageError(() => parseHost("a".repeat(256), "x"));
+  });
+});
+
+describe("formatOptions", () => {
+  test("options, descriptions and defaults each start in one column, sized by the widest", () => {
+    const table = formatOptions([
+      { usage: "--count <n>", text: "messages to send, 0-1000000", default: 10 },
+      { usage: "--wire framed|raw", text: ["framed: frames;", "raw: bytes"], default: "framed" },
+      { usage: "-h, --help", text: "show this help" },
+    ]);
+    expect(table).toBe(
+      [
+        "  --count <n>         messages to send, 0-1000000  (default 10)",
+        "  --wire framed|raw   framed: frames;              (default framed)",
+        "                      raw: bytes",
+        "  -h, --help          show this help",
+        "",
+      ].join("\n"),
+    );
   });
 });

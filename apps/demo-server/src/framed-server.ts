@@ -5,6 +5,7 @@ import {
   type ListenOptions,
   type RunningServer,
   type ServerEnvironment,
+  systemErrorOf,
 } from "./running-server.js";
 
 /**
@@ -70,11 +71,7 @@ export function abnormalReason(info: DisconnectInfo): string | undefined {
 
 /** The system error code (`ECONNRESET`, `EADDRINUSE`...) behind an error, if any. */
 function systemCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return code;
-  }
-  return undefined;
+  return systemErrorOf(err)?.code;
 }
 
 function describe(err: unknown): string {

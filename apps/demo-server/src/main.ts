@@ -48,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
     } catch (err) {
       if (!(err instanceof ListenError)) throw err;
       env.print(env.lines.listenFailed(err.endpoint, err.reason));
-      env.report(describeCause(err));
+      env.report(err.message + (HINTS[err.reason] ?? ""));
       return 1;
     }
     env.print(env.lines.listening(server.endpoint));
@@ -61,9 +61,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function describeCause(err: Error): string {
-  return err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message;
-}
+/** What to do about the usual reasons, for someone starting the demo for the first time. */
+const HINTS: Partial<Record<string, string>> = {
+  EADDRINUSE:
+    "; another program is listening there: stop it, or choose a free port with --port (0 takes any)",
+};
 
 // A reader that went away (`demo-server | head`) must not crash the server.
 process.stdout.on("error", () => {});

@@ -1,6 +1,7 @@
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
+  formatOptions,
   type Lang,
   parseCommandLine,
   parseHost,
@@ -61,12 +62,16 @@ Listens for demo clients, greets each one, prints every message it receives, and
 gracefully on Enter (when stdin is a terminal), Ctrl+C or SIGTERM.
 
 Options:
-  --host <host>       address to listen on                     (default ${DEFAULT_HOST})
-  --port <port>       port, 0-65535; 0 takes any free port     (default ${DEFAULT_PORT})
-  --lang zh|en        console language                         (default zh)
-  --wire framed|raw   framed: sockwire typed events;           (default framed)
-                      raw: the article's unframed ASCII bytes
-  -h, --help          show this help
-
+${formatOptions([
+  { usage: "--host <host>", text: "address to listen on", default: DEFAULT_HOST },
+  { usage: "--port <port>", text: "port, 0-65535; 0 takes any free port", default: DEFAULT_PORT },
+  { usage: "--lang zh|en", text: "console language", default: "zh" },
+  {
+    usage: "--wire framed|raw",
+    text: ["framed: sockwire typed events;", "raw: the article's unframed ASCII bytes"],
+    default: "framed",
+  },
+  { usage: "-h, --help", text: "show this help" },
+])}
 Exit status: 0 after a graceful stop; 1 when it cannot listen; 2 for a bad option.
 `;

@@ -1,3 +1,4 @@
+import { getSystemErrorMap } from "node:util";
 import type { ServerLines } from "./lines.js";
 
 /** A server that is listening, whichever wire it speaks. */
@@ -27,7 +28,9 @@ export interface ListenOptions {
 }
 
 /**
- * A failure to start listening, with the short reason the console shows (`EADDRINUSE`, ...).
+ * A failure to start listening, with the short reason the console shows (`EADDRINUSE`, ...). Its
+ * message says it once, in words: `cannot listen on 127.0.0.1:18888: address already in use
+ * (EADDRINUSE)`, whatever wrapped the system error on its way up.
  *
  * @example
  * ```ts
@@ -40,7 +43,32 @@ export class ListenError extends Error {
     readonly endpoint: string,
     cause: unknown,
   ) {
-    super(`cannot listen on ${endpoint}: ${reason}`, { cause });
+    super(`cannot listen on ${endpoint}: ${describeSystemError(cause) ?? reason}`, { cause });
     this.name = "ListenError";
   }
+}
+
+/**
+ * The system error (`ECONNRESET`, `EADDRINUSE`...) behind an error, following `cause` through
+ * the layers that wrap it, if there is one.
+ *
+ * @example
+ * ```ts
+ * systemErrorOf(err)?.code; // "EADDRINUSE", also when err wraps the socket error as its cause
+ * ```
+ */
+export function systemErrorOf(err: unknown): NodeJS.ErrnoException | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return e;
+  }
+  return undefined;
+}
+
+/** `address already in use (EADDRINUSE)`: the system's own words for the code, then the code. */
+function describeSystemError(err: unknown): string | undefined {
+  const system = systemErrorOf(err);
+  if (system?.code === undefined) return undefined;
+  const words = system.errno === undefined ? undefined : getSystemErrorMap().get(system.errno)?.[1];
+  return words === undefined ? system.code : `${words} (${system.code})`;
 }

@@ -156,4 +156,15 @@ describe("framed server", () => {
     expect(printed).toEqual([`接收客户端127.0.0.1:${socket.localPort}消息ok`]);
     expect(reported.join("\n")).toContain("ERR_VALIDATION_FAILED");
   });
+
+  test("a port in use is a listen error that says so once, in words", async () => {
+    const { env } = environment();
+    const { port } = await start(env);
+    await expect(startFramedServer({ host: "127.0.0.1", port }, env)).rejects.toMatchObject({
+      name: "ListenError",
+      reason: "EADDRINUSE",
+      endpoint: `127.0.0.1:${port}`,
+      message: `cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`,
+    });
+  });
 });

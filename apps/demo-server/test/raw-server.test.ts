@@ -161,6 +161,7 @@ describe("raw server (the article's bytes)", () => {
       name: "ListenError",
       reason: "EADDRINUSE",
       endpoint: `127.0.0.1:${port}`,
+      message: `cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`,
     });
   });
 });

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { canRunInTerminal, startApp, stopAllApps } from "demo-contract/testing";
+import { canRunInTerminal, helpColumns, startApp, stopAllApps } from "demo-contract/testing";
 import { afterEach, describe, expect, test } from "vitest";
 
 // demo-server as a process: options, exit statuses, stop requests and stdin handling.
@@ -34,6 +34,9 @@ describe("demo-server process", () => {
     ]) {
       expect(help).toContain(option);
     }
+    const { descriptions, defaults } = helpColumns(server.stdout);
+    expect(descriptions).toHaveLength(1);
+    expect(defaults).toHaveLength(1);
   });
 
   test.each([
@@ -68,6 +71,11 @@ describe("demo-server process", () => {
     const second = startApp("demo-server", ["--port", port, "--lang", "en"]);
     expect(await second.waitForExit()).toEqual({ code: 1, signal: null });
     expect(second.stdout).toEqual([`Could not listen on 127.0.0.1:${port} (EADDRINUSE)`]);
+    // One diagnostic line that says it once, and what to do.
+    expect(second.stderr).toEqual([
+      `demo-server: cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE); ` +
+        "another program is listening there: stop it, or choose a free port with --port (0 takes any)",
+    ]);
     first.signal("SIGTERM");
     expect(await first.waitForExit()).toEqual({ code: 0, signal: null });
   });

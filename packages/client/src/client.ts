@@ -4,6 +4,8 @@ import {
   type EventData,
   type EventInput,
   type EventName,
+  type NameArg,
+  type NameKey,
   type RequestInput,
   type RequestName,
   type RequestParams,
@@ -175,9 +177,9 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * client.on("message", ({ from, text }) => console.log(`${from}: ${text}`));
    * ```
    */
-  on<K extends EventName<C, "server">>(
-    name: K,
-    listener: (data: EventData<C, "server", K>) => unknown,
+  on<K extends string>(
+    name: NameArg<K, EventName<C, "server">>,
+    listener: (data: EventData<C, "server", NameKey<K, EventName<C, "server">>>) => unknown,
   ): this {
     this.listeners.on(this.serverEvent(name), listener as (data: unknown) => unknown);
     return this;
@@ -191,9 +193,9 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * client.once("greeting", (g) => console.log(g.text));
    * ```
    */
-  once<K extends EventName<C, "server">>(
-    name: K,
-    listener: (data: EventData<C, "server", K>) => unknown,
+  once<K extends string>(
+    name: NameArg<K, EventName<C, "server">>,
+    listener: (data: EventData<C, "server", NameKey<K, EventName<C, "server">>>) => unknown,
   ): this {
     this.listeners.once(this.serverEvent(name), listener as (data: unknown) => unknown);
     return this;
@@ -207,9 +209,9 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * client.off("message", print);
    * ```
    */
-  off<K extends EventName<C, "server">>(
-    name: K,
-    listener?: (data: EventData<C, "server", K>) => unknown,
+  off<K extends string>(
+    name: NameArg<K, EventName<C, "server">>,
+    listener?: (data: EventData<C, "server", NameKey<K, EventName<C, "server">>>) => unknown,
   ): this {
     this.listeners.off(name, listener as ((data: unknown) => unknown) | undefined);
     return this;
@@ -224,10 +226,10 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * for await (const m of client.events("message", { signal })) console.log(m.text);
    * ```
    */
-  events<K extends EventName<C, "server">>(
-    name: K,
+  events<K extends string>(
+    name: NameArg<K, EventName<C, "server">>,
     options?: EventStreamOptions,
-  ): AsyncIterableIterator<EventData<C, "server", K>> {
+  ): AsyncIterableIterator<EventData<C, "server", NameKey<K, EventName<C, "server">>>> {
     const event = this.serverEvent(name);
     const stream: EventStream<unknown> = new EventStream((push) => {
       this.listeners.on(event, push);
@@ -238,7 +240,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
     }, options);
     if (this.manager.state === "closed") stream.end();
     else if (!stream.ended) this.streams.add(stream);
-    return stream as EventStream<EventData<C, "server", K>>;
+    return stream as EventStream<EventData<C, "server", NameKey<K, EventName<C, "server">>>>;
   }
 
   /**
@@ -251,7 +253,10 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * client.handle("whoami", () => ({ user: os.userInfo().username }));
    * ```
    */
-  handle<K extends RequestName<C, "server">>(name: K, handler: ClientRequestHandler<C, K>): this {
+  handle<K extends string>(
+    name: NameArg<K, RequestName<C, "server">>,
+    handler: ClientRequestHandler<C, NameKey<K, RequestName<C, "server">>>,
+  ): this {
     if (!this.contract.server.requests.has(name)) throw unknownName("server request", name);
     this.handlers.set(name, handler as (input: unknown, context: RequestContext) => unknown);
     return this;
@@ -270,9 +275,9 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * await client.emit("say", { text: "hi" }, { offline: "queue", expireAfterMs: 10_000 });
    * ```
    */
-  emit<K extends EventName<C, "client">>(
-    name: K,
-    data: EventInput<C, "client", K>,
+  emit<K extends string>(
+    name: NameArg<K, EventName<C, "client">>,
+    data: EventInput<C, "client", NameKey<K, EventName<C, "client">>>,
     options: EmitOptions = NO_EMIT_OPTIONS,
   ): Promise<void> {
     return this.outbox.emit(name, data, options);
@@ -294,12 +299,14 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * const { members } = await client.request("join", { room: "lobby" }, { timeoutMs: 2000, idempotent: true });
    * ```
    */
-  request<K extends RequestName<C, "client">>(
-    name: K,
-    input: RequestInput<C, "client", K>,
+  request<K extends string>(
+    name: NameArg<K, RequestName<C, "client">>,
+    input: RequestInput<C, "client", NameKey<K, RequestName<C, "client">>>,
     options: RequestOptions = {},
-  ): Promise<ResponseData<C, "client", K>> {
-    return this.outbox.request(name, input, options) as Promise<ResponseData<C, "client", K>>;
+  ): Promise<ResponseData<C, "client", NameKey<K, RequestName<C, "client">>>> {
+    return this.outbox.request(name, input, options) as Promise<
+      ResponseData<C, "client", NameKey<K, RequestName<C, "client">>>
+    >;
   }
 
   /**
@@ -374,7 +381,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    * await client.close({ timeoutMs: 5000 });
    * ```
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
+  close(options: { timeoutMs?: number | undefined } = {}): Promise<void> {
     return this.manager.close(options.timeoutMs);
   }
 

@@ -10,13 +10,13 @@ import { ErrorCode, SockwireError } from "@sockwire/protocol";
  */
 export interface EventStreamOptions {
   /** Aborting it ends the stream (the loop finishes normally after the events already buffered). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Events held for a consumer that has fallen behind. When one more arrives, the stream fails
    * with `ERR_EVENT_BUFFER_FULL` after yielding what it holds, instead of growing without bound.
    * Default 1024.
    */
-  bufferSize?: number;
+  bufferSize?: number | undefined;
 }
 
 /**

@@ -27,15 +27,15 @@ import type { BackoffSettings } from "./reconnect-policy.js";
  */
 export interface ReconnectOptions {
   /** Delay before the first reconnect attempt after a loss. Default 1000 ms. */
-  initialDelayMs?: number;
+  initialDelayMs?: number | undefined;
   /** Growth of the delay per failed attempt. Default 1.6. */
-  factor?: number;
+  factor?: number | undefined;
   /** Cap of the delay before jitter. Default 30000 ms. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Relative random spread of each delay, 0 to 1. Default 0.2 (±20 %). */
-  jitter?: number;
+  jitter?: number | undefined;
   /** Failed attempts in a row before the client gives up and closes. Default `Infinity`. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
 }
 
 /**
@@ -48,9 +48,9 @@ export interface ReconnectOptions {
  */
 export interface OfflineQueueOptions {
   /** Most bytes held, counted as whole encoded frames. Default 8 MiB. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /** Most messages held. Default 10000. */
-  maxMessages?: number;
+  maxMessages?: number | undefined;
 }
 
 /**
@@ -77,7 +77,7 @@ export type CredentialsOption<C extends AnyContract> =
  */
 export interface ClientOptions<C extends AnyContract = AnyContract> {
   /** Server host name or address. Default `"127.0.0.1"`. */
-  host?: string;
+  host?: string | undefined;
   /** Server port (1-65535). Required. */
   port: number;
   /**
@@ -85,47 +85,47 @@ export interface ClientOptions<C extends AnyContract = AnyContract> {
    * servername...). Default plain TCP. A server that speaks the other one fails `connect()` with
    * `ERR_TLS_MISMATCH`.
    */
-  tls?: boolean | TlsConnectionOptions;
+  tls?: boolean | TlsConnectionOptions | undefined;
   /** Credentials sent in the hello, validated against the contract's credentials schema first. */
-  credentials?: CredentialsOption<C>;
+  credentials?: CredentialsOption<C> | undefined;
   /** Limit for one attempt: TCP connect, TLS and handshake. Default 10000 ms. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Aborting it cancels `connect()` and closes the client. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Reconnect after losing an open connection (`false` turns it off). Default on, see {@link ReconnectOptions}. */
-  reconnect?: boolean | ReconnectOptions;
+  reconnect?: boolean | ReconnectOptions | undefined;
   /** Bounds of the offline queue. Default 8 MiB and 10000 messages. */
-  offlineQueue?: OfflineQueueOptions;
+  offlineQueue?: OfflineQueueOptions | undefined;
   /** Default timeout of `request()`; 0 disables it. Default 30000 ms. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | undefined;
   /** Ping when nothing was received for this long; 0 disables. Default 25000 ms. */
-  heartbeatIntervalMs?: number;
+  heartbeatIntervalMs?: number | undefined;
   /** Declare the server dead after interval + this much silence; 0 disables. Default 20000 ms. */
-  heartbeatTimeoutMs?: number;
+  heartbeatTimeoutMs?: number | undefined;
   /** Largest frame body this client accepts (announced to the server). Default 1 MiB, at most 64 MiB. */
-  maxFrameBytes?: number;
+  maxFrameBytes?: number | undefined;
   /** JSON nesting limit of the default codec. Default 64. Ignored when `codec` is given. */
-  maxDepth?: number;
+  maxDepth?: number | undefined;
   /** Payload codec; the server must know it. Default JSON. */
-  codec?: PayloadCodec;
+  codec?: PayloadCodec | undefined;
   /** Outbound bytes above which `bufferedAmount` signals backpressure. Default 1 MiB. */
-  sendSoftBytes?: number;
+  sendSoftBytes?: number | undefined;
   /** Outbound bytes above which sends are rejected with `ERR_OUTBOUND_BUFFER_FULL`. Default 8 MiB. */
-  sendHardBytes?: number;
+  sendHardBytes?: number | undefined;
   /** A socket that stays unwritable this long is treated as dead; 0 disables. Default 10000 ms. */
-  writeDeadlineMs?: number;
+  writeDeadlineMs?: number | undefined;
   /** Server requests handled at once; above it the client stops reading. Default 1000. */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
   /** Graceful close gives up and destroys the socket after this long. Default 30000 ms. */
-  closeTimeoutMs?: number;
+  closeTimeoutMs?: number | undefined;
   /** A partially received frame must complete within this long; 0 disables. Default 30000 ms. */
-  frameTimeoutMs?: number;
+  frameTimeoutMs?: number | undefined;
   /** Chunks kept for one partial frame before they are merged into one buffer. Default 1024. */
-  maxRetainedChunks?: number;
+  maxRetainedChunks?: number | undefined;
   /** Too-frequent pings from the server tolerated in a row before closing (TOO_MANY_PINGS). Default 2. */
-  maxPingStrikes?: number;
+  maxPingStrikes?: number | undefined;
   /** Validate outgoing payloads against the contract. Default true. */
-  validateOutbound?: boolean;
+  validateOutbound?: boolean | undefined;
 }
 
 /** Options after defaults and validation. */

@@ -18,9 +18,9 @@ export interface EmitOptions {
    * rejects with `ERR_NOT_CONNECTED`. Default `"queue"` once the client has been open and
    * reconnect is on, else `"fail"`.
    */
-  offline?: "queue" | "drop" | "fail";
+  offline?: "queue" | "drop" | "fail" | undefined;
   /** A queued event not sent within this many ms is removed and rejects with `ERR_MESSAGE_EXPIRED`. Default: no expiry. */
-  expireAfterMs?: number;
+  expireAfterMs?: number | undefined;
 }
 
 /**
@@ -34,9 +34,9 @@ export interface EmitOptions {
  */
 export interface RequestOptions {
   /** Give up after this many ms with `ERR_REQUEST_TIMEOUT` (the server is sent a cancel); 0 = never. Default `requestTimeoutMs` (30 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Aborting it cancels the request (`ERR_REQUEST_CANCELLED`) and tells the server. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * What to do with a request made while the connection is down, before it was written:
    * `"queue"` waits in the bounded offline queue (its timeout counting from the call) and sends
@@ -44,14 +44,14 @@ export interface RequestOptions {
    * the client has been open and reconnect is on (or with `idempotent`), else `"fail"`, as for
    * events.
    */
-  offline?: "queue" | "fail";
+  offline?: "queue" | "fail" | undefined;
   /**
    * Safe to run more than once. A request that was written and whose connection is lost before
    * the answer fails with `ERR_CONNECTION_LOST` (it may or may not have run: at most once); an
    * idempotent one instead waits for the reconnect and is sent again, within its timeout.
    * Default false.
    */
-  idempotent?: boolean;
+  idempotent?: boolean | undefined;
 }
 
 const MAX_TIMER_MS = 2_147_483_647;

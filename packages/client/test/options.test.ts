@@ -49,6 +49,21 @@ describe("resolveOptions", () => {
     expect(resolveOptions(testContract, { port: 1, reconnect: false }).reconnect).toBe(false);
   });
 
+  test("an explicit undefined means the default, at every level", () => {
+    const { codec, ...given } = resolveOptions(testContract, {
+      port: 7000,
+      host: undefined,
+      tls: undefined,
+      requestTimeoutMs: undefined,
+      reconnect: { initialDelayMs: undefined, maxAttempts: undefined },
+      offlineQueue: { maxBytes: undefined, maxMessages: undefined },
+      codec: undefined,
+    });
+    const { codec: defaultCodec, ...defaults } = resolveOptions(testContract, { port: 7000 });
+    expect(given).toEqual(defaults);
+    expect(codec).toMatchObject({ name: defaultCodec.name, maxDepth: 64 });
+  });
+
   test("a custom codec is kept; maxDepth shapes the default one", () => {
     const codec = jsonCodec({ maxDepth: 3 });
     expect(resolveOptions(testContract, { port: 1, codec }).codec).toBe(codec);

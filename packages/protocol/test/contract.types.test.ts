@@ -17,6 +17,8 @@ import {
   encodeEvent,
   encodeRequest,
   encodeResponse,
+  type NameArg,
+  type NameKey,
   type RequestInput,
   type RequestName,
   type RequestParams,
@@ -34,6 +36,24 @@ describe("contract types", () => {
     expectTypeOf<EventName<Chat, "server">>().toEqualTypeOf<"greeting">();
     expectTypeOf<RequestName<Chat, "client">>().toEqualTypeOf<"join" | "tags">();
     expectTypeOf<RequestName<Chat, "server">>().toEqualTypeOf<"whoami">();
+  });
+
+  test("a name parameter: a declared name stays itself, any other is checked against all of them", () => {
+    type Names = EventName<Chat, "client">;
+    expectTypeOf<NameArg<"say", Names>>().toEqualTypeOf<"say">();
+    expectTypeOf<NameArg<"say" | "bye", Names>>().toEqualTypeOf<"say" | "bye">();
+    expectTypeOf<NameArg<"sya", Names>>().toEqualTypeOf<Names>();
+    expectTypeOf<NameArg<string, Names>>().toEqualTypeOf<Names>();
+    expectTypeOf<NameKey<"say", Names>>().toEqualTypeOf<"say">();
+    // After a misspelt name its payload types are `any`, so only the name is reported.
+    expectTypeOf<NameKey<"sya", Names>>().toBeAny();
+    expectTypeOf<EventInput<Chat, "client", NameKey<"sya", Names>>>().toBeAny();
+    expectTypeOf<
+      RequestParams<Chat, "client", NameKey<"jion", RequestName<Chat, "client">>>
+    >().toBeAny();
+    expectTypeOf<
+      ResponseData<Chat, "client", NameKey<"jion", RequestName<Chat, "client">>>
+    >().toBeAny();
   });
 
   test("input and output types follow the schemas (defaults make input optional)", () => {

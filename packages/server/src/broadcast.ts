@@ -4,6 +4,8 @@ import {
   type EventInput,
   type EventName,
   FRAME_PREFIX_BYTES,
+  type NameArg,
+  type NameKey,
   SockwireError,
 } from "@sockwire/protocol";
 import { type ServerConnection, sessionOf } from "./connection.js";
@@ -74,9 +76,9 @@ export interface RoomTarget<C extends AnyContract, Ctx = unknown> {
    * @throws `ERR_VALIDATION_FAILED` when `data` does not match the contract (nothing is sent),
    * `ERR_UNKNOWN_MESSAGE_TYPE` for an undeclared event.
    */
-  emit<K extends EventName<C, "server">>(
-    name: K,
-    data: EventInput<C, "server", K>,
+  emit<K extends string>(
+    name: NameArg<K, EventName<C, "server">>,
+    data: EventInput<C, "server", NameKey<K, EventName<C, "server">>>,
     options?: BroadcastOptions<C, Ctx>,
   ): number;
 }

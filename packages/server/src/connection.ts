@@ -7,6 +7,8 @@ import {
   ErrorCode,
   type EventInput,
   type EventName,
+  type NameArg,
+  type NameKey,
   type RequestInput,
   type RequestName,
   type ResponseData,
@@ -253,7 +255,10 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
    * the connection stays up), `ERR_NOT_CONNECTED`, or `ERR_OUTBOUND_BUFFER_FULL` (the
    * connection is then closed as `SLOW_CONSUMER`).
    */
-  emit<K extends EventName<C, "server">>(name: K, data: EventInput<C, "server", K>): Promise<void> {
+  emit<K extends string>(
+    name: NameArg<K, EventName<C, "server">>,
+    data: EventInput<C, "server", NameKey<K, EventName<C, "server">>>,
+  ): Promise<void> {
     return this.#session.emit(name, data);
   }
 
@@ -263,12 +268,14 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
    * `ERR_REMOTE` (the client's handler answered an error; see `remoteCode`),
    * `ERR_CONNECTION_LOST`/`ERR_CONNECTION_CLOSED`, or the send errors of {@link emit}.
    */
-  request<K extends RequestName<C, "server">>(
-    name: K,
-    input: RequestInput<C, "server", K>,
+  request<K extends string>(
+    name: NameArg<K, RequestName<C, "server">>,
+    input: RequestInput<C, "server", NameKey<K, RequestName<C, "server">>>,
     options: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined } = {},
-  ): Promise<ResponseData<C, "server", K>> {
-    return this.#session.request(name, input, options) as Promise<ResponseData<C, "server", K>>;
+  ): Promise<ResponseData<C, "server", NameKey<K, RequestName<C, "server">>>> {
+    return this.#session.request(name, input, options) as Promise<
+      ResponseData<C, "server", NameKey<K, RequestName<C, "server">>>
+    >;
   }
 
   /**

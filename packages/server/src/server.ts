@@ -4,6 +4,8 @@ import {
   ErrorCode,
   type EventInput,
   type EventName,
+  type NameArg,
+  type NameKey,
   type RequestName,
   SockwireError,
   WireCode,
@@ -113,19 +115,28 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
    *
    * @throws `ERR_INVALID_ARGUMENT` if the contract declares no such client event.
    */
-  on<K extends EventName<C, "client">>(name: K, handler: EventHandler<C, K, Ctx>): this {
+  on<K extends string>(
+    name: NameArg<K, EventName<C, "client">>,
+    handler: EventHandler<C, NameKey<K, EventName<C, "client">>, Ctx>,
+  ): this {
     this.#router.on(name, handler as StoredEventHandler, false);
     return this;
   }
 
   /** Like {@link on}, but the handler runs for the next event only. */
-  once<K extends EventName<C, "client">>(name: K, handler: EventHandler<C, K, Ctx>): this {
+  once<K extends string>(
+    name: NameArg<K, EventName<C, "client">>,
+    handler: EventHandler<C, NameKey<K, EventName<C, "client">>, Ctx>,
+  ): this {
     this.#router.on(name, handler as StoredEventHandler, true);
     return this;
   }
 
   /** Removes one event handler, or all handlers of the event when `handler` is omitted. */
-  off<K extends EventName<C, "client">>(name: K, handler?: EventHandler<C, K, Ctx>): this {
+  off<K extends string>(
+    name: NameArg<K, EventName<C, "client">>,
+    handler?: EventHandler<C, NameKey<K, EventName<C, "client">>, Ctx>,
+  ): this {
     this.#router.off(name, handler as StoredEventHandler | undefined);
     return this;
   }
@@ -138,7 +149,10 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
    *
    * @throws `ERR_INVALID_ARGUMENT` if the contract declares no such request or it already has a handler.
    */
-  handle<K extends RequestName<C, "client">>(name: K, handler: RequestHandler<C, K, Ctx>): this {
+  handle<K extends string>(
+    name: NameArg<K, RequestName<C, "client">>,
+    handler: RequestHandler<C, NameKey<K, RequestName<C, "client">>, Ctx>,
+  ): this {
     this.#router.handle(name, handler as StoredRequestHandler);
     return this;
   }
@@ -214,9 +228,9 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
    * @throws `ERR_VALIDATION_FAILED` when `data` does not match the contract (nothing is sent);
    * `ERR_INVALID_ARGUMENT` for a `filter` without `local: true` on a server with an adapter.
    */
-  broadcast<K extends EventName<C, "server">>(
-    name: K,
-    data: EventInput<C, "server", K>,
+  broadcast<K extends string>(
+    name: NameArg<K, EventName<C, "server">>,
+    data: EventInput<C, "server", NameKey<K, EventName<C, "server">>>,
     options?: BroadcastOptions<C, Ctx>,
   ): number {
     const cluster = clusterFor(this.#cluster, options);
@@ -263,10 +277,10 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
    * }));
    * ```
    */
-  emitTo<K extends EventName<C, "server">>(
+  emitTo<K extends string>(
     connectionId: string,
-    name: K,
-    data: EventInput<C, "server", K>,
+    name: NameArg<K, EventName<C, "server">>,
+    data: EventInput<C, "server", NameKey<K, EventName<C, "server">>>,
   ): boolean {
     if (typeof connectionId !== "string") {
       throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "connectionId must be a string");

@@ -12,4 +12,4 @@ export {
   startApp,
   stopAllApps,
 } from "./app-process.js";
-export { ARTICLE_TIME, freePort } from "./patterns.js";
+export { ARTICLE_TIME, freePort, helpColumns } from "./patterns.js";

@@ -31,3 +31,28 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
+
+/**
+ * Where the columns of a `--help` option table start: the distinct columns of the descriptions
+ * (on lines that begin with an option) and of the `(default ...)` notes. An aligned table has one
+ * of each.
+ *
+ * @example
+ * ```ts
+ * helpColumns(["  --port <port>   port   (default 1)", "  -h, --help      help"]); // { descriptions: [18], defaults: [25] }
+ * ```
+ */
+export function helpColumns(lines: readonly string[]): {
+  descriptions: number[];
+  defaults: number[];
+} {
+  const descriptions = new Set<number>();
+  const defaults = new Set<number>();
+  for (const line of lines) {
+    // An option, then at least two spaces (the option itself has single spaces: `--port <port>`).
+    const option = /^ {2}-\S*(?: \S+)*( {2,})/.exec(line);
+    if (option) descriptions.add(option[0].length);
+    if (line.includes("(default")) defaults.add(line.indexOf("(default"));
+  }
+  return { descriptions: [...descriptions], defaults: [...defaults] };
+}

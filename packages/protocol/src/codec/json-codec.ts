@@ -12,7 +12,7 @@ import { mayContainPoisonedKeys, stripPoisonedKeys } from "./poisoning.js";
 /** Options of {@link jsonCodec}. */
 export interface JsonCodecOptions {
   /** Deepest nesting of objects and arrays accepted when decoding. Default 64. */
-  maxDepth?: number;
+  maxDepth?: number | undefined;
 }
 
 const REPLACEMENT_CHAR = "\uFFFD";

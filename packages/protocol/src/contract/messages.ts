@@ -10,6 +10,8 @@ import type {
   EventData,
   EventInput,
   EventName,
+  NameArg,
+  NameKey,
   RequestInput,
   RequestName,
   RequestParams,
@@ -23,15 +25,15 @@ import { encodeWireValue } from "./wire-form.js";
 /** Options of the `encode*` helpers. */
 export interface EncodeOptions {
   /** Payload codec. Default: the JSON codec. */
-  codec?: PayloadCodec;
+  codec?: PayloadCodec | undefined;
   /** Validate the value against the contract before encoding. Default true. */
-  validate?: boolean;
+  validate?: boolean | undefined;
 }
 
 /** Options of the `decode*` helpers. */
 export interface DecodeOptions {
   /** Payload codec. Default: the JSON codec (depth 64). */
-  codec?: PayloadCodec;
+  codec?: PayloadCodec | undefined;
 }
 
 /** A validated inbound event: a union over every event `From` sends, discriminated by `name`. */
@@ -61,11 +63,11 @@ export type InboundRequest<C extends AnyContract, From extends Side> = {
  * socket.write(encodeEvent(chat, "client", "say", { text: "hello" }));
  * ```
  */
-export function encodeEvent<C extends AnyContract, S extends Side, K extends EventName<C, S>>(
+export function encodeEvent<C extends AnyContract, S extends Side, K extends string>(
   contract: C,
   from: S,
-  name: K,
-  data: EventInput<C, S, K>,
+  name: NameArg<K, EventName<C, S>>,
+  data: EventInput<C, S, NameKey<K, EventName<C, S>>>,
   options: EncodeOptions = {},
 ): Buffer {
   const schema = contract[from].events.get(name);
@@ -87,13 +89,13 @@ export function encodeEvent<C extends AnyContract, S extends Side, K extends Eve
  * socket.write(encodeRequest(chat, "client", 1, "join", { room: "lobby" }, { deadlineMs: 5000 }));
  * ```
  */
-export function encodeRequest<C extends AnyContract, S extends Side, K extends RequestName<C, S>>(
+export function encodeRequest<C extends AnyContract, S extends Side, K extends string>(
   contract: C,
   from: S,
   id: number,
-  name: K,
-  input: RequestInput<C, S, K>,
-  options: EncodeOptions & { deadlineMs?: number } = {},
+  name: NameArg<K, RequestName<C, S>>,
+  input: RequestInput<C, S, NameKey<K, RequestName<C, S>>>,
+  options: EncodeOptions & { deadlineMs?: number | undefined } = {},
 ): Buffer {
   if (id === 0) throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "request id 0 is reserved");
   const schema = contract[from].requests.get(name);
@@ -116,12 +118,12 @@ export function encodeRequest<C extends AnyContract, S extends Side, K extends R
  * socket.write(encodeResponse(chat, "client", request.id, "join", { members: 3 }));
  * ```
  */
-export function encodeResponse<C extends AnyContract, S extends Side, K extends RequestName<C, S>>(
+export function encodeResponse<C extends AnyContract, S extends Side, K extends string>(
   contract: C,
   requester: S,
   id: number,
-  name: K,
-  output: ResponseInput<C, S, K>,
+  name: NameArg<K, RequestName<C, S>>,
+  output: ResponseInput<C, S, NameKey<K, RequestName<C, S>>>,
   options: EncodeOptions = {},
 ): Buffer {
   const schema = contract[requester].requests.get(name);
@@ -209,13 +211,13 @@ export function decodeRequest<C extends AnyContract, S extends Side>(
  * const { members } = decodeResponse(chat, "client", "join", envelope);
  * ```
  */
-export function decodeResponse<C extends AnyContract, S extends Side, K extends RequestName<C, S>>(
+export function decodeResponse<C extends AnyContract, S extends Side, K extends string>(
   contract: C,
   requester: S,
-  name: K,
+  name: NameArg<K, RequestName<C, S>>,
   envelope: Envelope,
   options?: DecodeOptions,
-): ResponseData<C, S, K> {
+): ResponseData<C, S, NameKey<K, RequestName<C, S>>> {
   expectKind(envelope, Kind.RESPONSE);
   const schema = contract[requester].requests.get(name);
   if (schema === undefined) throw unknownType(requester, "request", name);
@@ -226,7 +228,7 @@ export function decodeResponse<C extends AnyContract, S extends Side, K extends 
     schema.output,
     PayloadRole.RESPONSE,
     name,
-  ) as ResponseData<C, S, K>;
+  ) as ResponseData<C, S, NameKey<K, RequestName<C, S>>>;
 }
 
 function expectKind(envelope: Envelope, kind: Kind): void {

@@ -63,17 +63,25 @@ type EventsOf<C extends AnyContract, S extends Side> =
   DirectionOf<C, S> extends { events: infer E extends Record<string, z.ZodType> }
     ? E
     : Record<never, never>;
-type RequestAt<C extends AnyContract, S extends Side, K> =
-  RequestsOf<C, S>[K & keyof RequestsOf<C, S>] extends RequestSchema<infer I, infer O>
-    ? { input: I; output: O }
-    : never;
+type RequestAt<C extends AnyContract, S extends Side, K> = RequestSchemaAt<RequestsOf<C, S>, K>;
+// The schema is inferred as a whole rather than as `RequestSchema<infer I, infer O>`: for an
+// `any` name (what NameKey gives after a misspelt one) that would infer the bare ZodType, whose
+// payloads are `unknown`; this way they are `any` too.
+type RequestSchemaAt<R, K> = R[K & keyof R] extends infer X extends RequestSchema ? X : never;
 type RequestsOf<C extends AnyContract, S extends Side> =
   DirectionOf<C, S> extends { requests: infer R extends Record<string, RequestSchema> }
     ? R
     : Record<never, never>;
 
+// The names are an Extract rather than `keyof ... & string`: TypeScript then shows them, in
+// errors and hovers, as the plain union of names (`"join" | "leave"`) instead of as this alias
+// applied to the whole contract type.
+
 /** Names of the events side `S` sends. */
-export type EventName<C extends AnyContract, S extends Side> = keyof EventsOf<C, S> & string;
+export type EventName<C extends AnyContract, S extends Side> = Extract<
+  keyof EventsOf<C, S>,
+  string
+>;
 /** What the sender passes for event `K` (schema input type). */
 export type EventInput<C extends AnyContract, S extends Side, K extends EventName<C, S>> = z.input<
   EventsOf<C, S>[K]
@@ -84,7 +92,10 @@ export type EventData<C extends AnyContract, S extends Side, K extends EventName
 >;
 
 /** Names of the requests side `S` sends. */
-export type RequestName<C extends AnyContract, S extends Side> = keyof RequestsOf<C, S> & string;
+export type RequestName<C extends AnyContract, S extends Side> = Extract<
+  keyof RequestsOf<C, S>,
+  string
+>;
 /** What the caller passes for request `K`. */
 export type RequestInput<
   C extends AnyContract,
@@ -109,6 +120,40 @@ export type ResponseData<
   S extends Side,
   K extends RequestName<C, S>,
 > = z.output<RequestAt<C, S, K>["output"]>;
+
+/**
+ * The type of a message-name parameter: `K` when it is one of `Names`, otherwise `Names`. The
+ * methods that take a name infer `K` from the argument as written (any string), so a misspelt
+ * name fails once, against the plain list of valid names:
+ * `Argument of type '"jion"' is not assignable to parameter of type '"join" | "leave"'`.
+ * Use it with {@link NameKey} for the types that depend on the name.
+ *
+ * @example
+ * ```ts
+ * function send<K extends string>(
+ *   name: NameArg<K, EventName<Chat, "client">>,
+ *   data: EventInput<Chat, "client", NameKey<K, EventName<Chat, "client">>>,
+ * ): void {}
+ * send("say", { text: "hi" });
+ * send("sya", { text: "hi" }); // one error, on the name
+ * ```
+ */
+export type NameArg<K extends string, Names extends string> = [K] extends [Names] ? K : Names;
+
+/**
+ * The name that the payload, handler and result types of a call are looked up with: `K` when it
+ * is one of `Names`, otherwise `any`. After a misspelt name they are `any`, so the name's own
+ * error is the only one; with `K` itself they would be the union over every message (the
+ * fallback TypeScript picks for a type parameter whose argument fails its constraint), and a
+ * handler using its message's fields would fail too. See {@link NameArg}.
+ *
+ * @example
+ * ```ts
+ * type Input<K extends string> = RequestInput<Chat, "client", NameKey<K, RequestName<Chat, "client">>>;
+ * ```
+ */
+// biome-ignore lint/suspicious/noExplicitAny: `any` is what silences the follow-up errors.
+export type NameKey<K extends string, Names extends string> = [K] extends [Names] ? K : any;
 
 /** What the client passes as credentials (`undefined` when the contract declares none). */
 export type CredentialsInput<C extends AnyContract> = C["schema"]["credentials"] extends z.ZodType

@@ -33,15 +33,15 @@ export interface Envelope {
 /** Header fields to encode; omitted fields are 0 or empty. */
 export interface EnvelopeHeader {
   kind: Kind;
-  id?: number;
-  type?: string;
+  id?: number | undefined;
+  type?: string | undefined;
   /**
    * Request deadline in ms (sets the DEADLINE flag). `undefined`, 0 and `Infinity` mean none;
    * fractions round up; values above 0xFFFFFFFF are capped.
    */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /** Advisory flag bits (low nibble) to set; required bits come from the other fields. */
-  flags?: number;
+  flags?: number | undefined;
 }
 
 /**

@@ -8,9 +8,9 @@ export interface SockwireErrorOptions {
   /** The underlying failure (socket error, ZodError, remote error...). */
   cause?: unknown;
   /** The wire code the peer sent, when the error came from the other side. */
-  remoteCode?: string;
+  remoteCode?: string | undefined;
   /** Extra, bounded, serialisable detail (issue list, limits, ids). */
-  details?: Record<string, unknown>;
+  details?: Record<string, unknown> | undefined;
 }
 
 /**

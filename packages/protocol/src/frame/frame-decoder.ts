@@ -14,12 +14,12 @@ import { readU32 } from "./u32.js";
 /** Options of {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
   /** Largest frame body accepted, in bytes. Default 1 MiB, at most 64 MiB. */
-  maxFrameBytes?: number;
+  maxFrameBytes?: number | undefined;
   /**
    * Chunks kept for one partial frame before they are merged into a single buffer, so a peer
    * trickling one byte per packet cannot make the list grow without bound. Default 1024.
    */
-  maxRetainedChunks?: number;
+  maxRetainedChunks?: number | undefined;
 }
 
 /** Where the decoder is: waiting for a length prefix, for a body of known size, or dead. */
