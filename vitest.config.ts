@@ -12,8 +12,9 @@ export default defineConfig({
     include: [
       "src/**/*.test.ts",
       "test/**/*.test.ts",
-      "{packages,apps,bench}/*/{src,test}/**/*.test.ts",
+      "{packages,apps}/*/{src,test}/**/*.test.ts",
       "reliability/{src,test}/**/*.test.ts",
+      "bench/{src,test}/**/*.test.ts",
     ],
     testTimeout: 30_000,
     // In CI only, a failed test gets one more try: the runner is a shared, noisy machine and many
