@@ -2,7 +2,7 @@ import { type AnyContract, ErrorCode, FRAME_PREFIX_BYTES, SockwireError } from "
 import {
   type Deferred,
   deferred,
-  encodeEventFrame,
+  messageCodecFor,
   rejected,
   type Session,
 } from "@sockwire/protocol/internal";
@@ -63,7 +63,8 @@ export class Outbox {
     let frame: Buffer;
     try {
       const { contract, options: o } = this;
-      frame = encodeEventFrame(contract, "client", o.codec, name, data, o.validateOutbound);
+      const messages = messageCodecFor(contract, "client", o.codec, o.validateOutbound);
+      frame = messages.eventBuffer(name, data);
     } catch (error) {
       return rejected(error);
     }

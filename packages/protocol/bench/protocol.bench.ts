@@ -20,10 +20,11 @@ import {
   type PayloadCodec,
 } from "@sockwire/protocol";
 import { z } from "zod";
-import { outboundValue, PayloadRole } from "../src/contract/validate.js";
+import { PayloadRole } from "../src/contract/validate.js";
 import { Kind } from "../src/envelope/kinds.js";
-import { encodeInArena } from "../src/session/encode-in-arena.js";
-import { claimArenaFrame, type RunOwner } from "../src/session/frame-arena.js";
+import { encodeInArena } from "../src/message/encode-in-arena.js";
+import { frameArena, type RunOwner } from "../src/message/frame-arena.js";
+import { outboundValue } from "../src/message/outbound.js";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -87,8 +88,8 @@ const operations: Record<string, () => number> = {
   "encode in arena": () => {
     for (const o of objects) {
       const value = outboundValue(sayEvent, o, true, PayloadRole.EVENT, "say");
-      const bytes = encodeInArena(Kind.EVENT, 0, "say", undefined, defaultCodec, sayEvent, value);
-      claimArenaFrame(runOwner, bytes);
+      const frame = encodeInArena(Kind.EVENT, 0, "say", undefined, defaultCodec, sayEvent, value);
+      if (frame !== undefined) frameArena.claim(frame, runOwner);
     }
     return BATCH;
   },

@@ -13,26 +13,14 @@ export {
   MESSAGE_NAME_PATTERN,
 } from "./contract/define-contract.js";
 export { canonicalJson, contractFingerprint } from "./contract/fingerprint.js";
-export {
-  type DecodeOptions,
-  decodeEvent,
-  decodeRequest,
-  decodeResponse,
-  type EncodeOptions,
-  encodeEvent,
-  encodeRequest,
-  encodeResponse,
-  type InboundEvent,
-  type InboundRequest,
-} from "./contract/messages.js";
 export type * from "./contract/types.js";
-export {
-  type IssueSummary,
-  summarizeIssues,
-  toWireValue,
-  validatePayload,
-} from "./contract/validate.js";
+export { type IssueSummary, summarizeIssues, validatePayload } from "./contract/validate.js";
 export { type Envelope, type EnvelopeHeader, encodeEnvelope } from "./envelope/envelope.js";
+export {
+  FrameDecoder,
+  type FrameDecoderOptions,
+  type FrameDecoderState,
+} from "./envelope/frame-decoder.js";
 export { Flag, isIgnorableKind, isKnownKind, Kind, kindName } from "./envelope/kinds.js";
 export { parseEnvelope } from "./envelope/parse-envelope.js";
 export { AppError, isAppError } from "./errors/app-error.js";
@@ -48,13 +36,7 @@ export {
   isRegistryWireCode,
   WireCode,
 } from "./errors/wire-codes.js";
-export {
-  FrameDecoder,
-  type FrameDecoderOptions,
-  type FrameDecoderState,
-} from "./frame/frame-decoder.js";
 export { encodeFrame, framePrefix } from "./frame/frame-encoder.js";
-export { decodeControl, encodeControl } from "./handshake/control.js";
 export {
   type Hello,
   helloSchema,
@@ -65,3 +47,17 @@ export {
   type Welcome,
   welcomeSchema,
 } from "./handshake/handshake.js";
+export { decodeControl, encodeControl } from "./message/control.js";
+export {
+  type DecodeOptions,
+  decodeEvent,
+  decodeRequest,
+  decodeResponse,
+  type EncodeOptions,
+  encodeEvent,
+  encodeRequest,
+  encodeResponse,
+  type InboundEvent,
+  type InboundRequest,
+} from "./message/messages.js";
+export { toWireValue } from "./message/outbound.js";

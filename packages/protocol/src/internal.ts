@@ -12,14 +12,17 @@ export {
   type TlsExpectation,
   tlsMismatch,
 } from "./handshake/tls-mismatch.js";
-export { type Deferred, deferred, noop, rejected } from "./session/deferred.js";
+export {
+  type MessageCodec,
+  messageCodecFor,
+} from "./message/message-codec.js";
+export type { OutgoingFrame } from "./message/outgoing-frame.js";
+export { type Deferred, deferred, isThenable, noop, rejected } from "./session/deferred.js";
 export type { RequestContext } from "./session/incoming-requests.js";
 export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";
 export { PendingRequests } from "./session/pending-requests.js";
 export {
   type CloseInfo,
-  encodeEventFrame,
-  encodeSharedEventFrame,
   Session,
   type SessionHooks,
   type SessionLimits,

@@ -2,15 +2,15 @@ import { fc, test } from "@fast-check/vitest";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { jsonCodec } from "../src/codec/json-codec.js";
-import { followsPlan } from "../src/codec/plan-match.js";
-import { shapeForSchema } from "../src/codec/schema-plan.js";
-import { acceptCheckFor } from "../src/contract/accept-check.js";
 import { PayloadRole } from "../src/contract/validate.js";
 import { encodeEnvelope } from "../src/envelope/envelope.js";
 import { Kind } from "../src/envelope/kinds.js";
 import { parseEnvelope } from "../src/envelope/parse-envelope.js";
-import { decodeValidated } from "../src/envelope/received-envelope.js";
 import { ErrorCode } from "../src/errors/codes.js";
+import { acceptCheckFor } from "../src/message/accept-check.js";
+import { decodeValidated } from "../src/message/decode.js";
+import { followsPlan } from "../src/message/plan/plan-match.js";
+import { shapeForSchema } from "../src/message/plan/schema-plan.js";
 
 // The accept check's contract: it says true only for values zod accepts ("false" only means
 // "ask zod"); and for a payload the plan parser read, decodeValidated returns exactly what zod's

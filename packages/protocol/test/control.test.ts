@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import type { z } from "zod";
 import { ErrorCode } from "../src/errors/codes.js";
 import { isSockwireError } from "../src/errors/sockwire-error.js";
-import { decodeControl } from "../src/handshake/control.js";
 import { helloSchema, welcomeSchema } from "../src/handshake/handshake.js";
+import { decodeControl } from "../src/message/control.js";
 
 // decodeControl skips zod for a hello or a welcome that has its plan's keys in order and that the
 // compiled check accepts; whichever way it goes, the result must be what zod's parse of the JSON

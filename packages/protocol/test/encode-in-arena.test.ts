@@ -5,23 +5,20 @@ import { z } from "zod";
 import type { PayloadCodec } from "../src/codec/codec.js";
 import { jsonCodec } from "../src/codec/json-codec.js";
 import { MAX_FRAME_BYTES_LIMIT } from "../src/constants.js";
-import { projectValue } from "../src/contract/wire-form.js";
 import { encodeEnvelope, wireDeadline } from "../src/envelope/envelope.js";
 import { Kind } from "../src/envelope/kinds.js";
 import { ErrorCode } from "../src/errors/codes.js";
-import { ARENA_BUSY, encodeInArena } from "../src/session/encode-in-arena.js";
-import {
-  ARENA_BYTES,
-  arena,
-  releaseArenaFrame,
-  takeArenaFrame,
-} from "../src/session/frame-arena.js";
+import { encodeInArena } from "../src/message/encode-in-arena.js";
+import { ARENA_BYTES, frameArena, type PendingFrame } from "../src/message/frame-arena.js";
+import { projectValue } from "../src/message/wire-form.js";
 import { OutboundWriter } from "../src/session/outbound-writer.js";
 import type { SocketLike } from "../src/session/socket-like.js";
 
 // Frames encoded in the arena must be byte for byte the frames encodeEnvelope makes from the
-// codec's output for the value projected onto its schema (only declared keys); the outbound writer must send arena frames and frames of their own in the order
-// they were queued, whatever the arena does in between.
+// codec's output for the value projected onto its schema (only declared keys); the outbound
+// writer must send arena frames and frames of their own in the order they were queued, whatever
+// the arena does in between; a pending frame is claimed or released once, never after another
+// frame was encoded over it.
 
 const chatSchema = z.object({ text: z.string(), seq: z.number() });
 
@@ -36,9 +33,14 @@ function arenaFrame(
   value: unknown,
 ): Buffer {
   const deadline = deadlineMs === undefined ? undefined : wireDeadline(deadlineMs);
-  const bytes = encodeInArena(kind, id, type, deadline, codec, schema, value);
-  if (bytes < 0) throw new Error("arena busy");
-  return Buffer.from(takeArenaFrame(bytes));
+  return Buffer.from(frameArena.take(encoded(kind, id, type, deadline, codec, schema, value)));
+}
+
+/** encodeInArena, which must not find the arena busy here. */
+function encoded(...args: Parameters<typeof encodeInArena>): PendingFrame {
+  const frame = encodeInArena(...args);
+  if (frame === undefined) throw new Error("arena busy");
+  return frame;
 }
 
 function envelopeFrame(
@@ -56,8 +58,14 @@ function envelopeFrame(
   );
 }
 
+/** The arena is not left busy: a new encoding can begin. */
+function expectArenaFree(): void {
+  expect(frameArena.begin()).toBe(true);
+  frameArena.end();
+}
+
 afterEach(() => {
-  expect(arena.busy).toBe(false);
+  expectArenaFree();
 });
 
 describe("encodeInArena", () => {
@@ -115,18 +123,28 @@ describe("encodeInArena", () => {
     const big = { text: "x".repeat(3 * ARENA_BYTES), seq: 1 };
     // Encoded and left unclaimed (as when refused): the small frame still gets a normal buffer.
     encodeInArena(Kind.EVENT, 0, "big", undefined, json, chatSchema, big);
-    expect(arena.buf.length).toBeGreaterThan(ARENA_BYTES);
+    expect(frameArena.buffer.length).toBeGreaterThan(ARENA_BYTES);
     arenaFrame(Kind.EVENT, 0, "small", undefined, json, chatSchema, { text: "a", seq: 2 });
-    expect(arena.buf.length).toBe(ARENA_BYTES);
+    expect(frameArena.buffer.length).toBe(ARENA_BYTES);
   });
 
   it("lets go at once of a buffer made for a frame that is then refused", () => {
     const big = { text: "x".repeat(3 * ARENA_BYTES), seq: 1 };
     arenaFrame(Kind.EVENT, 0, "warm", undefined, json, chatSchema, { text: "a", seq: 0 });
-    const bytes = encodeInArena(Kind.EVENT, 0, "big", undefined, json, chatSchema, big);
-    expect(arena.buf.length).toBeGreaterThanOrEqual(bytes);
-    releaseArenaFrame();
-    expect(arena.buf.length).toBeLessThanOrEqual(ARENA_BYTES);
+    const frame = encoded(Kind.EVENT, 0, "big", undefined, json, chatSchema, big);
+    expect(frameArena.buffer.length).toBeGreaterThanOrEqual(3 * ARENA_BYTES);
+    frameArena.release(frame);
+    expect(frameArena.buffer.length).toBeLessThanOrEqual(ARENA_BYTES);
+  });
+
+  it("refuses to claim or release a frame that another encoding has written over", () => {
+    const first = encoded(Kind.EVENT, 0, "a", undefined, json, chatSchema, { text: "a", seq: 1 });
+    const second = encoded(Kind.EVENT, 0, "b", undefined, json, chatSchema, { text: "b", seq: 2 });
+    expect(() => frameArena.take(first)).toThrow(/stale/);
+    expect(frameArena.take(second)).toEqual(
+      envelopeFrame(Kind.EVENT, 0, "b", undefined, json, { text: "b", seq: 2 }),
+    );
+    expect(() => frameArena.release(second)).toThrow(/stale/);
   });
 
   it("refuses a body over 64 MiB before making room for it", () => {
@@ -145,12 +163,12 @@ describe("encodeInArena", () => {
       expect(() => encodeInArena(Kind.EVENT, 0, "x", undefined, codec, undefined, 1)).toThrow(
         expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
       );
-      expect(arena.buf.length).toBeLessThanOrEqual(ARENA_BYTES);
+      expect(frameArena.buffer.length).toBeLessThanOrEqual(ARENA_BYTES);
     }
   });
 
   it("says the arena is busy to an encoding started from inside another one", () => {
-    let nested: number | undefined;
+    let nested: PendingFrame | undefined | "not called" = "not called";
     const value = {
       text: "outer",
       get seq() {
@@ -162,7 +180,7 @@ describe("encodeInArena", () => {
       },
     };
     const outer = arenaFrame(Kind.EVENT, 0, "out", undefined, json, chatSchema, value);
-    expect(nested).toBe(ARENA_BUSY);
+    expect(nested).toBeUndefined();
     expect(outer).toEqual(
       envelopeFrame(Kind.EVENT, 0, "out", undefined, json, { text: "outer", seq: 1 }),
     );
@@ -172,7 +190,7 @@ describe("encodeInArena", () => {
     expect(() =>
       encodeInArena(Kind.EVENT, 0, "x", undefined, json, chatSchema, { text: "a", seq: 1n }),
     ).toThrow(expect.objectContaining({ code: ErrorCode.PAYLOAD_INVALID }));
-    expect(arena.busy).toBe(false);
+    expectArenaFree();
   });
 
   test.prop([fc.jsonValue(), fc.string({ maxLength: 8, unit: "binary" })], { numRuns: 300 })(
@@ -216,11 +234,9 @@ const owner = { writeStalled() {} };
 
 /** Encodes event `seq` in the arena and queues it on `writer`. */
 function commitEvent(writer: OutboundWriter, seq: number, text = "m"): Promise<void> {
-  const bytes = encodeInArena(Kind.EVENT, 0, "e", undefined, jsonCodec(), chatSchema, {
-    text,
-    seq,
-  });
-  return writer.commitFrame(bytes);
+  return writer.commitFrame(
+    encoded(Kind.EVENT, 0, "e", undefined, jsonCodec(), chatSchema, { text, seq }),
+  );
 }
 
 const eventFrame = (seq: number, text = "m") =>
@@ -263,11 +279,11 @@ describe("OutboundWriter with arena frames", () => {
     const { socket, chunks } = recordingSocket();
     const writer = new OutboundWriter(socket, limits, owner);
     const first = commitEvent(writer, 1);
-    const bytes = encodeInArena(Kind.EVENT, 0, "e", undefined, jsonCodec(), chatSchema, {
+    const pending = encoded(Kind.EVENT, 0, "e", undefined, jsonCodec(), chatSchema, {
       text: "shared",
       seq: 9,
     });
-    const shared = takeArenaFrame(bytes);
+    const shared = frameArena.take(pending);
     const second = commitEvent(writer, 2);
     const third = writer.enqueue(shared);
     await Promise.all([first, second, third]);
@@ -303,13 +319,13 @@ describe("OutboundWriter with arena frames", () => {
     const writer = new OutboundWriter(stalled, limits, owner);
     await commitEvent(writer, 1);
     expect(chunks).toHaveLength(1);
-    expect(chunks[0]?.buffer).toBe(arena.buf.buffer); // no backlog yet: the run itself
+    expect(chunks[0]?.buffer).toBe(frameArena.buffer.buffer); // no backlog yet: the run itself
     void commitEvent(writer, 2);
     void commitEvent(writer, 3);
     writer.flush();
     const buffered = (stalled as unknown as { writableBuffer: { chunk: Buffer }[] }).writableBuffer;
     const copy = buffered.at(-1)?.chunk;
-    expect(copy?.buffer).not.toBe(arena.buf.buffer);
+    expect(copy?.buffer).not.toBe(frameArena.buffer.buffer);
     expect(copy).toEqual(Buffer.concat([eventFrame(2), eventFrame(3)]));
     stalled.destroy();
   });

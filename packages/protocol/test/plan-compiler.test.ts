@@ -1,7 +1,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import type { JsonPlan } from "../src/codec/json-plan.js";
-import { compilePlan, OFF_PLAN, type PlanParser } from "../src/codec/plan-compiler.js";
+import type { JsonPlan } from "../src/message/plan/json-plan.js";
+import { compilePlan, OFF_PLAN, type PlanParser } from "../src/message/plan/plan-compiler.js";
 import {
   anyString,
   array,

@@ -1,10 +1,10 @@
 import { fc, test } from "@fast-check/vitest";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { JsonPlan } from "../src/codec/json-plan.js";
-import { followsPlan } from "../src/codec/plan-match.js";
-import { shapeForSchema } from "../src/codec/schema-plan.js";
-import { acceptCheckFor } from "../src/contract/accept-check.js";
+import { acceptCheckFor } from "../src/message/accept-check.js";
+import type { JsonPlan } from "../src/message/plan/json-plan.js";
+import { followsPlan } from "../src/message/plan/plan-match.js";
+import { shapeForSchema } from "../src/message/plan/schema-plan.js";
 
 const text: JsonPlan = { kind: "string", nullable: false };
 const count: JsonPlan = { kind: "number", nullable: true };

@@ -1,12 +1,12 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import type { JsonPlan } from "../src/codec/json-plan.js";
+import type { JsonPlan } from "../src/message/plan/json-plan.js";
 import {
   compileWriter,
   type PlanWriter,
   WRITE_NO_ROOM,
   WRITE_OFF_PLAN,
-} from "../src/codec/plan-writer.js";
+} from "../src/message/plan/plan-writer.js";
 import {
   anyString,
   array,

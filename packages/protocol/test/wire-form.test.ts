@@ -3,12 +3,13 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defaultCodec } from "../src/codec/json-codec.js";
 import { FRAME_PREFIX_BYTES } from "../src/constants.js";
-import { outboundValue, PayloadRole, toWireValue } from "../src/contract/validate.js";
-import { projectValue, sendsParsedOutput } from "../src/contract/wire-form.js";
+import { PayloadRole } from "../src/contract/validate.js";
 import { Kind } from "../src/envelope/kinds.js";
 import { ErrorCode } from "../src/errors/codes.js";
-import { encodeInArena } from "../src/session/encode-in-arena.js";
-import { arena, takeArenaFrame } from "../src/session/frame-arena.js";
+import { encodeInArena } from "../src/message/encode-in-arena.js";
+import { frameArena } from "../src/message/frame-arena.js";
+import { outboundValue, toWireValue } from "../src/message/outbound.js";
+import { projectValue, sendsParsedOutput } from "../src/message/wire-form.js";
 import { schemaOf, schemaWithValues } from "./fixtures/schemas.js";
 
 // What goes on the wire is what the schema declares: zod's parse output for a schema without
@@ -17,8 +18,9 @@ import { schemaOf, schemaWithValues } from "./fixtures/schemas.js";
 /** The payload text the send path writes for `value`: validated, then encoded in the arena. */
 function sent(schema: z.ZodType, value: unknown, validate = true): string {
   const wire = outboundValue(schema, value, validate, PayloadRole.EVENT, "e");
-  const bytes = encodeInArena(Kind.EVENT, 0, "e", undefined, defaultCodec, schema, wire);
-  const frame = takeArenaFrame(bytes);
+  const pending = encodeInArena(Kind.EVENT, 0, "e", undefined, defaultCodec, schema, wire);
+  if (pending === undefined) throw new Error("the arena is busy");
+  const frame = frameArena.take(pending);
   return frame.toString("utf8", FRAME_PREFIX_BYTES + 7 + 1);
 }
 
@@ -152,7 +154,8 @@ describe("what a sender writes: properties against zod", () => {
     },
   );
 
-  it("keeps the arena consistent", () => {
-    expect(arena.busy).toBe(false);
+  it("leaves the arena free for the next encoding", () => {
+    expect(frameArena.begin()).toBe(true);
+    frameArena.end();
   });
 });

@@ -11,7 +11,8 @@ import {
   WireCode,
 } from "@sockwire/protocol";
 import {
-  encodeSharedEventFrame,
+  type MessageCodec,
+  messageCodecFor,
   noop,
   periodFor,
   rejected,
@@ -61,6 +62,8 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
   /** The contract this server speaks. */
   readonly contract: C;
   readonly #options: ResolvedOptions;
+  /** The message codec every session of this server shares; broadcasts encode with it too. */
+  readonly #messages: MessageCodec;
   readonly #router: Router;
   readonly #registry: ConnectionRegistry<C, Ctx>;
   /** The scale-out adapter's link, when the `adapter` option is set. */
@@ -78,6 +81,12 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     checkContract(contract);
     this.contract = contract;
     this.#options = resolveOptions(options);
+    this.#messages = messageCodecFor(
+      contract,
+      "server",
+      this.#options.codec,
+      this.#options.validateOutbound,
+    );
     this.#router = new Router(contract);
     const o = this.#options;
     const timers = [o.frameTimeoutMs, o.heartbeatIntervalMs, o.heartbeatTimeoutMs].filter(
@@ -383,9 +392,9 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
   readonly #report = (error: SockwireError, conn: ServerConnection<C, Ctx>): void =>
     this.#registry.report(error, conn);
 
+  /** Validates and encodes a server event once, for every connection it goes to. */
   #encode(name: string, data: unknown): Buffer {
-    const o = this.#options;
-    return encodeSharedEventFrame(this.contract, "server", o.codec, name, data, o.validateOutbound);
+    return this.#messages.sharedEvent(name, data);
   }
 }
 

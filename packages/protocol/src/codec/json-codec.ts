@@ -5,8 +5,6 @@ import { SockwireError } from "../errors/sockwire-error.js";
 import { utf8Text } from "./buffer-text.js";
 import type { PayloadCodec } from "./codec.js";
 import { assertJsonDepth } from "./json-depth.js";
-import type { ParsePlan } from "./json-plan.js";
-import { OFF_PLAN } from "./plan-compiler.js";
 import { mayContainPoisonedKeys, stripPoisonedKeys } from "./poisoning.js";
 
 /** Options of {@link jsonCodec}. */
@@ -45,10 +43,10 @@ export function jsonCodec(options: JsonCodecOptions = {}): PayloadCodec {
 }
 
 /**
- * The JSON codec's implementation. Besides the {@link PayloadCodec} members it can decode along
- * a message schema's parse plan (see `decodePlanned`); the class stays internal so that this
- * ability is not part of the public codec interface. Members are arrow functions so a
- * destructured `decode` keeps working.
+ * The JSON codec's implementation. The message layer recognises it (`instanceof`) to read and
+ * write payloads along a schema's plan, within its `maxDepth`; the class stays internal so that
+ * this is not part of the public codec interface. Members are arrow functions so a destructured
+ * `decode` keeps working.
  */
 export class JsonCodec implements PayloadCodec {
   readonly name = "json";
@@ -72,33 +70,6 @@ export class JsonCodec implements PayloadCodec {
   };
 
   readonly decode = (bytes: Buffer): unknown => this.decodeRange(bytes, 0, bytes.length);
-
-  /**
-   * Decodes `bytes[start..end)` along `plan` when the payload has the plain shape the plan
-   * expects (the usual case, several times faster), otherwise exactly as `decodeRange`. Both
-   * give the same value for the same bytes; the plan parser never errs, it only steps aside.
-   */
-  readonly decodePlanned = (
-    plan: ParsePlan,
-    bytes: Buffer,
-    start: number,
-    end: number,
-  ): unknown => {
-    this.lastOnPlan = false;
-    if (end === start || plan.depth > this.maxDepth) return this.decodeRange(bytes, start, end);
-    const value = plan.parse(bytes, start, end);
-    if (value === OFF_PLAN) return this.decodeRange(bytes, start, end);
-    this.lastOnPlan = true;
-    return value;
-  };
-
-  /**
-   * Whether the value the last `decodePlanned` call returned came from the plan parser, which
-   * means it has exactly the plan's keys, in the plan's order, and nothing else. Every call sets
-   * it; read it right after the call (decoding runs no application code, so nothing can call in
-   * between). It saves wrapping every decoded value in a result object.
-   */
-  lastOnPlan = false;
 
   readonly decodeRange = (bytes: Buffer, start: number, end: number): unknown =>
     end === start ? undefined : this.decodeText(bytes, start, end, utf8Text(bytes, start, end));

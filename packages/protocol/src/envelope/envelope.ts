@@ -9,6 +9,7 @@ import {
 } from "../constants.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { writeFramePrefix } from "../frame/frame-encoder.js";
 import { writeU32 } from "../frame/u32.js";
 import { ADVISORY_FLAG_MASK, Flag, type Kind } from "./kinds.js";
 
@@ -107,7 +108,7 @@ export function writeEnvelopeHeader(
   type: string,
   deadline: number | undefined,
 ): number {
-  writeU32(frame, at, bodyBytes);
+  writeFramePrefix(frame, at, bodyBytes);
   frame[at + 4] = kind;
   frame[at + 5] = flags;
   writeU32(frame, at + 6, id);

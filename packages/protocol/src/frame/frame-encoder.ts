@@ -1,6 +1,21 @@
 import { FRAME_PREFIX_BYTES, MAX_FRAME_BYTES_LIMIT } from "../constants.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { writeU32 } from "./u32.js";
+
+/**
+ * Writes the 4-byte length prefix of a `bodyBytes`-byte frame at `buf[at..at + 4)`; the caller
+ * has checked the length (0 to 64 MiB) and the room. The one place a frame's prefix is written:
+ * `framePrefix`, `encodeFrame` and the envelope writer call it.
+ *
+ * @example
+ * ```ts
+ * writeFramePrefix(frame, 0, frame.length - FRAME_PREFIX_BYTES);
+ * ```
+ */
+export function writeFramePrefix(buf: Uint8Array, at: number, bodyBytes: number): void {
+  writeU32(buf, at, bodyBytes);
+}
 
 /**
  * Returns the 4-byte length prefix for a body of `bodyLength` bytes. Write it and the body under
@@ -17,7 +32,7 @@ import { SockwireError } from "../errors/sockwire-error.js";
 export function framePrefix(bodyLength: number): Buffer {
   checkBodyLength(bodyLength);
   const prefix = Buffer.allocUnsafe(FRAME_PREFIX_BYTES);
-  prefix.writeUInt32BE(bodyLength, 0);
+  writeFramePrefix(prefix, 0, bodyLength);
   return prefix;
 }
 
@@ -32,7 +47,7 @@ export function framePrefix(bodyLength: number): Buffer {
 export function encodeFrame(body: Uint8Array): Buffer {
   checkBodyLength(body.length);
   const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + body.length);
-  frame.writeUInt32BE(body.length, 0);
+  writeFramePrefix(frame, 0, body.length);
   frame.set(body, FRAME_PREFIX_BYTES);
   return frame;
 }

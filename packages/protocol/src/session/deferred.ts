@@ -1,3 +1,5 @@
+// Promise helpers shared by the session and its owners.
+
 /** A promise with its settle functions, for results that arrive through callbacks. */
 export interface Deferred<T> {
   promise: Promise<T>;
@@ -25,3 +27,8 @@ export function rejected(reason: unknown): Promise<never> {
 }
 
 export function noop(): void {}
+
+/** True for a value with a callable `then`: a handler that returned a promise. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}

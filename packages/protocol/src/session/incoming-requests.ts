@@ -1,4 +1,14 @@
+import type { RequestSchema } from "../contract/types.js";
+import type { Envelope } from "../envelope/envelope.js";
+import { handlerFailed } from "../errors/handler-failed.js";
+import type { SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
+import type { Reason } from "../handshake/handshake.js";
+import type { MessageCodec } from "../message/message-codec.js";
+import type { OutgoingFrame } from "../message/outgoing-frame.js";
+import { isThenable } from "./deferred.js";
+import { NO_ENTRIES } from "./no-entries.js";
+import { reasonForInvalid, reasonForThrown } from "./wire-error.js";
 
 /**
  * What a request handler gets besides its input. The `signal` is created only when a handler
@@ -62,5 +72,139 @@ export class IncomingRequest implements RequestContext {
   clear(): void {
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
+  }
+}
+
+/** What the table of incoming requests needs from its session. */
+export interface IncomingHost {
+  readonly messages: MessageCodec;
+  /** True once the session has ended: answers are no longer sent. */
+  readonly finished: boolean;
+  /** Runs the application's handler of request `name`; returns its result (value or promise). */
+  runHandler(name: string, params: unknown, context: RequestContext): unknown;
+  /** Queues the encoded response to `request` (the host checks the peer's receive limit). */
+  respond(request: IncomingRequest, frame: OutgoingFrame): void;
+  /** Queues an `error` answer to request `id`. */
+  answerError(id: number, reason: Reason): void;
+  /** Reports a local problem: a handler that failed, an answer that could not be encoded. */
+  report(error: SockwireError): void;
+  /** A request was taken in or settled: the host decides whether to read on and whether to end. */
+  workChanged(): void;
+}
+
+/**
+ * The requests the peer sent that are being handled here: each one is decoded and validated,
+ * handed to the application, and answered exactly once (a response, or an error with its code),
+ * unless it expired, was cancelled or its connection ended, when nothing is sent. The table
+ * starts as the shared empty map and gets a Map of its own on the first request: most
+ * connections never receive one.
+ *
+ * ```
+ *   start() ─► decode ─ invalid ─► error answer (VALIDATION_ERROR, INVALID_PAYLOAD...)
+ *                 │
+ *                 ▼
+ *              handling ─ handler returns ─► response (or FRAME_TOO_LARGE / INTERNAL)
+ *                 │     ─ handler throws  ─► error answer (the AppError's code, or INTERNAL)
+ *                 └──── cancel / deadline / connection ends ─► abandoned: nothing is sent
+ * ```
+ */
+export class IncomingRequests {
+  private table = NO_ENTRIES as Map<number, IncomingRequest>;
+
+  constructor(private readonly host: IncomingHost) {}
+
+  /** Requests being handled. */
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** Whether request `id` is being handled (an id the peer may not reuse yet). */
+  has(id: number): boolean {
+    return this.table.has(id);
+  }
+
+  /**
+   * Handles request `envelope` of `schema` (the caller checked the id and the session's state):
+   * decodes and validates its input, then runs the handler and answers when it settles.
+   */
+  start(envelope: Envelope, schema: RequestSchema): void {
+    const { id, type: name } = envelope;
+    const host = this.host;
+    let params: unknown;
+    try {
+      params = host.messages.readRequest(envelope, schema);
+    } catch (error) {
+      host.answerError(id, reasonForInvalid(error as SockwireError));
+      return;
+    }
+    const deadlineMs = envelope.deadlineMs;
+    // A deadline of 0 has passed already: the requester is not waiting, so nothing runs and
+    // nothing is answered (PROTOCOL.md section 3).
+    if (deadlineMs === 0) return;
+    const expiresAt = deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
+    const request = new IncomingRequest(id, name, expiresAt);
+    if (this.table === NO_ENTRIES) this.table = new Map();
+    this.table.set(id, request);
+    host.workChanged();
+    let result: unknown;
+    try {
+      result = host.runHandler(name, params, request);
+    } catch (error) {
+      this.finish(request, false, error);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.finish(request, true, value),
+        (error: unknown) => this.finish(request, false, error),
+      );
+    } else this.finish(request, true, result);
+  }
+
+  /** The requester gave up on `id`; a cancel for an id not in flight is ignored. */
+  cancel(id: number): void {
+    this.table
+      .get(id)
+      ?.abandon({ code: WireCode.CANCELLED, message: "cancelled by the requester" });
+  }
+
+  /** Abandons every request (their handlers' signals fire); answers will not be sent. */
+  abandonAll(reason: AbandonReason): void {
+    for (const request of this.table.values()) request.abandon(reason);
+  }
+
+  /** Abandons every request and forgets them (the session has ended). */
+  clear(reason: AbandonReason): void {
+    this.abandonAll(reason);
+    this.table.clear();
+  }
+
+  private finish(request: IncomingRequest, ok: boolean, outcome: unknown): void {
+    this.table.delete(request.id);
+    request.clear();
+    const host = this.host;
+    if (host.finished) return;
+    if (!request.expired) {
+      if (ok) this.respond(request, outcome);
+      else {
+        const { reason, internal } = reasonForThrown(outcome);
+        if (internal) host.report(handlerFailed(`request ${request.name} handler`, outcome));
+        host.answerError(request.id, reason);
+      }
+    }
+    host.workChanged();
+  }
+
+  private respond(request: IncomingRequest, value: unknown): void {
+    const host = this.host;
+    let frame: OutgoingFrame;
+    try {
+      frame = host.messages.response(request.name, request.id, value);
+    } catch (error) {
+      host.report(handlerFailed(`request ${request.name} handler`, error));
+      host.answerError(request.id, { code: WireCode.INTERNAL, message: "internal error" });
+      return;
+    }
+    host.respond(request, frame);
   }
 }

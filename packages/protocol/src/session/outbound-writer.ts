@@ -1,8 +1,14 @@
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import {
+  frameArena,
+  type PendingFrame,
+  pendingBytes,
+  type RunOwner,
+} from "../message/frame-arena.js";
+import type { OutgoingFrame } from "../message/outgoing-frame.js";
 import { NO_BUFFERS } from "../no-buffers.js";
 import { type Deferred, deferred, rejected } from "./deferred.js";
-import { claimArenaFrame, closeRunOf, dropRunOf, type RunOwner } from "./frame-arena.js";
 import type { SocketLike } from "./socket-like.js";
 
 /** Limits of {@link OutboundWriter}. */
@@ -102,21 +108,33 @@ export class OutboundWriter implements RunOwner {
     return this.bufferedAmount + bytes > this.limits.sendHardBytes;
   }
 
-  /** Queues a complete frame; the promise resolves once it is handed to the socket. */
+  /**
+   * Queues an encoded frame, pending in the arena or a buffer of its own; the promise resolves
+   * once it is handed to the socket (one promise per batch, shared by its frames).
+   */
+  send(frame: OutgoingFrame): Promise<void> {
+    return typeof frame === "number" ? this.commitFrame(frame) : this.enqueue(frame);
+  }
+
+  /** Queues a complete frame of its own; the promise resolves once it is handed to the socket. */
   enqueue(frame: Buffer): Promise<void> {
     if (this.closed) return rejected(this.closedError());
-    closeRunOf(this);
+    frameArena.closeRunOf(this);
     this.addPiece(frame);
     return this.queued(frame.length);
   }
 
   /**
-   * Queues the `bytes`-byte frame just encoded at `arena.used` (see encodeInArena) and claims it
-   * in the arena; the promise resolves once it is handed to the socket.
+   * Claims the frame pending in the arena for this writer and queues it; the promise resolves
+   * once it is handed to the socket.
    */
-  commitFrame(bytes: number): Promise<void> {
-    if (this.closed) return rejected(this.closedError());
-    claimArenaFrame(this, bytes);
+  commitFrame(frame: PendingFrame): Promise<void> {
+    if (this.closed) {
+      frameArena.release(frame);
+      return rejected(this.closedError());
+    }
+    const bytes = pendingBytes(frame);
+    frameArena.claim(frame, this);
     return this.queued(bytes);
   }
 
@@ -169,7 +187,7 @@ export class OutboundWriter implements RunOwner {
   /** Writes everything queued now. Safe to call at any time. */
   flush(): void {
     const batch = this.batch;
-    closeRunOf(this);
+    frameArena.closeRunOf(this);
     if (this.pending.length === 0) {
       this.batch = undefined;
       batch?.resolve();
@@ -231,7 +249,7 @@ export class OutboundWriter implements RunOwner {
     this.closeReason = error;
     this.clearStallTimer();
     this.pending = NO_BUFFERS;
-    dropRunOf(this);
+    frameArena.dropRunOf(this);
     this.pendingBytes = 0;
     this.queuedFrames = 0;
     if (this.batch) this.batch.reject(this.closedError());

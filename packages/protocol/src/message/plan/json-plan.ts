@@ -1,5 +1,3 @@
-import type { PlanParser } from "./plan-compiler.js";
-
 /**
  * A parse plan: the JSON shape a message schema expects, reduced to what a parser needs. Plans
  * are plain data, made once per schema by `planForSchema` and turned into a parser by
@@ -55,15 +53,6 @@ export interface ObjectPlan extends PlanBase {
 export interface ArrayPlan extends PlanBase {
   readonly kind: "array";
   readonly element: JsonPlan;
-}
-
-/**
- * A plan for a whole payload: its parser compiled from the root plan, and its nesting depth
- * (checked against the codec's limit).
- */
-export interface ParsePlan {
-  readonly parse: PlanParser;
-  readonly depth: number;
 }
 
 /** Deepest object/array nesting a plan may describe. */

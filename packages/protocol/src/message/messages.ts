@@ -1,10 +1,5 @@
 import type { PayloadCodec } from "../codec/codec.js";
 import { defaultCodec } from "../codec/json-codec.js";
-import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
-import { Kind, kindName } from "../envelope/kinds.js";
-import { decodeValidated } from "../envelope/received-envelope.js";
-import { ErrorCode } from "../errors/codes.js";
-import { SockwireError } from "../errors/sockwire-error.js";
 import type {
   AnyContract,
   EventData,
@@ -18,9 +13,15 @@ import type {
   ResponseData,
   ResponseInput,
   Side,
-} from "./types.js";
-import { outboundValue, PayloadRole } from "./validate.js";
-import { encodeWireValue } from "./wire-form.js";
+} from "../contract/types.js";
+import { PayloadRole } from "../contract/validate.js";
+import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
+import { Kind, kindName } from "../envelope/kinds.js";
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
+import { decodeValidated } from "./decode.js";
+import { unknownType } from "./message-errors.js";
+import { encodeWireValue, outboundValue } from "./outbound.js";
 
 /** Options of the `encode*` helpers. */
 export interface EncodeOptions {
@@ -71,7 +72,7 @@ export function encodeEvent<C extends AnyContract, S extends Side, K extends str
   options: EncodeOptions = {},
 ): Buffer {
   const schema = contract[from].events.get(name);
-  if (schema === undefined) throw unknownType(from, "event", name);
+  if (schema === undefined) throw unknownType(`${from} event`, name);
   const value = outboundValue(schema, data, options.validate !== false, PayloadRole.EVENT, name);
   return encodeEnvelope(
     { kind: Kind.EVENT, type: name },
@@ -99,7 +100,7 @@ export function encodeRequest<C extends AnyContract, S extends Side, K extends s
 ): Buffer {
   if (id === 0) throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "request id 0 is reserved");
   const schema = contract[from].requests.get(name);
-  if (schema === undefined) throw unknownType(from, "request", name);
+  if (schema === undefined) throw unknownType(`${from} request`, name);
   const validate = options.validate !== false;
   const value = outboundValue(schema.input, input, validate, PayloadRole.REQUEST_INPUT, name);
   const payload = encodeWireValue(options.codec ?? defaultCodec, schema.input, value);
@@ -127,7 +128,7 @@ export function encodeResponse<C extends AnyContract, S extends Side, K extends 
   options: EncodeOptions = {},
 ): Buffer {
   const schema = contract[requester].requests.get(name);
-  if (schema === undefined) throw unknownType(requester, "request", name);
+  if (schema === undefined) throw unknownType(`${requester} request`, name);
   const validate = options.validate !== false;
   const value = outboundValue(schema.output, output, validate, PayloadRole.RESPONSE, name);
   return encodeEnvelope(
@@ -158,7 +159,7 @@ export function decodeEvent<C extends AnyContract, S extends Side>(
   expectKind(envelope, Kind.EVENT);
   const name = envelope.type;
   const schema = contract[from].events.get(name);
-  if (schema === undefined) throw unknownType(from, "event", name);
+  if (schema === undefined) throw unknownType(`${from} event`, name);
   const data = decodeValidated(
     options?.codec ?? defaultCodec,
     envelope,
@@ -191,7 +192,7 @@ export function decodeRequest<C extends AnyContract, S extends Side>(
     throw new SockwireError(ErrorCode.FRAME_MALFORMED, "request id 0 is reserved");
   const name = envelope.type;
   const schema = contract[from].requests.get(name);
-  if (schema === undefined) throw unknownType(from, "request", name);
+  if (schema === undefined) throw unknownType(`${from} request`, name);
   const codec = options?.codec ?? defaultCodec;
   const params = decodeValidated(codec, envelope, schema.input, PayloadRole.REQUEST_INPUT, name);
   return {
@@ -220,7 +221,7 @@ export function decodeResponse<C extends AnyContract, S extends Side, K extends 
 ): ResponseData<C, S, NameKey<K, RequestName<C, S>>> {
   expectKind(envelope, Kind.RESPONSE);
   const schema = contract[requester].requests.get(name);
-  if (schema === undefined) throw unknownType(requester, "request", name);
+  if (schema === undefined) throw unknownType(`${requester} request`, name);
   const codec = options?.codec ?? defaultCodec;
   return decodeValidated(
     codec,
@@ -238,12 +239,4 @@ function expectKind(envelope: Envelope, kind: Kind): void {
       `expected a ${kindName(kind)} frame, got ${kindName(envelope.kind)}`,
     );
   }
-}
-
-function unknownType(side: Side, what: string, name: string): SockwireError {
-  const shown = name.length > 64 ? `${name.slice(0, 63)}…` : name;
-  return new SockwireError(
-    ErrorCode.UNKNOWN_MESSAGE_TYPE,
-    `the contract declares no ${side} ${what} named ${JSON.stringify(shown)}`,
-  );
 }

@@ -1,6 +1,7 @@
+import { writeUtf8 } from "../../codec/utf8-write.js";
 import { indent, NumberedVariables } from "./generated-code.js";
 import type { ArrayPlan, JsonPlan, ObjectPlan } from "./json-plan.js";
-import { writeUtf8 } from "./utf8-write.js";
+import { hasOnlyPlainKeys } from "./plain-keys.js";
 
 /** What a plan writer returns for a value that is not the plain shape its plan describes. */
 export const WRITE_OFF_PLAN = -1;
@@ -44,6 +45,8 @@ export type PlanWriter = (value: unknown, buf: Buffer, at: number, end: number) 
  * ```
  */
 export function compileWriter(plan: JsonPlan): PlanWriter | undefined {
+  // Keys are written one byte per character from the generated source: only plain ones.
+  if (!hasOnlyPlainKeys(plan)) return undefined;
   const source = new WriterSource();
   const code = source.value(plan, "x");
   const body = [`let n = 0${source.declarations()};`, ...code, "return p;"].join("\n");
@@ -291,7 +294,7 @@ function room(bytes: number): string[] {
 const MAX_INLINE_BYTES = 24;
 
 /**
- * Statements writing `text` (printable ASCII: the planner allows only such keys) at `p`. Short
+ * Statements writing `text` (printable ASCII: `compileWriter` takes only plain keys) at `p`. Short
  * text becomes one store per byte, longer text a loop over a string literal.
  */
 function constant(text: string): string[] {

@@ -1,5 +1,4 @@
 import type { z } from "zod";
-import type { PayloadCodec } from "../codec/codec.js";
 
 /**
  * What a sender writes for a message: the value as its schema reads it, holding only what the
@@ -220,22 +219,4 @@ function merge(left: unknown, right: unknown): unknown {
     out[key] = key in out ? merge(out[key], right[key]) : right[key];
   }
   return out;
-}
-
-/**
- * Encodes what goes on the wire for `value` (as `outboundValue` returned it) with `codec`: the
- * value projected onto `schema`. The general path of every send; the planned writer is the fast
- * one and writes the same bytes.
- *
- * @example
- * ```ts
- * const payload = encodeWireValue(defaultCodec, schema, outboundValue(schema, data, true, role, name));
- * ```
- */
-export function encodeWireValue(
-  codec: PayloadCodec,
-  schema: z.ZodType,
-  value: unknown,
-): Uint8Array | string {
-  return codec.encode(projectValue(schema, value));
 }

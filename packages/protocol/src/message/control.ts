@@ -1,11 +1,11 @@
 import type { z } from "zod";
 import { JsonCodec } from "../codec/json-codec.js";
-import { followsPlan } from "../codec/plan-match.js";
-import { shapeForSchema } from "../codec/schema-plan.js";
-import { acceptCheckFor } from "../contract/accept-check.js";
 import { validatePayload } from "../contract/validate.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
+import { acceptCheckFor } from "./accept-check.js";
+import { followsPlan } from "./plan/plan-match.js";
+import { shapeForSchema } from "./plan/schema-plan.js";
 
 // Control payloads (hello, welcome, reject, error, goaway) are JSON whatever codec the connection
 // negotiates, so any implementation can read them. Their depth is small; 16 is plenty.

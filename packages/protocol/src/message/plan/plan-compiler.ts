@@ -1,6 +1,7 @@
-import { asciiText, utf8Text } from "./buffer-text.js";
+import { asciiText, utf8Text } from "../../codec/buffer-text.js";
 import { indent, NumberedVariables } from "./generated-code.js";
 import type { ArrayPlan, JsonPlan, ObjectPlan } from "./json-plan.js";
+import { hasOnlyPlainKeys } from "./plain-keys.js";
 
 /** What a compiled plan parser returns for a payload that is not the plain shape its plan expects. */
 export const OFF_PLAN: unique symbol = Symbol("sockwire.offPlan");
@@ -11,6 +12,15 @@ export const OFF_PLAN: unique symbol = Symbol("sockwire.offPlan");
  * never reads a value from outside the range.
  */
 export type PlanParser = (bytes: Buffer, start: number, end: number) => unknown;
+
+/**
+ * A plan for a whole payload: its parser compiled from the root plan, and its nesting depth
+ * (checked against the codec's limit).
+ */
+export interface ParsePlan {
+  readonly parse: PlanParser;
+  readonly depth: number;
+}
 
 /**
  * Compiles `plan` into a parser for JSON payloads of that shape, or returns `undefined` where
@@ -31,8 +41,9 @@ export type PlanParser = (bytes: Buffer, start: number, end: number) => unknown;
  * codec's planned decode takes about 120 ns this way against about 165 ns for the same parser
  * reading a decoded string (Node 20; Node 24 110 against 155); decoding the bytes and
  * `JSON.parse` take more than twice as long. The only text placed in the generated source is
- * object keys, which the planner limits to printable ASCII without quotes or backslashes, written
- * as JSON literals.
+ * object keys, written as JSON literals; a plan with any key outside `isPlainKey` (printable
+ * ASCII without quotes or backslashes, not `__proto__` or `constructor`) is refused here, with
+ * `undefined`, whoever made it.
  *
  * Strings and spaces are scanned up to `end`; a digit loop stops at the first non-digit (a byte
  * past the buffer reads as undefined, which is none). The parser returns a value only when it
@@ -48,6 +59,7 @@ export type PlanParser = (bytes: Buffer, start: number, end: number) => unknown;
  * ```
  */
 export function compilePlan(plan: JsonPlan): PlanParser | undefined {
+  if (!hasOnlyPlainKeys(plan)) return undefined;
   const source = new PlanSource();
   const root = source.value(plan);
   const body = [
@@ -62,17 +74,17 @@ export function compilePlan(plan: JsonPlan): PlanParser | undefined {
       "OFF",
       "asciiText",
       "utf8Text",
-      "number",
+      "numberEnd",
       "keyAt",
       `"use strict";\nreturn function planParser(b, p, e) {\n${body}\n};`,
     ) as (
       off: symbol,
       ascii: typeof asciiText,
       utf8: typeof utf8Text,
-      number: typeof slowNumber,
+      end: typeof numberEnd,
       key: typeof keyAt,
     ) => PlanParser;
-    return factory(OFF_PLAN, asciiText, utf8Text, slowNumber, keyAt);
+    return factory(OFF_PLAN, asciiText, utf8Text, numberEnd, keyAt);
   } catch {
     return undefined;
   }
@@ -178,7 +190,7 @@ class PlanSource {
 
   /**
    * Integers of up to 15 digits (exact in a double) are summed from their digits; a fraction,
-   * an exponent or more digits go to `number()`. A byte past the buffer reads as undefined, which
+   * an exponent or more digits are measured by `numberEnd()` and read with `Number()`. A byte past the buffer reads as undefined, which
    * fails every comparison, so the digit loop needs no bounds check.
    */
   private number(): Fragment {
@@ -194,9 +206,10 @@ class PlanSource {
         `else while (c >= 48 && c <= 57) { ${v} = ${v} * 10 + (c - 48); ${digits}++; c = b[++p]; }`,
         `if (${digits} === 0 || (c >= 48 && c <= 57)) return OFF;`,
         `if (c === 46 || c === 101 || c === 69 || ${digits} > 15) {`,
-        `  ${v} = number(b, ${start}, p);`,
-        `  if (${v} !== ${v}) return OFF;`,
-        `  p = number.end;`,
+        `  q = numberEnd(b, p);`,
+        `  if (q < 0) return OFF;`,
+        `  ${v} = Number(asciiText(b, ${start}, q));`,
+        `  p = q;`,
         `} else if (b[${start}] === 45) ${v} = -${v};`,
       ],
       result: v,
@@ -299,29 +312,27 @@ function keyAt(bytes: Buffer, at: number, key: string): boolean {
 }
 
 /**
- * The rest of a number whose integer part ends at `at`: an optional fraction and exponent,
- * checked against the JSON grammar. Returns the value (`Number` of a valid JSON number literal
- * rounds exactly as `JSON.parse`) and leaves the end in `slowNumber.end`; returns NaN, which no
- * JSON number produces, for a malformed fraction or exponent.
+ * Where a number whose integer part ends at `at` ends, after an optional fraction and exponent
+ * checked against the JSON grammar, or -1 for a malformed fraction or exponent. The caller reads
+ * the value with `Number()` of the text, which rounds a valid JSON number literal exactly as
+ * `JSON.parse` does.
  */
-function slowNumber(bytes: Buffer, start: number, at: number): number {
+function numberEnd(bytes: Buffer, at: number): number {
   let i = at;
   if (bytes[i] === 46) {
     const first = i + 1;
     i = digitsEnd(bytes, first);
-    if (i === first) return Number.NaN;
+    if (i === first) return -1;
   }
   const c = bytes[i];
   if (c === 101 || c === 69) {
     const sign = bytes[i + 1];
     const first = sign === 43 || sign === 45 ? i + 2 : i + 1;
     i = digitsEnd(bytes, first);
-    if (i === first) return Number.NaN;
+    if (i === first) return -1;
   }
-  slowNumber.end = i;
-  return Number(asciiText(bytes, start, i));
+  return i;
 }
-slowNumber.end = 0;
 
 /** Index of the first non-digit at or after `at`. */
 function digitsEnd(bytes: Buffer, at: number): number {

@@ -1,5 +1,6 @@
 import { config, type z } from "zod";
-import { indent, NumberedVariables } from "../codec/generated-code.js";
+import { indent, NumberedVariables } from "./plan/generated-code.js";
+import { SchemaMemo } from "./schema-memo.js";
 
 /**
  * A quick test that a value passes its schema: `true` only when the schema's `safeParse` would
@@ -28,11 +29,9 @@ interface Def {
   pattern?: RegExp;
 }
 
-const checks = new WeakMap<z.ZodType, AcceptCheck | null>();
-// The schema asked for last and its check, compared before the WeakMap lookup (consecutive
-// messages usually share a schema); they keep one schema and its check alive at most.
-let lastSchema: z.ZodType | undefined;
-let lastCheck: AcceptCheck | undefined;
+const checks = new SchemaMemo<AcceptCheck>((schema) =>
+  config().jitless ? undefined : compile(schema),
+);
 
 /** Most schema nodes one check may cover; larger schemas are left to zod. */
 const MAX_NODES = 512;
@@ -69,15 +68,7 @@ const MAX_DEPTH = 32;
  * ```
  */
 export function acceptCheckFor(schema: z.ZodType): AcceptCheck | undefined {
-  if (schema === lastSchema) return lastCheck;
-  let check = checks.get(schema);
-  if (check === undefined) {
-    check = config().jitless ? null : (compile(schema) ?? null);
-    checks.set(schema, check);
-  }
-  lastSchema = schema;
-  lastCheck = check ?? undefined;
-  return lastCheck;
+  return checks.get(schema);
 }
 
 function compile(schema: z.ZodType): AcceptCheck | undefined {

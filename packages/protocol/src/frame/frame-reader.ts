@@ -4,15 +4,13 @@ import {
   FRAME_PREFIX_BYTES,
   MAX_FRAME_BYTES_LIMIT,
 } from "../constants.js";
-import type { Envelope } from "../envelope/envelope.js";
-import { parseEnvelopeAt } from "../envelope/parse-envelope.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import { NO_BUFFERS } from "../no-buffers.js";
 import { readU32 } from "./u32.js";
 
-/** Options of {@link FrameDecoder}. */
-export interface FrameDecoderOptions {
+/** Options of {@link FrameReader} (and of the public `FrameDecoder` built on it). */
+export interface FrameReaderOptions {
   /** Largest frame body accepted, in bytes. Default 1 MiB, at most 64 MiB. */
   maxFrameBytes?: number | undefined;
   /**
@@ -22,12 +20,20 @@ export interface FrameDecoderOptions {
   maxRetainedChunks?: number | undefined;
 }
 
-/** Where the decoder is: waiting for a length prefix, for a body of known size, or dead. */
-export type FrameDecoderState = "header" | "body" | "errored";
+/** Where the reader is: waiting for a length prefix, for a body of known size, or dead. */
+export type FrameReaderState = "header" | "body" | "errored";
 
 /**
- * Streaming decoder for length-prefixed frames: a 4-byte unsigned big-endian length, then that
- * many body bytes. It is pure (no sockets, timers or events), so it can be driven byte by byte.
+ * Reads a frame body where it lies, `bytes[start..end)`, and returns what it makes of it, or
+ * `undefined` to skip the frame. Throws a {@link SockwireError} for a body that breaks its
+ * format: the reader records it as its terminal error.
+ */
+export type BodyReader<T> = (bytes: Buffer, start: number, end: number) => T | undefined;
+
+/**
+ * Streaming reader of length-prefixed frames: a 4-byte unsigned big-endian length, then that many
+ * body bytes. It knows bytes only (what a body holds is the envelope layer's business: see
+ * `FrameDecoder`) and is pure (no sockets, timers or events), so it can be driven byte by byte.
  *
  * Chunks are kept in a list as they arrive and consumed in place: a body that lies inside one
  * chunk is returned as a view without copying; only a body spanning chunks is copied, once, at its
@@ -46,15 +52,15 @@ export type FrameDecoderState = "header" | "body" | "errored";
  *
  * @example
  * ```ts
- * const decoder = new FrameDecoder({ maxFrameBytes: 1024 * 1024 });
+ * const reader = new FrameReader({ maxFrameBytes: 1024 * 1024 });
  * socket.on("data", (chunk) => {
- *   decoder.push(chunk);
- *   for (let body = decoder.next(); body; body = decoder.next()) handle(body);
- *   if (decoder.error) socket.destroy(decoder.error);
+ *   reader.push(chunk);
+ *   for (let body = reader.next(); body; body = reader.next()) handle(body);
+ *   if (reader.error) socket.destroy(reader.error);
  * });
  * ```
  */
-export class FrameDecoder {
+export class FrameReader {
   readonly maxFrameBytes: number;
   readonly maxRetainedChunks: number;
   private chunks: Buffer[] = NO_BUFFERS;
@@ -76,7 +82,7 @@ export class FrameDecoder {
   /** Where the view that is the last chunk starts inside `spill`. */
   private spillStart = 0;
 
-  constructor(options: FrameDecoderOptions = {}) {
+  constructor(options: FrameReaderOptions = {}) {
     this.maxFrameBytes = checkLimit(
       "maxFrameBytes",
       options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
@@ -92,7 +98,7 @@ export class FrameDecoder {
   }
 
   /** Current state; see the diagram in the class comment. */
-  get state(): FrameDecoderState {
+  get state(): FrameReaderState {
     if (this.failure) return "errored";
     return this.need < 0 ? "header" : "body";
   }
@@ -156,39 +162,37 @@ export class FrameDecoder {
   }
 
   /**
-   * Returns the next frame already parsed as an {@link Envelope}, or `undefined` (need more
-   * bytes, or errored). Same as `parseEnvelope(next())`, but a body that lies inside one chunk is
-   * parsed where it lies, so the payload view is the only object created for the bytes. Frames
-   * of an ignorable extension kind are skipped. A body that breaks the envelope format is the
-   * decoder's terminal error (`ERR_FRAME_MALFORMED`, `ERR_UNKNOWN_KIND`, `ERR_UNKNOWN_FLAGS`),
-   * like a bad length prefix.
+   * Hands the next complete frame body to `read` where it lies and returns what `read` returns,
+   * or `undefined` (need more bytes, or errored). A body that lies inside one chunk is read in
+   * place, with no view made for it; one that spans chunks is copied once. Bodies `read` skips
+   * (returns `undefined` for) are consumed and the next one is tried. What `read` throws becomes
+   * the reader's terminal error, like a bad length prefix.
    *
    * @example
    * ```ts
-   * decoder.push(chunk);
-   * for (let env = decoder.nextEnvelope(); env; env = decoder.nextEnvelope()) route(env);
-   * if (decoder.error) socket.destroy(decoder.error);
+   * reader.push(chunk);
+   * for (let env = reader.nextWith(parseEnvelopeAt); env; env = reader.nextWith(parseEnvelopeAt)) route(env);
    * ```
    */
-  nextEnvelope(): Envelope | undefined {
+  nextWith<T>(read: BodyReader<T>): T | undefined {
     while (this.bodyReady()) {
       const n = this.need;
       this.need = -1;
       const head = this.chunks[0];
-      let envelope: Envelope | undefined;
+      let value: T | undefined;
       try {
         if (head !== undefined && head.length - this.offset >= n) {
           const start = this.offset;
           this.skip(n);
-          envelope = parseEnvelopeAt(head, start, start + n);
+          value = read(head, start, start + n);
         } else {
-          envelope = parseEnvelopeAt(this.consume(n), 0, n);
+          value = read(this.consume(n), 0, n);
         }
       } catch (error) {
         this.fail(error as SockwireError);
         return undefined;
       }
-      if (envelope !== undefined) return envelope;
+      if (value !== undefined) return value;
     }
     return undefined;
   }

@@ -1,14 +1,15 @@
 import { config, type z } from "zod";
-import { isAnyValue } from "../contract/accept-check.js";
+import { isAnyValue } from "../accept-check.js";
+import { SchemaMemo } from "../schema-memo.js";
 import {
   type JsonPlan,
   MAX_PLAN_DEPTH,
   MAX_PLAN_NODES,
-  type ParsePlan,
   type PlanField,
   planDepth,
 } from "./json-plan.js";
-import { compilePlan } from "./plan-compiler.js";
+import { isPlainKey } from "./plain-keys.js";
+import { compilePlan, type ParsePlan } from "./plan-compiler.js";
 import { compileWriter, type PlanWriter } from "./plan-writer.js";
 
 /** The parts of a zod 4 schema definition the planner reads. */
@@ -23,17 +24,18 @@ interface SchemaDef {
   entries?: Record<string, unknown>;
 }
 
-const shapes = new WeakMap<z.ZodType, JsonPlan | null>();
-const parsers = new WeakMap<z.ZodType, ParsePlan | null>();
-const writers = new WeakMap<z.ZodType, PlanWriter | null>();
-
-// The schema asked for last and its answer, checked before the WeakMap: consecutive messages
-// usually share a schema, and an identity check is cheaper than a WeakMap lookup on every
-// message. They hold one schema (and what was compiled for it) alive at most.
-let lastParsed: z.ZodType | undefined;
-let lastPlan: ParsePlan | undefined;
-let lastWritten: z.ZodType | undefined;
-let lastWriter: PlanWriter | undefined;
+const shapes = new SchemaMemo<JsonPlan>((schema) =>
+  config().jitless ? undefined : buildPlan(schema, 0, false, { nodes: MAX_PLAN_NODES }),
+);
+const parsers = new SchemaMemo<ParsePlan>((schema) => {
+  const shape = shapes.get(schema);
+  const parse = shape && compilePlan(shape);
+  return parse && shape && { parse, depth: planDepth(shape) };
+});
+const writers = new SchemaMemo<PlanWriter>((schema) => {
+  const shape = shapes.get(schema);
+  return shape && compileWriter(shape);
+});
 
 /**
  * The parse plan for payloads of `schema`, or `undefined` when the schema is not one the plan
@@ -54,17 +56,7 @@ let lastWriter: PlanWriter | undefined;
  * with zod's `jitless` setting, or where code generation is forbidden, there are no plans.
  */
 export function planForSchema(schema: z.ZodType): ParsePlan | undefined {
-  if (schema === lastParsed) return lastPlan;
-  let plan = parsers.get(schema);
-  if (plan === undefined) {
-    const shape = shapeForSchema(schema);
-    const parse = shape && compilePlan(shape);
-    plan = parse === undefined || shape === undefined ? null : { parse, depth: planDepth(shape) };
-    parsers.set(schema, plan);
-  }
-  lastParsed = schema;
-  lastPlan = plan ?? undefined;
-  return lastPlan;
+  return parsers.get(schema);
 }
 
 /**
@@ -74,16 +66,7 @@ export function planForSchema(schema: z.ZodType): ParsePlan | undefined {
  * as for parsing, the plan needs only describe the shape the schema's input usually has.
  */
 export function writerForSchema(schema: z.ZodType): PlanWriter | undefined {
-  if (schema === lastWritten) return lastWriter;
-  let writer = writers.get(schema);
-  if (writer === undefined) {
-    const shape = shapeForSchema(schema);
-    writer = (shape && compileWriter(shape)) ?? null;
-    writers.set(schema, writer);
-  }
-  lastWritten = schema;
-  lastWriter = writer ?? undefined;
-  return lastWriter;
+  return writers.get(schema);
 }
 
 /**
@@ -92,13 +75,7 @@ export function writerForSchema(schema: z.ZodType): PlanWriter | undefined {
  * a compiled parser: `followsPlan` checks a decoded value against it.
  */
 export function shapeForSchema(schema: z.ZodType): JsonPlan | undefined {
-  let shape = shapes.get(schema);
-  if (shape === undefined) {
-    const budget = { nodes: MAX_PLAN_NODES };
-    shape = (config().jitless ? undefined : buildPlan(schema, 0, false, budget)) ?? null;
-    shapes.set(schema, shape);
-  }
-  return shape ?? undefined;
+  return shapes.get(schema);
 }
 
 interface Budget {
@@ -175,9 +152,6 @@ function isOptionalAnyValue(schema: z.ZodType): boolean {
   return def?.type === "optional" && def.innerType !== undefined && isAnyValue(def.innerType);
 }
 
-/** Keys the plan parser compares as written: printable ASCII without `"` or `\`. */
-const PLAIN_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
 function objectPlan(
   shape: Record<string, z.ZodType>,
   extraKeys: "drop" | "keep",
@@ -189,7 +163,7 @@ function objectPlan(
   const fields: PlanField[] = [];
   const unplanned: string[] = [];
   for (const key of keys) {
-    if (!PLAIN_KEY.test(key) || key === "__proto__" || key === "constructor") return undefined;
+    if (!isPlainKey(key)) return undefined;
     // An optional field of any value (a hello's `credentials`) is left out of the plan: when it
     // is absent the rest is read along the plan, and when it is there its key is one the plan
     // does not know, which sends the payload to the general path (and the writer likewise).
