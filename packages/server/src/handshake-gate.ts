@@ -14,6 +14,7 @@ import type { Session } from "@sockwire/protocol/internal";
 import { handlerFailed } from "@sockwire/protocol/internal";
 import type { CloseOutcome, ConnectionHost, ServerConnection } from "./connection.js";
 import { checkHello, refusalFromAuth, welcomeFor } from "./handshake.js";
+import { isThenable } from "./thenable.js";
 
 /**
  * How long a refused socket may take to read the reject and close its side before it is
@@ -190,8 +191,4 @@ function peerCertificate(socket: Socket | TLSSocket): PeerCertificate | undefine
   const cert = socket.getPeerCertificate();
   // Without a client certificate Node returns an empty object, not null.
   return cert && Object.keys(cert).length > 0 ? cert : undefined;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }

@@ -1,6 +1,7 @@
 import { type AnyContract, ErrorCode, SockwireError } from "@sockwire/protocol";
 import { handlerFailed } from "@sockwire/protocol/internal";
 import type { ServerConnection } from "./connection.js";
+import { isThenable } from "./thenable.js";
 import type { RequestContext } from "./types.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: handler tables hold handlers of every message type.
@@ -127,8 +128,4 @@ export class Router {
 
 function invalid(message: string): SockwireError {
   return new SockwireError(ErrorCode.INVALID_ARGUMENT, message);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
