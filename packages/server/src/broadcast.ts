@@ -9,7 +9,26 @@ import {
   SockwireError,
 } from "@sockwire/protocol";
 import { type ServerConnection, sessionOf } from "./connection.js";
-import type { BroadcastOptions } from "./types.js";
+
+/**
+ * Which connections a broadcast reaches.
+ *
+ * @example
+ * ```ts
+ * server.broadcast("notice", { text: "hi" }, { filter: (c) => c.context.admin, except: sender });
+ * ```
+ */
+export interface BroadcastOptions<C extends AnyContract = AnyContract, Ctx = unknown> {
+  /** Only connections for which this returns true. */
+  filter?: ((conn: ServerConnection<C, Ctx>) => boolean) | undefined;
+  /** A connection (usually the sender) to leave out. */
+  except?: ServerConnection<C, Ctx> | undefined;
+  /**
+   * With a scale-out adapter: deliver on this instance only. Required with `filter`, which can
+   * only see local connections. Without an adapter every broadcast is local. Default false.
+   */
+  local?: boolean | undefined;
+}
 
 /**
  * Queues one already-encoded event frame on every open target connection and returns how many

@@ -7,10 +7,9 @@ import {
   INSTANCE_ID_PATTERN,
   type ServerAdapter,
 } from "./adapter.js";
-import { deliver } from "./broadcast.js";
+import { type BroadcastOptions, deliver } from "./broadcast.js";
 import type { ServerConnection } from "./connection.js";
 import type { ConnectionRegistry } from "./registry.js";
-import type { BroadcastOptions } from "./types.js";
 
 /**
  * The server's side of a scale-out adapter: it is the {@link AdapterHost} the adapter delivers

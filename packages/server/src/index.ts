@@ -20,23 +20,21 @@ export {
   INSTANCE_ID_PATTERN,
   type ServerAdapter,
 } from "./adapter.js";
-export type { RoomTarget } from "./broadcast.js";
+export type { BroadcastOptions, RoomTarget } from "./broadcast.js";
 export { ServerConnection } from "./connection.js";
 export { REJECT_LINGER_MS } from "./handshake-gate.js";
 export { SERVER_DEFAULTS, type ServerOptions } from "./options.js";
 export { MAX_ROOM_NAME_LENGTH } from "./rooms.js";
+export type { EventHandler, RequestHandler } from "./router.js";
 export { createServer, SockwireServer } from "./server.js";
 export type {
   AuthenticateInfo,
-  BroadcastOptions,
   CloseOptions,
   ConnectionState,
   ConnectionStats,
   DisconnectInfo,
-  EventHandler,
   ListenOptions,
   RequestContext,
-  RequestHandler,
   ServerAddress,
   ServerState,
   ServerStats,

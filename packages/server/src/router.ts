@@ -1,8 +1,52 @@
-import { type AnyContract, ErrorCode, SockwireError } from "@sockwire/protocol";
+import {
+  type AnyContract,
+  ErrorCode,
+  type EventData,
+  type EventName,
+  type RequestName,
+  type RequestParams,
+  type ResponseInput,
+  SockwireError,
+} from "@sockwire/protocol";
 import { handlerFailed } from "@sockwire/protocol/internal";
 import type { ServerConnection } from "./connection.js";
 import { isThenable } from "./thenable.js";
 import type { RequestContext } from "./types.js";
+
+/**
+ * Handler of a client event.
+ *
+ * @example
+ * ```ts
+ * const onSay: EventHandler<typeof chat, "say"> = ({ text }, conn) => conn.emit("echo", { text });
+ * ```
+ */
+export type EventHandler<C extends AnyContract, K extends EventName<C, "client">, Ctx = unknown> = (
+  data: EventData<C, "client", K>,
+  conn: ServerConnection<C, Ctx>,
+) => void | Promise<void>;
+
+/**
+ * Handler of a client request; its return value (validated against the output schema) is the
+ * response, and a thrown `AppError` becomes an error response carrying its code.
+ *
+ * @example
+ * ```ts
+ * const join: RequestHandler<typeof chat, "join"> = ({ room }, conn) => {
+ *   conn.join(room);
+ *   return { members: server.to(room).size };
+ * };
+ * ```
+ */
+export type RequestHandler<
+  C extends AnyContract,
+  K extends RequestName<C, "client">,
+  Ctx = unknown,
+> = (
+  input: RequestParams<C, "client", K>,
+  conn: ServerConnection<C, Ctx>,
+  ctx: RequestContext,
+) => ResponseInput<C, "client", K> | Promise<ResponseInput<C, "client", K>>;
 
 // biome-ignore lint/suspicious/noExplicitAny: handler tables hold handlers of every message type.
 type AnyConnection = ServerConnection<any, any>;

@@ -17,21 +17,24 @@ import {
   rejected,
   Ticker,
 } from "@sockwire/protocol/internal";
-import { deliver, type RoomTarget } from "./broadcast.js";
+import { type BroadcastOptions, deliver, type RoomTarget } from "./broadcast.js";
 import { Cluster, clusterFor } from "./cluster.js";
 import type { ServerConnection } from "./connection.js";
 import { createListener, type Listener } from "./listener.js";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.js";
 import { ConnectionRegistry } from "./registry.js";
 import { checkRoomName } from "./rooms.js";
-import { Router, type StoredEventHandler, type StoredRequestHandler } from "./router.js";
+import {
+  type EventHandler,
+  type RequestHandler,
+  Router,
+  type StoredEventHandler,
+  type StoredRequestHandler,
+} from "./router.js";
 import type {
-  BroadcastOptions,
   CloseOptions,
   DisconnectInfo,
-  EventHandler,
   ListenOptions,
-  RequestHandler,
   ServerAddress,
   ServerState,
   ServerStats,
