@@ -8,7 +8,10 @@ import {
   type ResponseInput,
   SockwireError,
 } from "@sockwire/protocol";
-import { handlerFailed } from "@sockwire/protocol/internal";
+import {
+  handlerFailed,
+  type RequestContext as SessionRequestContext,
+} from "@sockwire/protocol/internal";
 import type { ServerConnection } from "./connection.js";
 import { isThenable } from "./thenable.js";
 import type { RequestContext } from "./types.js";
@@ -159,14 +162,38 @@ export class Router {
    * Runs the handler of a validated request and returns its result (value or promise). Throws
    * `ERR_HANDLER_NOT_FOUND` when none is registered; the session answers that `NOT_IMPLEMENTED`.
    */
-  dispatchRequest(name: string, input: unknown, conn: AnyConnection, ctx: RequestContext): unknown {
+  dispatchRequest(
+    name: string,
+    input: unknown,
+    conn: AnyConnection,
+    request: SessionRequestContext,
+  ): unknown {
     const fn = this.requests.get(name);
     if (!fn)
       throw new SockwireError(
         ErrorCode.HANDLER_NOT_FOUND,
         `no handler registered for request ${name}`,
       );
-    return fn(input, conn, ctx);
+    return fn(input, conn, new HandlerContext(request));
+  }
+}
+
+/**
+ * What a request handler gets as its context: the request id and its abort signal, read from the
+ * session's request lazily (handlers that ignore the signal never make one). A class rather than
+ * an object literal with a getter, which made a closure and its context for every request.
+ */
+class HandlerContext implements RequestContext {
+  readonly id: number;
+  readonly #request: SessionRequestContext;
+
+  constructor(request: SessionRequestContext) {
+    this.id = request.id;
+    this.#request = request;
+  }
+
+  get signal(): AbortSignal {
+    return this.#request.signal;
   }
 }
 

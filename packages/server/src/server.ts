@@ -238,7 +238,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
   ): number {
     const cluster = clusterFor(this.#cluster, options);
     const frame = this.#encode(name, data);
-    const sent = deliver(frame, this.#registry.open.values(), options, this.#report);
+    const sent = deliver(frame, this.#registry.open.values(), options, this.#registry.report);
     cluster?.publish(frame, { kind: "all", except: options?.except?.id });
     return sent;
   }
@@ -258,7 +258,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
         const cluster = clusterFor(this.#cluster, options);
         if (cluster) checkRoomName(room);
         const frame = this.#encode(name, data);
-        const sent = deliver(frame, rooms.members(room), options, this.#report);
+        const sent = deliver(frame, rooms.members(room), options, this.#registry.report);
         cluster?.publish(frame, { kind: "room", room, except: options?.except?.id });
         return sent;
       },
@@ -290,7 +290,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     }
     const frame = this.#encode(name, data);
     const conn = this.#registry.open.get(connectionId);
-    if (conn) return deliver(frame, [conn], undefined, this.#report) === 1;
+    if (conn) return deliver(frame, [conn], undefined, this.#registry.report) === 1;
     return this.#cluster?.publishTo(frame, connectionId) ?? false;
   }
 
@@ -354,9 +354,9 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     if (this.#listener) return this.#listener;
     const registry = this.#registry;
     const listener = createListener(this.#options, {
-      accepted: (socket) => registry.accept(socket, this.#state === "listening"),
+      accepted: (socket) => registry.accept(socket),
       tlsStarted: () => registry.tlsStarted(),
-      tlsSecured: (socket) => registry.tlsSecured(socket, this.#state === "listening"),
+      tlsSecured: (socket) => registry.tlsSecured(socket),
       tlsFailed: (failure) => registry.tlsFailed(failure),
     });
     // One close listener for all sockets of this server, and `on` rather than `once` ('close' is
@@ -373,7 +373,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     // After listen() succeeded, listener failures (EMFILE on accept...) must not crash the process.
     listener.on("error", (error: Error) => {
       if (this.#address === undefined) return; // a failing listen() rejects instead
-      this.#registry.report(
+      this.#registry.reportError(
         new SockwireError(ErrorCode.SOCKET_ERROR, `listener error: ${error.message}`, {
           cause: error,
         }),
@@ -382,9 +382,6 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     this.#listener = listener;
     return listener;
   }
-
-  readonly #report = (error: SockwireError, conn: ServerConnection<C, Ctx>): void =>
-    this.#registry.report(error, conn);
 
   #encode(name: string, data: unknown): Buffer {
     const o = this.#options;
