@@ -8,7 +8,8 @@ import {
   type NameKey,
   SockwireError,
 } from "@sockwire/protocol";
-import { type ServerConnection, sessionOf } from "./connection.js";
+import type { ServerConnection } from "./connection.js";
+import { CORE } from "./connection-core.js";
 
 /**
  * Which connections a broadcast reaches.
@@ -51,7 +52,7 @@ export function deliver<C extends AnyContract, Ctx>(
   // element while iterating a Set or Map is safe in JavaScript.
   for (const conn of targets) {
     if (conn === except) continue;
-    const session = sessionOf(conn as ServerConnection);
+    const session = conn[CORE].session;
     if (session.state !== "open") continue;
     if (filter && !filter(conn)) continue;
     if (bodyBytes > session.peerFrameLimit) {

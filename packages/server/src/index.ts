@@ -22,7 +22,7 @@ export {
 } from "./adapter.js";
 export type { BroadcastOptions, RoomTarget } from "./broadcast.js";
 export { ServerConnection } from "./connection.js";
-export { REJECT_LINGER_MS } from "./handshake-gate.js";
+export { REJECT_LINGER_MS } from "./handshake.js";
 export { SERVER_DEFAULTS, type ServerOptions } from "./options.js";
 export { MAX_ROOM_NAME_LENGTH } from "./rooms.js";
 export type { EventHandler, RequestHandler } from "./router.js";

@@ -12,14 +12,10 @@ import type {
   Ticker,
 } from "@sockwire/protocol/internal";
 import { adapterFailed, type ServerAdapter } from "./adapter.js";
-import {
-  type CloseOutcome,
-  type ConnectionHost,
-  ServerConnection,
-  sessionOf,
-  shutdownConnection,
-} from "./connection.js";
-import { REJECT_LINGER_MS } from "./handshake-gate.js";
+import { ServerConnection } from "./connection.js";
+import { CORE } from "./connection-core.js";
+import type { CloseOutcome, ConnectionHost } from "./connection-host.js";
+import { REJECT_LINGER_MS } from "./handshake.js";
 import { refuseSocket } from "./listener.js";
 import { Listeners } from "./listeners.js";
 import type { ResolvedOptions } from "./options.js";
@@ -35,7 +31,9 @@ import type { DisconnectInfo, ServerState, ServerStats } from "./types.js";
  * {@link ConnectionHost} every connection of the server reports to, so the bookkeeping of a
  * connection's whole life (accept, open, close) happens in one place, in one object per server.
  */
-export class ConnectionRegistry<C extends AnyContract, Ctx> implements ConnectionHost {
+export class ConnectionRegistry<C extends AnyContract, Ctx>
+  implements ConnectionHost<ServerConnection>
+{
   /** Every session not yet closed: handshaking, open and closing. */
   readonly live = new Set<ServerConnection<C, Ctx>>();
   /** Open connections (handshake done), by id. */
@@ -199,12 +197,12 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> implements Connectio
 
   /** Graceful close of every session: refusal for handshakes, goaway for open connections. */
   shutdownAll(code: string, message: string, reconnectAfterMs: number | undefined): void {
-    for (const conn of [...this.live]) shutdownConnection(conn, code, message, reconnectAfterMs);
+    for (const conn of [...this.live]) conn[CORE].shutdown(code, message, reconnectAfterMs);
   }
 
   /** Immediate close of every session and lingering refusal. */
   destroyAll(error: SockwireError): void {
-    for (const conn of [...this.live]) sessionOf(conn).destroy(WireCode.GOING_AWAY, error);
+    for (const conn of [...this.live]) conn[CORE].session.destroy(WireCode.GOING_AWAY, error);
     for (const socket of [...this.refusing]) socket.destroy();
   }
 
