@@ -51,7 +51,8 @@ export type HelloCheck =
 /**
  * Checks the first frame of a connection, in the order a client can best act on: the frame must
  * be a well-formed hello, then the protocol major, the contract (name and fingerprint), the codec
- * and finally the shape of the credentials. Authentication itself comes after, in the owner.
+ * and finally the shape of the credentials. Authentication itself comes after, in the
+ * connection's core.
  */
 export function checkHello(
   envelope: Envelope,
@@ -102,6 +103,11 @@ export function checkHello(
       `this server speaks codec ${JSON.stringify(codecName)}`,
     );
   }
+  return checkCredentials(hello, contract);
+}
+
+/** The last check of a hello: its credentials against the contract's `credentials` schema. */
+function checkCredentials(hello: Hello, contract: AnyContract): HelloCheck {
   const schema = contract.schema.credentials;
   if (schema === undefined) return { ok: true, hello, credentials: undefined };
   try {

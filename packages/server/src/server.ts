@@ -1,3 +1,7 @@
+// Over 300 lines on purpose: this is the package's public class, a quarter of it is the TSDoc of
+// its methods, and the work itself lives in the router, registry, cluster and listener. Splitting
+// the class over files would scatter its API without making any method simpler.
+
 import type net from "node:net";
 import {
   type AnyContract,
