@@ -67,6 +67,7 @@ const NO_ROOMS: ReadonlySet<string> = new Set<string>();
  */
 export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   readonly session: Session;
+  /** Where the handshake is; only this class moves it. */
   phase: HandshakePhase = "hello";
   /** What `authenticate` returned (`undefined` without the hook); set when the handshake opens. */
   context: unknown = undefined;
@@ -149,7 +150,7 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
       const what = `unexpected ${kindName(envelope.kind)} frame while the hello is being authenticated`;
       this.refuseAs(WireCode.PROTOCOL_ERROR, ErrorCode.UNEXPECTED_FRAME, what);
     }
-    // Refused already: the rest of the input is discarded.
+    // Once refused, the rest of the input is discarded; once open, the session stops calling.
   }
 
   /** Session hook: a validated client event. */

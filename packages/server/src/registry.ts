@@ -42,6 +42,12 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
   readonly onConnection = new Listeners<[ServerConnection<C, Ctx>]>();
   readonly onDisconnect = new Listeners<[ServerConnection<C, Ctx>, DisconnectInfo]>();
   readonly onError = new Listeners<[SockwireError, ServerConnection<C, Ctx> | undefined]>();
+  /**
+   * {@link reportError} as a function value, for the router and broadcasts: made once per server,
+   * so no dispatch or broadcast makes a closure to report with.
+   */
+  readonly report = (error: SockwireError, conn?: ServerConnection): void =>
+    this.reportError(error, conn);
   readonly contract: C;
   readonly options: ResolvedOptions;
   /** One object for every session of the server: none of it is per connection. */
@@ -57,12 +63,6 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
   /** Told about membership changes so the cluster knows them too. */
   private readonly adapter: ServerAdapter | undefined;
   private drainedWaiter: (() => void) | undefined;
-  /**
-   * {@link reportError} as a function value, for the router and broadcasts: made once per server,
-   * so no dispatch or broadcast makes a closure to report with.
-   */
-  readonly report = (error: SockwireError, conn?: ServerConnection): void =>
-    this.reportError(error, conn);
 
   /**
    * @param accepting Whether the server takes new connections (false once it is closing); read
