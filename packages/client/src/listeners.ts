@@ -1,5 +1,5 @@
 import type { SockwireError } from "@sockwire/protocol";
-import { handlerFailed } from "@sockwire/protocol/internal";
+import { handlerFailed, isThenable } from "@sockwire/protocol/internal";
 
 /** A listener for one server event. */
 export type Listener = (data: unknown) => unknown;
@@ -76,7 +76,7 @@ export class Listeners {
       const wrapper = calls[i] as Listener;
       try {
         const result = wrapper(data);
-        if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+        if (isThenable(result)) {
           pending ??= [];
           pending.push(
             Promise.resolve(result).then(

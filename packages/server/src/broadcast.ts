@@ -8,8 +8,28 @@ import {
   type NameKey,
   SockwireError,
 } from "@sockwire/protocol";
-import { type ServerConnection, sessionOf } from "./connection.js";
-import type { BroadcastOptions } from "./types.js";
+import type { ServerConnection } from "./connection.js";
+import { CORE } from "./connection-core.js";
+
+/**
+ * Which connections a broadcast reaches.
+ *
+ * @example
+ * ```ts
+ * server.broadcast("notice", { text: "hi" }, { filter: (c) => c.context.admin, except: sender });
+ * ```
+ */
+export interface BroadcastOptions<C extends AnyContract = AnyContract, Ctx = unknown> {
+  /** Only connections for which this returns true. */
+  filter?: ((conn: ServerConnection<C, Ctx>) => boolean) | undefined;
+  /** A connection (usually the sender) to leave out. */
+  except?: ServerConnection<C, Ctx> | undefined;
+  /**
+   * With a scale-out adapter: deliver on this instance only. Required with `filter`, which can
+   * only see local connections. Without an adapter every broadcast is local. Default false.
+   */
+  local?: boolean | undefined;
+}
 
 /**
  * Queues one already-encoded event frame on every open target connection and returns how many
@@ -32,7 +52,7 @@ export function deliver<C extends AnyContract, Ctx>(
   // element while iterating a Set or Map is safe in JavaScript.
   for (const conn of targets) {
     if (conn === except) continue;
-    const session = sessionOf(conn as ServerConnection);
+    const session = conn[CORE].session;
     if (session.state !== "open") continue;
     if (filter && !filter(conn)) continue;
     if (bodyBytes > session.peerFrameLimit) {

@@ -7,10 +7,8 @@ import {
   INSTANCE_ID_PATTERN,
   type ServerAdapter,
 } from "./adapter.js";
-import { deliver } from "./broadcast.js";
-import type { ServerConnection } from "./connection.js";
+import { type BroadcastOptions, deliver } from "./broadcast.js";
 import type { ConnectionRegistry } from "./registry.js";
-import type { BroadcastOptions } from "./types.js";
 
 /**
  * The server's side of a scale-out adapter: it is the {@link AdapterHost} the adapter delivers
@@ -41,7 +39,7 @@ export class Cluster<C extends AnyContract, Ctx> implements AdapterHost {
 
   deliver(frame: Buffer, target: AdapterTarget): number {
     const registry = this.registry;
-    const report = (e: SockwireError, c: ServerConnection<C, Ctx>) => registry.report(e, c);
+    const report = registry.report;
     if (target.kind === "connection") {
       const conn = registry.open.get(target.id);
       return conn ? deliver(frame, [conn], undefined, report) : 0;
@@ -65,7 +63,7 @@ export class Cluster<C extends AnyContract, Ctx> implements AdapterHost {
   }
 
   reportError(error: SockwireError): void {
-    this.registry.report(error);
+    this.registry.reportError(error);
   }
 
   /** Hands an encoded frame to the adapter for the other instances. */
@@ -73,7 +71,7 @@ export class Cluster<C extends AnyContract, Ctx> implements AdapterHost {
     try {
       this.adapter.publish(frame, target);
     } catch (error) {
-      this.registry.report(adapterFailed("publish", error));
+      this.registry.reportError(adapterFailed("publish", error));
     }
   }
 
@@ -94,7 +92,7 @@ export class Cluster<C extends AnyContract, Ctx> implements AdapterHost {
     try {
       this.adapter.start();
     } catch (error) {
-      this.registry.report(adapterFailed("start", error));
+      this.registry.reportError(adapterFailed("start", error));
     }
   }
 
@@ -102,7 +100,7 @@ export class Cluster<C extends AnyContract, Ctx> implements AdapterHost {
     try {
       await this.adapter.close();
     } catch (error) {
-      this.registry.report(adapterFailed("close", error));
+      this.registry.reportError(adapterFailed("close", error));
     }
   }
 }

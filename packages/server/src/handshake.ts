@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
+import type { PeerCertificate, TLSSocket } from "node:tls";
 import {
   type AnyContract,
   decodeControl,
@@ -20,6 +22,20 @@ import {
 } from "@sockwire/protocol";
 import { agreeHeartbeat, clip, type HeartbeatSettings } from "@sockwire/protocol/internal";
 import type { ResolvedOptions } from "./options.js";
+import type { AuthenticateInfo } from "./types.js";
+
+/**
+ * How long a refused socket may take to read the reject and close its side before it is
+ * destroyed (capped by `closeTimeoutMs`). Short on purpose: a refused peer has nothing more to
+ * say, and a flood of refused sockets must not pin file descriptors for the full close timeout.
+ *
+ * @example
+ * ```ts
+ * // A test that waits for refused sockets to be gone, whatever the peer does:
+ * await sleep(REJECT_LINGER_MS + 100);
+ * ```
+ */
+export const REJECT_LINGER_MS = 2000;
 
 /** A refusal: the reason sent in the reject frame and the local error behind it. */
 export interface Refusal {
@@ -35,7 +51,8 @@ export type HelloCheck =
 /**
  * Checks the first frame of a connection, in the order a client can best act on: the frame must
  * be a well-formed hello, then the protocol major, the contract (name and fingerprint), the codec
- * and finally the shape of the credentials. Authentication itself comes after, in the owner.
+ * and finally the shape of the credentials. Authentication itself comes after, in the
+ * connection's core.
  */
 export function checkHello(
   envelope: Envelope,
@@ -86,6 +103,11 @@ export function checkHello(
       `this server speaks codec ${JSON.stringify(codecName)}`,
     );
   }
+  return checkCredentials(hello, contract);
+}
+
+/** The last check of a hello: its credentials against the contract's `credentials` schema. */
+function checkCredentials(hello: Hello, contract: AnyContract): HelloCheck {
   const schema = contract.schema.credentials;
   if (schema === undefined) return { ok: true, hello, credentials: undefined };
   try {
@@ -121,6 +143,21 @@ export function welcomeFor(
     maxInFlight: options.maxInFlight,
   };
   return { welcome, heartbeat };
+}
+
+/** What the `authenticate` hook is told about the peer besides its credentials. */
+export function authenticateInfo(
+  socket: Socket | TLSSocket,
+  hello: Hello,
+  signal: AbortSignal,
+): AuthenticateInfo {
+  return {
+    remoteAddress: socket.remoteAddress ?? "",
+    remotePort: socket.remotePort ?? 0,
+    tlsPeerCertificate: peerCertificate(socket),
+    agent: hello.agent,
+    signal,
+  };
 }
 
 /**
@@ -167,4 +204,11 @@ function refuse(
       ...(cause === undefined ? {} : { cause }),
     }),
   };
+}
+
+function peerCertificate(socket: Socket | TLSSocket): PeerCertificate | undefined {
+  if (!("getPeerCertificate" in socket)) return undefined;
+  const cert = socket.getPeerCertificate();
+  // Without a client certificate Node returns an empty object, not null.
+  return cert && Object.keys(cert).length > 0 ? cert : undefined;
 }

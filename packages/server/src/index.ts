@@ -5,6 +5,26 @@
  * @packageDocumentation
  */
 
+/*
+ * Module layers, bottom to top. A file imports only files of lower layers, never one of its own
+ * layer or above; type-only imports count too. So the files can be read from L0 up, each one
+ * using only what has been read already.
+ *
+ *   L0  adapter.ts, rooms.ts, tls-failure.ts, types.ts  (nothing from the package)
+ *   L1  listeners.ts, options.ts, stats.ts, validate.ts
+ *   L2  connection-host.ts, handshake.ts, listener.ts
+ *   L3  connection-core.ts      a connection's private half: its session, handshake and rooms
+ *   L4  connection.ts           ServerConnection, the public face of a core
+ *   L5  broadcast.ts, router.ts
+ *   L6  registry.ts             the host of every connection: accept, open, close, counters
+ *   L7  cluster.ts
+ *   L8  server.ts
+ *   L9  index.ts                the public API
+ *
+ * connection-core.ts exports CORE, the key of a connection's core (`conn[CORE]`). Only
+ * connection.ts, broadcast.ts and registry.ts use it, and this index never exports it.
+ */
+
 export {
   AppError,
   ErrorCode,
@@ -20,23 +40,21 @@ export {
   INSTANCE_ID_PATTERN,
   type ServerAdapter,
 } from "./adapter.js";
-export type { RoomTarget } from "./broadcast.js";
+export type { BroadcastOptions, RoomTarget } from "./broadcast.js";
 export { ServerConnection } from "./connection.js";
-export { REJECT_LINGER_MS } from "./handshake-gate.js";
+export { REJECT_LINGER_MS } from "./handshake.js";
 export { SERVER_DEFAULTS, type ServerOptions } from "./options.js";
 export { MAX_ROOM_NAME_LENGTH } from "./rooms.js";
+export type { EventHandler, RequestHandler } from "./router.js";
 export { createServer, SockwireServer } from "./server.js";
 export type {
   AuthenticateInfo,
-  BroadcastOptions,
   CloseOptions,
   ConnectionState,
   ConnectionStats,
   DisconnectInfo,
-  EventHandler,
   ListenOptions,
   RequestContext,
-  RequestHandler,
   ServerAddress,
   ServerState,
   ServerStats,

@@ -1,5 +1,5 @@
 import { ErrorCode, SockwireError } from "@sockwire/protocol";
-import { handlerFailed } from "@sockwire/protocol/internal";
+import { handlerFailed, isThenable } from "@sockwire/protocol/internal";
 
 /**
  * A small listener list for the server's lifecycle hooks. A listener that throws or rejects
@@ -29,10 +29,8 @@ export class Listeners<A extends unknown[]> {
     for (const listener of [...this.set]) {
       try {
         const result = listener(...args);
-        if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
-          (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
-            onFailure(handlerFailed("listener", error)),
-          );
+        if (isThenable(result)) {
+          result.then(undefined, (error: unknown) => onFailure(handlerFailed("listener", error)));
         }
       } catch (error) {
         onFailure(handlerFailed("listener", error));

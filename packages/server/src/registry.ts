@@ -6,16 +6,16 @@ import {
   SockwireError,
   WireCode,
 } from "@sockwire/protocol";
-import type { RequestContext, Ticker } from "@sockwire/protocol/internal";
+import type {
+  SessionOptions,
+  RequestContext as SessionRequestContext,
+  Ticker,
+} from "@sockwire/protocol/internal";
 import { adapterFailed, type ServerAdapter } from "./adapter.js";
-import {
-  type CloseOutcome,
-  type ConnectionHost,
-  ServerConnection,
-  sessionOf,
-  shutdownConnection,
-} from "./connection.js";
-import { REJECT_LINGER_MS } from "./handshake-gate.js";
+import { ServerConnection } from "./connection.js";
+import { CORE } from "./connection-core.js";
+import type { CloseOutcome, ConnectionHost } from "./connection-host.js";
+import { REJECT_LINGER_MS } from "./handshake.js";
 import { refuseSocket } from "./listener.js";
 import { Listeners } from "./listeners.js";
 import type { ResolvedOptions } from "./options.js";
@@ -28,10 +28,12 @@ import type { DisconnectInfo, ServerState, ServerStats } from "./types.js";
 /**
  * Everything the server knows about its sockets: sessions in every phase, open connections,
  * refused sockets still lingering, rooms, counters and the lifecycle hooks. It is also the
- * "host" each connection reports to, so the bookkeeping of a connection's whole life (accept,
- * open, close) happens in one place.
+ * {@link ConnectionHost} every connection of the server reports to, so the bookkeeping of a
+ * connection's whole life (accept, open, close) happens in one place, in one object per server.
  */
-export class ConnectionRegistry<C extends AnyContract, Ctx> {
+export class ConnectionRegistry<C extends AnyContract, Ctx>
+  implements ConnectionHost<ServerConnection>
+{
   /** Every session not yet closed: handshaking, open and closing. */
   readonly live = new Set<ServerConnection<C, Ctx>>();
   /** Open connections (handshake done), by id. */
@@ -40,65 +42,65 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   readonly onConnection = new Listeners<[ServerConnection<C, Ctx>]>();
   readonly onDisconnect = new Listeners<[ServerConnection<C, Ctx>, DisconnectInfo]>();
   readonly onError = new Listeners<[SockwireError, ServerConnection<C, Ctx> | undefined]>();
+  /**
+   * {@link reportError} as a function value, for the router and broadcasts: made once per server,
+   * so no dispatch or broadcast makes a closure to report with.
+   */
+  readonly report = (error: SockwireError, conn?: ServerConnection): void =>
+    this.reportError(error, conn);
+  readonly contract: C;
+  readonly options: ResolvedOptions;
+  /** One object for every session of the server: none of it is per connection. */
+  readonly sessionOptions: SessionOptions;
+  readonly idPrefix: string;
   /** Sockets refused without a session (server full, closing), lingering until they close. */
   private readonly refusing = new Set<net.Socket>();
   /** TLS sockets still in their TLS handshake: accepted, but no session yet. */
   private tlsHandshakes = 0;
   private readonly counters = new ServerCounters();
-  private readonly host: ConnectionHost;
+  private readonly router: Router;
+  private readonly isAccepting: () => boolean;
   /** Told about membership changes so the cluster knows them too. */
   private readonly adapter: ServerAdapter | undefined;
   private drainedWaiter: (() => void) | undefined;
 
+  /**
+   * @param accepting Whether the server takes new connections (false once it is closing); read
+   * at each accept and each hello.
+   */
   constructor(
     contract: C,
-    private readonly options: ResolvedOptions,
+    options: ResolvedOptions,
     ticker: Ticker,
     router: Router,
     accepting: () => boolean,
   ) {
-    const typed = (conn: ServerConnection) => conn as ServerConnection<C, Ctx>;
-    const reportFor = (error: SockwireError, conn: ServerConnection) =>
-      this.report(error, typed(conn));
+    this.contract = contract;
+    this.options = options;
+    this.router = router;
+    this.isAccepting = accepting;
     this.adapter = options.adapter;
-    this.host = {
+    this.idPrefix = options.adapter ? `${options.adapter.instanceId}.` : "";
+    this.sessionOptions = {
+      side: "server",
       contract,
-      options,
-      sessionOptions: {
-        side: "server",
-        contract,
-        codec: options.codec,
-        overflow: "close",
-        validateOutbound: options.validateOutbound,
-        ticker,
-        // The resolved options carry every session limit.
-        limits: options,
-      },
-      idPrefix: options.adapter ? `${options.adapter.instanceId}.` : "",
-      get accepting() {
-        return accepting();
-      },
-      dispatchEvent: (name, data, conn) => router.dispatchEvent(name, data, conn, reportFor),
-      dispatchRequest: (name, input, conn, ctx) =>
-        router.dispatchRequest(name, input, conn, new HandlerContext(ctx)),
-      joinRoom: (conn, room) => {
-        if (this.rooms.join(room, typed(conn)))
-          this.tell("roomJoined", (a) => a.roomJoined(conn.id, room));
-      },
-      leaveRoom: (conn, room) => {
-        if (this.rooms.leave(room, typed(conn)))
-          this.tell("roomLeft", (a) => a.roomLeft(conn.id, room));
-      },
-      opened: (conn) => this.opened(typed(conn)),
-      closed: (conn, info, outcome) => this.closed(typed(conn), info, outcome),
-      reportError: (error, conn) => this.report(error, conn && typed(conn)),
+      codec: options.codec,
+      overflow: "close",
+      validateOutbound: options.validateOutbound,
+      ticker,
+      // The resolved options carry every session limit.
+      limits: options,
     };
   }
 
+  get accepting(): boolean {
+    return this.isAccepting();
+  }
+
   /** Takes an accepted plain socket: a new session, or a refusal when closing or full. */
-  accept(socket: net.Socket, accepting: boolean): void {
+  accept(socket: net.Socket): void {
     this.counters.accepted++;
-    this.start(socket, accepting);
+    this.start(socket);
   }
 
   /** A TCP connection arrived on a TLS listener: accepted now, a session once it is secure. */
@@ -108,23 +110,23 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   }
 
   /** Its TLS handshake completed: a new session, or a refusal when closing or full. */
-  tlsSecured(socket: net.Socket, accepting: boolean): void {
+  tlsSecured(socket: net.Socket): void {
     this.tlsHandshakes--;
-    this.start(socket, accepting);
+    this.start(socket);
   }
 
   /** Its TLS handshake ended without a session (the socket is destroyed): counted, reported. */
   tlsFailed(failure: TlsFailure): void {
     this.tlsHandshakes--;
     this.counters.closed(failure.code);
-    if (failure.error) this.report(failure.error);
+    if (failure.error) this.reportError(failure.error);
     this.checkDrained();
   }
 
   /** Starts a session on a usable socket, or refuses it when closing or full. */
-  private start(socket: net.Socket, accepting: boolean): void {
+  private start(socket: net.Socket): void {
     const max = this.options.maxConnections;
-    if (!accepting) {
+    if (!this.accepting) {
       this.refuse(socket, { code: WireCode.GOING_AWAY, message: "the server is shutting down" });
     } else if (this.live.size >= max) {
       this.refuse(socket, {
@@ -132,24 +134,75 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
         message: `the server is at its limit of ${max} connections`,
       });
     } else {
-      this.live.add(new ServerConnection(socket, this.host) as ServerConnection<C, Ctx>);
+      this.live.add(new ServerConnection(socket, this) as ServerConnection<C, Ctx>);
     }
   }
 
   /** Reports a problem to the `onError` listeners and counts it. */
-  report(error: SockwireError, conn?: ServerConnection<C, Ctx>): void {
+  reportError(error: SockwireError, conn?: ServerConnection): void {
     this.counters.error(error.code);
-    this.onError.emit((e) => this.counters.error(e.code), error, conn);
+    this.onError.emit((e) => this.counters.error(e.code), error, conn && typed(conn));
+  }
+
+  /** Runs the handlers of a validated client event; their failures are reported. */
+  dispatchEvent(name: string, data: unknown, conn: ServerConnection): Promise<void> | undefined {
+    return this.router.dispatchEvent(name, data, conn, this.report);
+  }
+
+  /** Runs the handler of a validated client request; returns its result or promise. */
+  dispatchRequest(
+    name: string,
+    input: unknown,
+    conn: ServerConnection,
+    request: SessionRequestContext,
+  ): unknown {
+    return this.router.dispatchRequest(name, input, conn, request);
+  }
+
+  joinRoom(conn: ServerConnection, room: string): void {
+    if (this.rooms.join(room, typed(conn))) {
+      this.tell("roomJoined", (a) => a.roomJoined(conn.id, room));
+    }
+  }
+
+  leaveRoom(conn: ServerConnection, room: string): void {
+    if (this.rooms.leave(room, typed(conn))) {
+      this.tell("roomLeft", (a) => a.roomLeft(conn.id, room));
+    }
+  }
+
+  /** A handshake completed: the connection is open, announced, and in `server.connections`. */
+  opened(conn: ServerConnection): void {
+    this.open.set(conn.id, typed(conn));
+    this.counters.opened++;
+    this.tell("connectionOpened", (a) => a.connectionOpened(conn.id));
+    this.onConnection.emit((e) => this.reportError(e, conn), typed(conn));
+  }
+
+  /** A session ended, in any phase: forgotten, counted, and announced if it had opened. */
+  closed(conn: ServerConnection, info: DisconnectInfo, outcome: CloseOutcome): void {
+    this.live.delete(typed(conn));
+    this.open.delete(conn.id);
+    this.counters.closed(info.code, conn.stats());
+    if (outcome === "rejected") this.counters.rejected++;
+    if (outcome === "open") {
+      this.tell("connectionClosed", (a) => a.connectionClosed(conn.id));
+      this.onDisconnect.emit((e) => this.reportError(e, conn), typed(conn), info);
+    } else if (info.error) {
+      // A socket that closes quietly before its hello (a TCP health check) is not an error.
+      this.reportError(info.error, conn);
+    }
+    this.checkDrained();
   }
 
   /** Graceful close of every session: refusal for handshakes, goaway for open connections. */
   shutdownAll(code: string, message: string, reconnectAfterMs: number | undefined): void {
-    for (const conn of [...this.live]) shutdownConnection(conn, code, message, reconnectAfterMs);
+    for (const conn of [...this.live]) conn[CORE].shutdown(code, message, reconnectAfterMs);
   }
 
   /** Immediate close of every session and lingering refusal. */
   destroyAll(error: SockwireError): void {
-    for (const conn of [...this.live]) sessionOf(conn).destroy(WireCode.GOING_AWAY, error);
+    for (const conn of [...this.live]) conn[CORE].session.destroy(WireCode.GOING_AWAY, error);
     for (const socket of [...this.refusing]) socket.destroy();
   }
 
@@ -169,7 +222,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
       const connState = conn.state;
       if (connState === "handshake") handshaking++;
       else if (connState === "closing") closing++;
-      sessions.push(sessionOf(conn).stats());
+      sessions.push(conn.stats());
     }
     const live = {
       state,
@@ -184,7 +237,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   /** Refuses a socket before any session exists: reject frame, FIN, short linger. */
   private refuse(socket: net.Socket, reason: Reason): void {
     this.counters.rejected++;
-    this.report(
+    this.reportError(
       new SockwireError(ErrorCode.HANDSHAKE_REJECTED, `connection refused: ${reason.code}`, {
         details: {
           reason: reason.code,
@@ -207,39 +260,13 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
     });
   }
 
-  private opened(conn: ServerConnection<C, Ctx>): void {
-    this.open.set(conn.id, conn);
-    this.counters.opened++;
-    this.tell("connectionOpened", (a) => a.connectionOpened(conn.id));
-    this.onConnection.emit((e) => this.report(e, conn), conn);
-  }
-
-  private closed(
-    conn: ServerConnection<C, Ctx>,
-    info: DisconnectInfo,
-    outcome: CloseOutcome,
-  ): void {
-    this.live.delete(conn);
-    this.open.delete(conn.id);
-    this.counters.closed(info.code, sessionOf(conn).stats());
-    if (outcome === "rejected") this.counters.rejected++;
-    if (outcome === "open") {
-      this.tell("connectionClosed", (a) => a.connectionClosed(conn.id));
-      this.onDisconnect.emit((e) => this.report(e, conn), conn, info);
-    } else if (info.error) {
-      // A socket that closes quietly before its hello (a TCP health check) is not an error.
-      this.report(info.error, conn);
-    }
-    this.checkDrained();
-  }
-
   /** Passes a membership change to the adapter; an adapter that throws is reported, not raised. */
   private tell(operation: string, call: (adapter: ServerAdapter) => void): void {
     if (!this.adapter) return;
     try {
       call(this.adapter);
     } catch (error) {
-      this.report(adapterFailed(operation, error));
+      this.reportError(adapterFailed(operation, error));
     }
   }
 
@@ -252,21 +279,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx> {
   }
 }
 
-/**
- * What a request handler gets as its context: the request id and its abort signal, read from the
- * session's request lazily (handlers that ignore the signal never make one). A class rather than
- * an object literal with a getter, which made a closure and its context for every request.
- */
-class HandlerContext implements RequestContext {
-  readonly id: number;
-  readonly #request: RequestContext;
-
-  constructor(request: RequestContext) {
-    this.id = request.id;
-    this.#request = request;
-  }
-
-  get signal(): AbortSignal {
-    return this.#request.signal;
-  }
+/** Connections are created by this registry, so each one has the registry's contract and context. */
+function typed<C extends AnyContract, Ctx>(conn: ServerConnection): ServerConnection<C, Ctx> {
+  return conn as ServerConnection<C, Ctx>;
 }

@@ -1,7 +1,55 @@
-import { type AnyContract, ErrorCode, SockwireError } from "@sockwire/protocol";
-import { handlerFailed } from "@sockwire/protocol/internal";
+import {
+  type AnyContract,
+  ErrorCode,
+  type EventData,
+  type EventName,
+  type RequestName,
+  type RequestParams,
+  type ResponseInput,
+  SockwireError,
+} from "@sockwire/protocol";
+import {
+  handlerFailed,
+  isThenable,
+  type RequestContext as SessionRequestContext,
+} from "@sockwire/protocol/internal";
 import type { ServerConnection } from "./connection.js";
 import type { RequestContext } from "./types.js";
+
+/**
+ * Handler of a client event.
+ *
+ * @example
+ * ```ts
+ * const onSay: EventHandler<typeof chat, "say"> = ({ text }, conn) => conn.emit("echo", { text });
+ * ```
+ */
+export type EventHandler<C extends AnyContract, K extends EventName<C, "client">, Ctx = unknown> = (
+  data: EventData<C, "client", K>,
+  conn: ServerConnection<C, Ctx>,
+) => void | Promise<void>;
+
+/**
+ * Handler of a client request; its return value (validated against the output schema) is the
+ * response, and a thrown `AppError` becomes an error response carrying its code.
+ *
+ * @example
+ * ```ts
+ * const join: RequestHandler<typeof chat, "join"> = ({ room }, conn) => {
+ *   conn.join(room);
+ *   return { members: server.to(room).size };
+ * };
+ * ```
+ */
+export type RequestHandler<
+  C extends AnyContract,
+  K extends RequestName<C, "client">,
+  Ctx = unknown,
+> = (
+  input: RequestParams<C, "client", K>,
+  conn: ServerConnection<C, Ctx>,
+  ctx: RequestContext,
+) => ResponseInput<C, "client", K> | Promise<ResponseInput<C, "client", K>>;
 
 // biome-ignore lint/suspicious/noExplicitAny: handler tables hold handlers of every message type.
 type AnyConnection = ServerConnection<any, any>;
@@ -114,21 +162,41 @@ export class Router {
    * Runs the handler of a validated request and returns its result (value or promise). Throws
    * `ERR_HANDLER_NOT_FOUND` when none is registered; the session answers that `NOT_IMPLEMENTED`.
    */
-  dispatchRequest(name: string, input: unknown, conn: AnyConnection, ctx: RequestContext): unknown {
+  dispatchRequest(
+    name: string,
+    input: unknown,
+    conn: AnyConnection,
+    request: SessionRequestContext,
+  ): unknown {
     const fn = this.requests.get(name);
     if (!fn)
       throw new SockwireError(
         ErrorCode.HANDLER_NOT_FOUND,
         `no handler registered for request ${name}`,
       );
-    return fn(input, conn, ctx);
+    return fn(input, conn, new HandlerContext(request));
+  }
+}
+
+/**
+ * What a request handler gets as its context: the request id and its abort signal, read from the
+ * session's request lazily (handlers that ignore the signal never make one). A class rather than
+ * an object literal with a getter, which made a closure and its context for every request.
+ */
+class HandlerContext implements RequestContext {
+  readonly id: number;
+  readonly #request: SessionRequestContext;
+
+  constructor(request: SessionRequestContext) {
+    this.id = request.id;
+    this.#request = request;
+  }
+
+  get signal(): AbortSignal {
+    return this.#request.signal;
   }
 }
 
 function invalid(message: string): SockwireError {
   return new SockwireError(ErrorCode.INVALID_ARGUMENT, message);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }

@@ -1,3 +1,7 @@
+// Over 300 lines on purpose: this is the package's public class, a quarter of it is the TSDoc of
+// its methods, and the work itself lives in the router, registry, cluster and listener. Splitting
+// the class over files would scatter its API without making any method simpler.
+
 import type net from "node:net";
 import {
   type AnyContract,
@@ -18,21 +22,24 @@ import {
   rejected,
   Ticker,
 } from "@sockwire/protocol/internal";
-import { deliver, type RoomTarget } from "./broadcast.js";
+import { type BroadcastOptions, deliver, type RoomTarget } from "./broadcast.js";
 import { Cluster, clusterFor } from "./cluster.js";
 import type { ServerConnection } from "./connection.js";
 import { createListener, type Listener } from "./listener.js";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.js";
 import { ConnectionRegistry } from "./registry.js";
 import { checkRoomName } from "./rooms.js";
-import { Router, type StoredEventHandler, type StoredRequestHandler } from "./router.js";
+import {
+  type EventHandler,
+  type RequestHandler,
+  Router,
+  type StoredEventHandler,
+  type StoredRequestHandler,
+} from "./router.js";
 import type {
-  BroadcastOptions,
   CloseOptions,
   DisconnectInfo,
-  EventHandler,
   ListenOptions,
-  RequestHandler,
   ServerAddress,
   ServerState,
   ServerStats,
@@ -244,7 +251,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
   ): number {
     const cluster = clusterFor(this.#cluster, options);
     const frame = this.#encode(name, data);
-    const sent = deliver(frame, this.#registry.open.values(), options, this.#report);
+    const sent = deliver(frame, this.#registry.open.values(), options, this.#registry.report);
     cluster?.publish(frame, { kind: "all", except: options?.except?.id });
     return sent;
   }
@@ -264,7 +271,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
         const cluster = clusterFor(this.#cluster, options);
         if (cluster) checkRoomName(room);
         const frame = this.#encode(name, data);
-        const sent = deliver(frame, rooms.members(room), options, this.#report);
+        const sent = deliver(frame, rooms.members(room), options, this.#registry.report);
         cluster?.publish(frame, { kind: "room", room, except: options?.except?.id });
         return sent;
       },
@@ -296,7 +303,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     }
     const frame = this.#encode(name, data);
     const conn = this.#registry.open.get(connectionId);
-    if (conn) return deliver(frame, [conn], undefined, this.#report) === 1;
+    if (conn) return deliver(frame, [conn], undefined, this.#registry.report) === 1;
     return this.#cluster?.publishTo(frame, connectionId) ?? false;
   }
 
@@ -360,9 +367,9 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     if (this.#listener) return this.#listener;
     const registry = this.#registry;
     const listener = createListener(this.#options, {
-      accepted: (socket) => registry.accept(socket, this.#state === "listening"),
+      accepted: (socket) => registry.accept(socket),
       tlsStarted: () => registry.tlsStarted(),
-      tlsSecured: (socket) => registry.tlsSecured(socket, this.#state === "listening"),
+      tlsSecured: (socket) => registry.tlsSecured(socket),
       tlsFailed: (failure) => registry.tlsFailed(failure),
     });
     // One close listener for all sockets of this server, and `on` rather than `once` ('close' is
@@ -379,7 +386,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     // After listen() succeeded, listener failures (EMFILE on accept...) must not crash the process.
     listener.on("error", (error: Error) => {
       if (this.#address === undefined) return; // a failing listen() rejects instead
-      this.#registry.report(
+      this.#registry.reportError(
         new SockwireError(ErrorCode.SOCKET_ERROR, `listener error: ${error.message}`, {
           cause: error,
         }),
@@ -388,9 +395,6 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     this.#listener = listener;
     return listener;
   }
-
-  readonly #report = (error: SockwireError, conn: ServerConnection<C, Ctx>): void =>
-    this.#registry.report(error, conn);
 
   /** Validates and encodes a server event once, for every connection it goes to. */
   #encode(name: string, data: unknown): Buffer {

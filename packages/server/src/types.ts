@@ -1,14 +1,9 @@
 import type { PeerCertificate } from "node:tls";
-import type {
-  AnyContract,
-  EventData,
-  EventName,
-  RequestName,
-  RequestParams,
-  ResponseInput,
-  SockwireError,
-} from "@sockwire/protocol";
-import type { ServerConnection } from "./connection.js";
+import type { SockwireError } from "@sockwire/protocol";
+
+// The public types that name none of the server's classes. This module imports nothing from the
+// package, so every other module may use it; types that mention `ServerConnection` live above
+// connection.ts (router.ts, broadcast.ts).
 
 /**
  * What the `authenticate` hook learns about the connection besides the credentials.
@@ -76,41 +71,6 @@ export interface RequestContext {
 }
 
 /**
- * Handler of a client event.
- *
- * @example
- * ```ts
- * const onSay: EventHandler<typeof chat, "say"> = ({ text }, conn) => conn.emit("echo", { text });
- * ```
- */
-export type EventHandler<C extends AnyContract, K extends EventName<C, "client">, Ctx = unknown> = (
-  data: EventData<C, "client", K>,
-  conn: ServerConnection<C, Ctx>,
-) => void | Promise<void>;
-
-/**
- * Handler of a client request; its return value (validated against the output schema) is the
- * response, and a thrown `AppError` becomes an error response carrying its code.
- *
- * @example
- * ```ts
- * const join: RequestHandler<typeof chat, "join"> = ({ room }, conn) => {
- *   conn.join(room);
- *   return { members: server.to(room).size };
- * };
- * ```
- */
-export type RequestHandler<
-  C extends AnyContract,
-  K extends RequestName<C, "client">,
-  Ctx = unknown,
-> = (
-  input: RequestParams<C, "client", K>,
-  conn: ServerConnection<C, Ctx>,
-  ctx: RequestContext,
-) => ResponseInput<C, "client", K> | Promise<ResponseInput<C, "client", K>>;
-
-/**
  * Where to listen.
  *
  * @example
@@ -155,26 +115,6 @@ export interface CloseOptions {
   timeoutMs?: number | undefined;
   /** Hint sent in the goaway: how long clients should wait before reconnecting. */
   reconnectAfterMs?: number | undefined;
-}
-
-/**
- * Which connections a broadcast reaches.
- *
- * @example
- * ```ts
- * server.broadcast("notice", { text: "hi" }, { filter: (c) => c.context.admin, except: sender });
- * ```
- */
-export interface BroadcastOptions<C extends AnyContract = AnyContract, Ctx = unknown> {
-  /** Only connections for which this returns true. */
-  filter?: ((conn: ServerConnection<C, Ctx>) => boolean) | undefined;
-  /** A connection (usually the sender) to leave out. */
-  except?: ServerConnection<C, Ctx> | undefined;
-  /**
-   * With a scale-out adapter: deliver on this instance only. Required with `filter`, which can
-   * only see local connections. Without an adapter every broadcast is local. Default false.
-   */
-  local?: boolean | undefined;
 }
 
 /**

@@ -98,6 +98,11 @@ export class RawPeer {
     });
   }
 
+  /** A raw peer on a socket that is already connected, such as one end of a `socketPair()`. */
+  static over(socket: net.Socket, options: RawPeerOptions = {}): RawPeer {
+    return new RawPeer(socket, options);
+  }
+
   /** Connects and completes a valid handshake; resolves with the welcome. */
   static async open(
     port: number,
