@@ -87,13 +87,18 @@ export class QueuedRequest implements Outgoing {
     this.hooks.leave();
   };
 
+  readonly bytes: number;
+  /** Whether `frame` has been handed to a socket already (a resend then sends a copy). */
+  private written = false;
+
   constructor(
     private readonly name: string,
-    private readonly input: unknown,
-    readonly bytes: number,
+    /** The request encoded once, at the call; its id and deadline are filled in when sent. */
+    private readonly frame: Buffer,
     private readonly options: QueuedRequestOptions,
     private readonly hooks: RequestQueueHooks,
   ) {
+    this.bytes = frame.length;
     // Created now so the stack points at the caller, as for requests sent at once.
     this.timeoutError = new SockwireError(
       ErrorCode.REQUEST_TIMEOUT,
@@ -122,8 +127,10 @@ export class QueuedRequest implements Outgoing {
       return;
     }
     const timeoutMs = Number.isFinite(remaining) ? Math.max(1, Math.ceil(remaining)) : 0;
+    const frame = this.written ? Buffer.from(this.frame) : this.frame;
+    this.written = true;
     session
-      .request(this.name, this.input, { timeoutMs, signal: this.options.signal })
+      .requestFrame(this.name, frame, { timeoutMs, signal: this.options.signal })
       .then(this.result.resolve, (error: unknown) => {
         if (this.options.idempotent && isLost(error) && !this.options.signal?.aborted) {
           this.attach();

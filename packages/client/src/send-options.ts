@@ -1,4 +1,5 @@
-import { type AnyContract, ErrorCode, encodeRequest, SockwireError } from "@sockwire/protocol";
+import { type AnyContract, ErrorCode, SockwireError } from "@sockwire/protocol";
+import { messageCodecFor } from "@sockwire/protocol/internal";
 import type { ResolvedOptions } from "./options.js";
 import { QueuedRequest, type RequestQueueHooks } from "./outgoing.js";
 
@@ -87,8 +88,8 @@ export function checkRequestOptions(options: RequestOptions): void {
 }
 
 /**
- * Validates a request now (so a bad input fails at the call, not after the reconnect), sizes its
- * frame as it will be sent, and wraps it for the offline queue.
+ * Validates and encodes a request now (so a bad input fails at the call, not after the
+ * reconnect) and wraps its frame for the offline queue.
  */
 export function encodeQueuedRequest(
   contract: AnyContract,
@@ -99,18 +100,14 @@ export function encodeQueuedRequest(
   call: RequestOptions,
   hooks: RequestQueueHooks,
 ): QueuedRequest {
-  // The frame as it will be sent (the id and deadline are filled in then): validated, and only
-  // what the schema declares, so the queue is charged what the wire will carry.
-  const frame = encodeRequest(contract, "client", 1, name as never, input as never, {
-    codec: options.codec,
-    validate: options.validateOutbound,
-    ...(timeoutMs > 0 ? { deadlineMs: timeoutMs } : {}),
-  });
+  // The frame as it will be sent, encoded once (the id and deadline are filled in then):
+  // validated, and only what the schema declares, so the queue is charged what the wire carries.
+  const messages = messageCodecFor(contract, "client", options.codec, options.validateOutbound);
+  const frame = messages.requestBuffer(name, input, timeoutMs);
   const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Number.POSITIVE_INFINITY;
   return new QueuedRequest(
     name,
-    input,
-    frame.length,
+    frame,
     { deadline, timeoutMs, signal: call.signal, idempotent: call.idempotent === true },
     hooks,
   );

@@ -1,5 +1,6 @@
 import { fc, test as propTest } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
+import { patchRequestFrame } from "../src/envelope/envelope.js";
 import {
   ErrorCode,
   encodeEnvelope,
@@ -221,5 +222,34 @@ describe("round trip", () => {
     expect(direct?.payload).toEqual(payload);
     expect(inPlace.nextEnvelope()).toBeUndefined();
     expect(inPlace.error).toBeUndefined();
+  });
+});
+
+describe("patchRequestFrame", () => {
+  test("fills in the id and the deadline of a request encoded ahead of time, nothing else", () => {
+    const ahead = encodeEnvelope(
+      { kind: Kind.REQUEST, type: "join", deadlineMs: 30_000 },
+      '{"a":1}',
+    );
+    patchRequestFrame(ahead, 7, 1500);
+    expect(ahead).toEqual(
+      encodeEnvelope({ kind: Kind.REQUEST, id: 7, type: "join", deadlineMs: 1500 }, '{"a":1}'),
+    );
+    const noDeadline = encodeEnvelope({ kind: Kind.REQUEST, type: "join" }, '{"a":1}');
+    patchRequestFrame(noDeadline, 0xffffffff, 99);
+    expect(noDeadline).toEqual(
+      encodeEnvelope({ kind: Kind.REQUEST, id: 0xffffffff, type: "join" }, '{"a":1}'),
+    );
+  });
+
+  test("refuses an id of 0 and a frame that is not a request", () => {
+    const request = encodeEnvelope({ kind: Kind.REQUEST, type: "join" }, "1");
+    expect(() => patchRequestFrame(request, 0, undefined)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
+    const event = encodeEnvelope({ kind: Kind.EVENT, type: "join" }, "1");
+    expect(() => patchRequestFrame(event, 1, undefined)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
   });
 });

@@ -11,7 +11,7 @@ import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import { writeFramePrefix } from "../frame/frame-encoder.js";
 import { writeU32 } from "../frame/u32.js";
-import { ADVISORY_FLAG_MASK, Flag, type Kind } from "./kinds.js";
+import { ADVISORY_FLAG_MASK, Flag, Kind } from "./kinds.js";
 
 /**
  * A decoded frame body: the fixed header fields plus the still-encoded payload. The payload is a
@@ -123,6 +123,30 @@ export function writeEnvelopeHeader(
     p += DEADLINE_FIELD_BYTES;
   }
   return p;
+}
+
+/**
+ * Fills in the id and the deadline of a request frame encoded ahead of time (one waiting in a
+ * queue until it can be sent): `id` at its place in the header and, when the frame has the
+ * DEADLINE field, `deadline` (a u32 as `wireDeadline` gives it) in it. The frame's layout is
+ * otherwise unchanged, so it needs no new encoding.
+ *
+ * @throws `ERR_INVALID_ARGUMENT` for a frame that is not a request, or an id of 0.
+ *
+ * @example
+ * ```ts
+ * patchRequestFrame(frame, 7, wireDeadline(remainingMs));
+ * ```
+ */
+export function patchRequestFrame(frame: Buffer, id: number, deadline: number | undefined): void {
+  if (frame[FRAME_PREFIX_BYTES] !== Kind.REQUEST || id < 1 || id > MAX_REQUEST_ID) {
+    throw new SockwireError(ErrorCode.INVALID_ARGUMENT, "not a request frame, or a bad request id");
+  }
+  writeU32(frame, FRAME_PREFIX_BYTES + 2, id);
+  const flags = frame[FRAME_PREFIX_BYTES + 1] as number;
+  if ((flags & Flag.DEADLINE) === 0) return;
+  const at = FRAME_PREFIX_BYTES + ENVELOPE_FIXED_BYTES + (frame[FRAME_PREFIX_BYTES + 6] as number);
+  writeU32(frame, at, deadline ?? MAX_DEADLINE_MS);
 }
 
 /**

@@ -106,6 +106,29 @@ export class MessageCodec {
     );
   }
 
+  /**
+   * A request frame in a buffer of its own, validated now, for a request that waits before it
+   * is sent (an offline queue): its id is 0 and its deadline field (present when `timeoutMs` is
+   * not 0) holds `timeoutMs`, both filled in when it is sent (`patchRequestFrame`). Encoded once:
+   * the queue is charged its real size and sending it costs no second encoding.
+   */
+  requestBuffer(name: string, input: unknown, timeoutMs: number): Buffer {
+    const schema = this.outboundRequest(name);
+    if (schema === undefined) throw unknownType("request", name);
+    const role = PayloadRole.REQUEST_INPUT;
+    const value = outboundValue(schema.input, input, this.validate, role, name);
+    const deadline = timeoutMs > 0 ? wireDeadline(timeoutMs) : undefined;
+    return this.fallback(
+      {
+        kind: Kind.REQUEST,
+        type: name,
+        ...(deadline === undefined ? {} : { deadlineMs: deadline }),
+      },
+      schema.input,
+      value,
+    );
+  }
+
   /** The response frame to the peer's request `name` with `id`. */
   response(name: string, id: number, output: unknown): OutgoingFrame {
     const schema = this.inboundRequest(name);

@@ -1,5 +1,10 @@
 import { FRAME_PREFIX_BYTES } from "../constants.js";
-import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
+import {
+  type Envelope,
+  encodeEnvelope,
+  patchRequestFrame,
+  wireDeadline,
+} from "../envelope/envelope.js";
 import { Kind } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
 import { handlerFailed } from "../errors/handler-failed.js";
@@ -239,6 +244,17 @@ export class Session implements Tickable, StallListener, InboundSink, IncomingHo
       dropOutgoing(frame);
       return rejected(refusal);
     }
+    return this.track(id, name, timeoutMs, signal, frame);
+  }
+
+  /** Registers request `id` as pending and queues its frame. */
+  private track(
+    id: number,
+    name: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    frame: OutgoingFrame,
+  ): Promise<unknown> {
     const result = this.pending.add(id, name, {
       timeoutMs,
       signal,
@@ -246,6 +262,27 @@ export class Session implements Tickable, StallListener, InboundSink, IncomingHo
     });
     this.writer.send(frame).catch((error) => this.pending.reject(id, lost(name, error)));
     return result;
+  }
+
+  /**
+   * Sends request `name` encoded ahead of time (`MessageCodec.requestBuffer`): its id and
+   * deadline are filled in now, in place, and it resolves like {@link request}. A frame sent
+   * before must be passed as a copy: the socket may still hold the first one.
+   */
+  requestFrame(
+    name: string,
+    frame: Buffer,
+    options: { timeoutMs: number; signal?: AbortSignal | undefined },
+  ): Promise<unknown> {
+    if (this.state !== "open") return rejected(notConnected(this.state));
+    const signal = options.signal;
+    if (signal?.aborted) return rejected(cancelled(name, signal.reason));
+    const refusal = this.admit(frame.length);
+    if (refusal) return rejected(refusal);
+    const id = this.pending.allocateId();
+    const timeoutMs = options.timeoutMs;
+    patchRequestFrame(frame, id, timeoutMs > 0 ? wireDeadline(timeoutMs) : undefined);
+    return this.track(id, name, timeoutMs, signal, frame);
   }
 
   /** Measures a round trip with a ping; resolves with milliseconds (NaN if the connection ends). */
