@@ -82,10 +82,13 @@ export interface IncomingHost {
   readonly finished: boolean;
   /** Runs the application's handler of request `name`; returns its result (value or promise). */
   runHandler(name: string, params: unknown, context: RequestContext): unknown;
-  /** Queues the encoded response to `request` (the host checks the peer's receive limit). */
-  respond(request: IncomingRequest, frame: OutgoingFrame): void;
-  /** Queues an `error` answer to request `id`. */
-  answerError(id: number, reason: Reason): void;
+  /** Runs the application's handlers of event `name`; returns a promise while any still runs. */
+  runEventHandlers(name: string, data: unknown): unknown;
+  /** Where answers go (it checks the peer's receive limit and the hard cap). */
+  readonly output: {
+    respond(frame: OutgoingFrame): SockwireError | undefined;
+    answerError(id: number, reason: Reason): void;
+  };
   /** Reports a local problem: a handler that failed, an answer that could not be encoded. */
   report(error: SockwireError): void;
   /** A request was taken in or settled: the host decides whether to read on and whether to end. */
@@ -93,11 +96,11 @@ export interface IncomingHost {
 }
 
 /**
- * The requests the peer sent that are being handled here: each one is decoded and validated,
+ * The work the peer started here. Its requests: each one is decoded and validated,
  * handed to the application, and answered exactly once (a response, or an error with its code),
  * unless it expired, was cancelled or its connection ended, when nothing is sent. The table
  * starts as the shared empty map and gets a Map of its own on the first request: most
- * connections never receive one.
+ * connections never receive one. Its events' async handlers are counted too, as work in flight.
  *
  * ```
  *   start() ─► decode ─ invalid ─► error answer (VALIDATION_ERROR, INVALID_PAYLOAD...)
@@ -110,12 +113,42 @@ export interface IncomingHost {
  */
 export class IncomingRequests {
   private table = NO_ENTRIES as Map<number, IncomingRequest>;
+  /** Event handlers whose promise has not settled; they count as work in flight too. */
+  private eventHandlers = 0;
 
   constructor(private readonly host: IncomingHost) {}
 
   /** Requests being handled. */
   get size(): number {
     return this.table.size;
+  }
+
+  /**
+   * Work the peer has started here: requests being handled plus async event handlers. Reading
+   * pauses while it is at the session's `maxInFlight`, so a peer cannot pile up unbounded work.
+   */
+  get inFlight(): number {
+    return this.table.size + this.eventHandlers;
+  }
+
+  /** Hands a validated event to the application; a promise its handlers return is work in flight. */
+  deliverEvent(name: string, data: unknown): void {
+    const host = this.host;
+    try {
+      const result = host.runEventHandlers(name, data);
+      if (!isThenable(result)) return;
+      this.eventHandlers++;
+      host.workChanged();
+      result.then(
+        () => this.eventSettled(),
+        (error: unknown) => {
+          host.report(handlerFailed(`event ${name} handler`, error));
+          this.eventSettled();
+        },
+      );
+    } catch (error) {
+      host.report(handlerFailed(`event ${name} handler`, error));
+    }
   }
 
   /** Whether request `id` is being handled (an id the peer may not reuse yet). */
@@ -134,7 +167,7 @@ export class IncomingRequests {
     try {
       params = host.messages.readRequest(envelope, schema);
     } catch (error) {
-      host.answerError(id, reasonForInvalid(error as SockwireError));
+      host.output.answerError(id, reasonForInvalid(error as SockwireError));
       return;
     }
     const deadlineMs = envelope.deadlineMs;
@@ -179,6 +212,11 @@ export class IncomingRequests {
     this.table.clear();
   }
 
+  private eventSettled(): void {
+    this.eventHandlers--;
+    this.host.workChanged();
+  }
+
   private finish(request: IncomingRequest, ok: boolean, outcome: unknown): void {
     this.table.delete(request.id);
     request.clear();
@@ -189,7 +227,7 @@ export class IncomingRequests {
       else {
         const { reason, internal } = reasonForThrown(outcome);
         if (internal) host.report(handlerFailed(`request ${request.name} handler`, outcome));
-        host.answerError(request.id, reason);
+        host.output.answerError(request.id, reason);
       }
     }
     host.workChanged();
@@ -202,9 +240,16 @@ export class IncomingRequests {
       frame = host.messages.response(request.name, request.id, value);
     } catch (error) {
       host.report(handlerFailed(`request ${request.name} handler`, error));
-      host.answerError(request.id, { code: WireCode.INTERNAL, message: "internal error" });
+      host.output.answerError(request.id, { code: WireCode.INTERNAL, message: "internal error" });
       return;
     }
-    host.respond(request, frame);
+    // A response over the requester's receive limit is replaced by an error it can read.
+    const tooLarge = host.output.respond(frame);
+    if (tooLarge === undefined) return;
+    host.report(tooLarge);
+    host.output.answerError(request.id, {
+      code: WireCode.FRAME_TOO_LARGE,
+      message: "response exceeds the requester's receive limit",
+    });
   }
 }

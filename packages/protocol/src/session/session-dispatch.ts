@@ -1,14 +1,41 @@
 import type { Envelope } from "../envelope/envelope.js";
+import { encodeEnvelope } from "../envelope/envelope.js";
 import { Kind } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
 import { type Reason, reasonSchema } from "../handshake/handshake.js";
 import { decodeControl } from "../message/control.js";
+import type { MessageCodec } from "../message/message-codec.js";
 import { unknownType } from "../message/message-errors.js";
-import type { Session } from "./session.js";
+import type { IncomingRequests } from "./incoming-requests.js";
+import type { Liveness } from "./liveness.js";
+import type { SessionCloser } from "./session-closer.js";
 import { unexpected } from "./session-errors.js";
+import type { SessionOutput } from "./session-output.js";
+import type { SessionHooks, SessionState } from "./session-types.js";
 import { reasonForInvalid, remoteError } from "./wire-error.js";
+
+/**
+ * How long a peer closed for abuse (too many pings) has to read what it was sent and close its
+ * side before the socket is destroyed: short, since it is misbehaving already.
+ */
+const ABUSE_LINGER_MS = 1000;
+
+/** What the routing needs of its session: its parts, and what only the session does. */
+export interface DispatchTarget {
+  readonly state: SessionState;
+  readonly hooks: SessionHooks;
+  readonly messages: MessageCodec;
+  readonly incoming: IncomingRequests;
+  readonly output: SessionOutput;
+  readonly liveness: Liveness;
+  readonly closer: SessionCloser;
+  report(error: unknown): void;
+  pongReceived(id: number): void;
+  goawayReceived(reason: Reason): void;
+  connectionErrorReceived(error: SockwireError, reason: Reason): void;
+}
 
 /**
  * Routes one received frame by kind (PROTOCOL.md section 4): what each kind means in each state
@@ -17,9 +44,9 @@ import { reasonForInvalid, remoteError } from "./wire-error.js";
  * requests go to the application, answers to our requests, `cancel` and `goaway` to the session.
  *
  * A function of the session rather than a method, so that the routing table reads in one place;
- * it uses the session's parts through their own methods only.
+ * it uses the session through {@link DispatchTarget} only.
  */
-export function dispatchInbound(session: Session, envelope: Envelope): void {
+export function dispatchInbound(session: DispatchTarget, envelope: Envelope): void {
   const kind = envelope.kind;
   if (kind === Kind.PING) {
     onPing(session, envelope.id);
@@ -59,11 +86,11 @@ export function dispatchInbound(session: Session, envelope: Envelope): void {
       onGoaway(session, envelope);
       return;
     default:
-      session.fail(unexpected(kind, "after the handshake"));
+      session.closer.fail(unexpected(kind, "after the handshake"));
   }
 }
 
-function onEvent(session: Session, envelope: Envelope): void {
+function onEvent(session: DispatchTarget, envelope: Envelope): void {
   let data: unknown;
   try {
     data = session.messages.readEvent(envelope);
@@ -71,31 +98,34 @@ function onEvent(session: Session, envelope: Envelope): void {
     session.report(error);
     return;
   }
-  session.deliverEvent(envelope.type, data);
+  session.incoming.deliverEvent(envelope.type, data);
 }
 
-function onRequest(session: Session, envelope: Envelope): void {
+function onRequest(session: DispatchTarget, envelope: Envelope): void {
   const { id, type: name } = envelope;
   if (id === 0 || session.incoming.has(id)) {
-    session.fail(
+    session.closer.fail(
       new SockwireError(ErrorCode.FRAME_MALFORMED, `request id ${id} is zero or already in use`),
     );
     return;
   }
   if (session.state !== "open") {
-    session.answerError(id, { code: WireCode.SHUTTING_DOWN, message: "the connection is closing" });
+    session.output.answerError(id, {
+      code: WireCode.SHUTTING_DOWN,
+      message: "the connection is closing",
+    });
     return;
   }
   const schema = session.messages.inboundRequest(name);
   if (schema === undefined) {
-    session.answerError(id, reasonForInvalid(unknownType("request", name)));
+    session.output.answerError(id, reasonForInvalid(unknownType("request", name)));
     return;
   }
   session.incoming.start(envelope, schema);
 }
 
-function onResponse(session: Session, envelope: Envelope): void {
-  const pending = session.pending;
+function onResponse(session: DispatchTarget, envelope: Envelope): void {
+  const pending = session.output.pending;
   const name = pending.nameOf(envelope.id);
   if (name === undefined) {
     pending.resolve(envelope.id, undefined); // counts the late response
@@ -106,11 +136,11 @@ function onResponse(session: Session, envelope: Envelope): void {
   } catch (error) {
     pending.reject(envelope.id, error);
   }
-  session.answered();
+  session.closer.maybeEnd();
 }
 
-function onErrorAnswer(session: Session, envelope: Envelope): void {
-  const pending = session.pending;
+function onErrorAnswer(session: DispatchTarget, envelope: Envelope): void {
+  const pending = session.output.pending;
   const name = pending.nameOf(envelope.id) ?? "request";
   try {
     const reason = decodeControl(reasonSchema, envelope.payload, "error");
@@ -118,10 +148,10 @@ function onErrorAnswer(session: Session, envelope: Envelope): void {
   } catch (error) {
     pending.reject(envelope.id, error);
   }
-  session.answered();
+  session.closer.maybeEnd();
 }
 
-function onConnectionError(session: Session, envelope: Envelope): void {
+function onConnectionError(session: DispatchTarget, envelope: Envelope): void {
   let reason: Reason;
   try {
     reason = decodeControl(reasonSchema, envelope.payload, "error");
@@ -132,21 +162,29 @@ function onConnectionError(session: Session, envelope: Envelope): void {
   session.connectionErrorReceived(remoteError(reason, "connection"), reason);
 }
 
-function onGoaway(session: Session, envelope: Envelope): void {
+function onGoaway(session: DispatchTarget, envelope: Envelope): void {
   let reason: Reason;
   try {
     reason = decodeControl(reasonSchema, envelope.payload, "goaway");
   } catch (error) {
-    session.fail(error as SockwireError);
+    session.closer.fail(error as SockwireError);
     return;
   }
   session.goawayReceived(reason);
 }
 
-function onPing(session: Session, id: number): void {
-  if (!session.liveness.pingReceived(Date.now())) {
-    session.pingedTooOften();
+/**
+ * Every ping is answered at once, in any state; past the strike limit the peer is closed like a
+ * protocol error, so the pongs of the pings it was allowed still reach it (PROTOCOL.md 8.2).
+ */
+function onPing(session: DispatchTarget, id: number): void {
+  if (session.liveness.pingReceived(Date.now())) {
+    session.output.sendRaw(encodeEnvelope({ kind: Kind.PONG, id }, undefined));
     return;
   }
-  session.answerPing(id);
+  session.closer.fail(
+    new SockwireError(ErrorCode.CONNECTION_LOST, "the peer pinged too often"),
+    WireCode.TOO_MANY_PINGS,
+    ABUSE_LINGER_MS,
+  );
 }
