@@ -82,17 +82,7 @@ export class Attempt {
     private readonly hooks: AttemptHooks,
   ) {
     const { host, port, tls } = options;
-    this.socket = tls
-      ? tlsConnect({
-          ...tls,
-          host,
-          port,
-          ...(tls.servername === undefined && isIP(host) === 0 ? { servername: host } : {}),
-          // tls.connect honours allowHalfOpen (it is missing from the type); Nagle is turned
-          // off by the session's setNoDelay(), which TLS sockets pass to their TCP handle.
-          ...({ allowHalfOpen: true } as object),
-        })
-      : netConnect({ host, port, allowHalfOpen: true, noDelay: true });
+    this.socket = openSocket(options);
     this.session = new Session(
       {
         side: "client",
@@ -113,15 +103,7 @@ export class Attempt {
         closed: (info) => this.onClosed(info),
       },
     );
-    const hello: Hello = {
-      protocol: { ...PROTOCOL_VERSION },
-      contract: { name: contract.name, fingerprint: contract.fingerprint },
-      codec: options.codec.name,
-      maxFrameBytes: options.maxFrameBytes,
-      heartbeat: { intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs },
-      ...(credentials === undefined ? {} : { credentials }),
-      agent: AGENT,
-    };
+    const hello = helloFor(contract, options, credentials);
     this.socket.once(tls ? "secureConnect" : "connect", () => {
       this.helloSent = true;
       this.session.sendControl(Kind.HELLO, hello);
@@ -293,4 +275,32 @@ export class Attempt {
 function connectFailed(message: string, cause: unknown): SockwireError {
   if (isSockwireError(cause) && cause.code === ErrorCode.CONNECT_TIMEOUT) return cause;
   return new SockwireError(ErrorCode.CONNECT_FAILED, message, cause === undefined ? {} : { cause });
+}
+
+/** The socket of one attempt: TCP or TLS, half-open allowed so the session sends its FIN itself. */
+function openSocket(options: ResolvedOptions): Socket {
+  const { host, port, tls } = options;
+  if (!tls) return netConnect({ host, port, allowHalfOpen: true, noDelay: true });
+  return tlsConnect({
+    ...tls,
+    host,
+    port,
+    ...(tls.servername === undefined && isIP(host) === 0 ? { servername: host } : {}),
+    // tls.connect honours allowHalfOpen (it is missing from the type); Nagle is turned off by
+    // the session's setNoDelay(), which TLS sockets pass to their TCP handle.
+    ...({ allowHalfOpen: true } as object),
+  });
+}
+
+/** The hello of one attempt (PROTOCOL.md 5.1). */
+function helloFor(contract: AnyContract, options: ResolvedOptions, credentials: unknown): Hello {
+  return {
+    protocol: { ...PROTOCOL_VERSION },
+    contract: { name: contract.name, fingerprint: contract.fingerprint },
+    codec: options.codec.name,
+    maxFrameBytes: options.maxFrameBytes,
+    heartbeat: { intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs },
+    ...(credentials === undefined ? {} : { credentials }),
+    agent: AGENT,
+  };
 }
