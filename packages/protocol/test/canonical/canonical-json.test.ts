@@ -77,6 +77,7 @@ describe("canonicalText", () => {
   });
 
   it("writes the examples PROTOCOL.md gives", () => {
+    // biome-ignore lint/correctness/noPrecisionLoss: the point is what a double beyond 2^53 becomes.
     expect(canonicalText([1e21, 1e-7, -0, 2 ** 53 + 2, 9007199254740993])).toBe(
       "[1e+21,1e-7,0,9007199254740994,9007199254740992]",
     );
