@@ -17,6 +17,14 @@ import { acceptsValue } from "./value-check.js";
 
 export type CheckFn = (receiver: Slot, sender: SenderSlot, path: string) => Incompatibility[];
 
+/**
+ * A JavaScript receiver (zod) reads a missing key named like a member of Object.prototype
+ * (`constructor`, `toString`...) as that inherited member, never as absent: for such a receiver
+ * the key is required in effect, whatever its schema says.
+ */
+const INHERITED =
+  "the receiver cannot see this key as absent (a missing key named like an Object.prototype member reads as that member in JavaScript), and the sender may leave it out";
+
 const UNKNOWN: CanonicalNode = Object.freeze({ type: "unknown" });
 
 /** True when the sender may leave key `key` out of the object it writes. */
@@ -53,19 +61,22 @@ export function objectRules(
   for (const key of Object.keys(R.properties)) {
     const at = keyPath(path, key);
     const rField = { node: R.properties[key] as CanonicalNode, defs: r.defs };
-    const required = R.required.includes(key);
+    const inherited = !R.required.includes(key) && Object.hasOwn(Object.prototype, key);
+    const required = R.required.includes(key) || inherited;
     if (Object.hasOwn(S.properties, key)) {
       if (required && senderMayOmit(S, key, s)) {
-        out.push({
-          path: at,
-          message: "required by the receiver, but the sender may leave it out",
-        });
+        const message = inherited
+          ? INHERITED
+          : "required by the receiver, but the sender may leave it out";
+        out.push({ path: at, message });
       }
       out.push(...check(rField, fieldOf(S, key, s), at));
       continue;
     }
-    if (required)
-      out.push({ path: at, message: "required by the receiver, but unknown to the sender" });
+    if (required) {
+      const message = inherited ? INHERITED : "required by the receiver, but unknown to the sender";
+      out.push({ path: at, message });
+    }
     // A sender that keeps undeclared keys may send this one, with any value its catchall allows.
     if (sExtra !== undefined)
       out.push(...check(rField, { node: sExtra, defs: s.defs, mode: s.mode }, at));
