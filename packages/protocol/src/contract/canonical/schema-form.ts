@@ -11,13 +11,13 @@ import {
   NUMBER_CHECKS,
   SIZE_CHECKS,
   STRING_CHECKS,
-  sortedUnique,
   stringMembers,
   tallyChecks,
   unrepresentable,
 } from "./check-form.js";
 import { deepFreeze } from "./freeze.js";
-import type { CanonicalNode, Scalar } from "./node-types.js";
+import { fileNode, sizes, templateNode, valuesNode } from "./leaf-form.js";
+import type { CanonicalNode } from "./node-types.js";
 import { SchemaWalk } from "./schema-walk.js";
 import {
   type CheckDef,
@@ -95,7 +95,10 @@ function nodeOf(schema: z.ZodType, walk: SchemaWalk): CanonicalNode {
   return node as unknown as CanonicalNode;
 }
 
-/** The node for the definition's type, without the counts. */
+/**
+ * The node for the definition's type, without the counts. One case per zod definition type, in
+ * one switch on purpose: it is the mapping table of PROTOCOL.md 7.2, and reads best whole.
+ */
 function kindOf(
   schema: z.ZodType,
   def: ZodDef,
@@ -182,37 +185,6 @@ function kindOf(
 
 const LENGTH = ["minItems", "maxItems"] as const;
 
-function sizes(checks: readonly CheckDef[]): Record<string, unknown> {
-  return countMembers(checks, "size", ["minSize", "maxSize"]);
-}
-
-/**
- * Literals and enums are both the set of values they accept. JSON scalars form an `enum` node;
- * `undefined` and bigints, which have no JSON form, become their own nodes, joined in a union in
- * the order enum, bigint, undefined.
- */
-function valuesNode(values: readonly unknown[]): Record<string, unknown> {
-  const scalars: Scalar[] = [];
-  const bigints: bigint[] = [];
-  let withUndefined = false;
-  for (const value of values) {
-    if (value === undefined) withUndefined = true;
-    else if (typeof value === "bigint") bigints.push(value);
-    else if (value === null || ["string", "boolean"].includes(typeof value))
-      scalars.push(value as Scalar);
-    else if (typeof value === "number" && Number.isFinite(value)) scalars.push(value);
-    else throw unrepresentable(`the literal ${String(value)} has no JSON form`);
-  }
-  const parts: Record<string, unknown>[] = [];
-  if (scalars.length > 0) parts.push({ type: "enum", values: sortedUnique(scalars) });
-  if (bigints.length > 0) parts.push({ type: "bigint", values: sortedUnique(bigints.map(String)) });
-  if (withUndefined) parts.push({ type: "undefined" });
-  if (parts.length === 0) return { type: "never" };
-  return parts.length === 1
-    ? (parts[0] as Record<string, unknown>)
-    : { type: "union", anyOf: parts };
-}
-
 /** Properties in UTF-16 key order, so the walk (and `$defs` numbering) ignores source order. */
 function objectNode(def: ZodDef, walk: SchemaWalk): Record<string, unknown> {
   const shape = def.shape as Record<string, z.ZodType>;
@@ -271,18 +243,6 @@ function recordNode(def: ZodDef, walk: SchemaWalk): Record<string, unknown> {
   return node;
 }
 
-function fileNode(checks: readonly CheckDef[]): Record<string, unknown> {
-  let mime: string[] | undefined;
-  for (const check of checks) {
-    if (check.check !== "mime_type") continue;
-    const allowed = check.mime as string[];
-    mime = mime === undefined ? [...allowed] : mime.filter((m) => allowed.includes(m));
-  }
-  const node: Record<string, unknown> = { type: "file", ...sizes(checks) };
-  if (mime !== undefined) node.mime = sortedUnique(mime);
-  return node;
-}
-
 /** Options in their written order: a plain union's first match decides its output. */
 function unionNode(schema: z.ZodType, def: ZodDef, walk: SchemaWalk): Record<string, unknown> {
   const options = def.options as readonly z.ZodType[];
@@ -300,12 +260,4 @@ function nonOptionalNode(def: ZodDef, walk: SchemaWalk): Record<string, unknown>
     return walk.node(child(innerDef, "innerType")) as unknown as Record<string, unknown>;
   }
   return { type: "nonoptional", of: walk.node(inner) };
-}
-
-/** Literal parts as the text they match (`${value}`), schema parts as nodes. */
-function templateNode(def: ZodDef, walk: SchemaWalk): Record<string, unknown> {
-  const parts = (def.parts as readonly unknown[]).map((part) =>
-    isZodSchema(part) ? walk.node(part) : String(part),
-  );
-  return { type: "template_literal", parts };
 }

@@ -1,13 +1,7 @@
 import type { CanonicalNode, ObjectNode, UnionNode } from "../canonical/node-types.js";
-import {
-  type CheckFn,
-  objectRules,
-  objectToRecord,
-  recordRules,
-  recordToObject,
-  sequenceRules,
-} from "./container-rules.js";
+import { type CheckFn, objectRules, sequenceRules } from "./container-rules.js";
 import { describeNode, sameNode } from "./node-views.js";
+import { objectToRecord, recordRules, recordToObject } from "./record-rules.js";
 import { dateRules, numberRules, stringRules } from "./scalar-rules.js";
 import { senderAlternatives } from "./sender-views.js";
 import {
