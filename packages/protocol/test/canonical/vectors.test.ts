@@ -109,4 +109,17 @@ describe("canonical form golden vectors", () => {
     expect(digestOfText(canonicalText(parsed))).toBe(vector.digest);
     expect(messageDigests(parsed)).toEqual(vector.messages);
   });
+
+  it("are named in PROTOCOL.md, which quotes the contract's form, digest and message digests", () => {
+    const doc = readFileSync(new URL("../../PROTOCOL.md", import.meta.url), "utf8");
+    for (const vector of vectors) expect(doc).toContain(`\`${vector.name}\``);
+    const contract = vectors.find((v) => v.messages !== undefined) as Vector;
+    expect(doc).toContain(contract.canonical);
+    expect(doc).toContain(`contract digest \`${contract.digest}\``);
+    for (const [key, digest] of Object.entries(contract.messages ?? {})) {
+      expect(doc).toContain(`| \`${key}\` | \`${digest}\` |`);
+    }
+    const recursive = vectors.find((v) => v.name === "recursive-getter") as Vector;
+    expect(doc).toContain(recursive.canonical);
+  });
 });

@@ -4,7 +4,15 @@
  * `schema-form.ts` builds it from zod, `validate-form.ts` checks one that came from elsewhere.
  */
 
-/** Version of the canonical form's rules, carried in every contract form as `form`. */
+/**
+ * Version of the canonical form's rules, carried in every contract form as `form`. A change of
+ * the rules that changes any form gets a new version; forms of another version are refused.
+ *
+ * @example
+ * ```ts
+ * if (remoteForm.form !== CANONICAL_FORM_VERSION) fallBackToFingerprint();
+ * ```
+ */
 export const CANONICAL_FORM_VERSION = 1;
 
 /** Members any node may carry: marks for behaviour that cannot be read from structure. */

@@ -1,3 +1,5 @@
+import { ErrorCode } from "../../errors/codes.js";
+import { SockwireError } from "../../errors/sockwire-error.js";
 import type { CanonicalNode, NodeMarks, RefNode } from "../canonical/node-types.js";
 
 /**
@@ -44,7 +46,12 @@ export function resolve<T extends Slot>(slot: T): T {
   let node = slot.node;
   let marks: NodeMarks | undefined;
   for (let hops = 0; node.type === undefined; hops++) {
-    if (hops > 10_000) throw new Error("canonical form: $ref chain does not end");
+    if (hops > 10_000) {
+      throw new SockwireError(
+        ErrorCode.INVALID_ARGUMENT,
+        "canonical form: a $ref chain does not end",
+      );
+    }
     const ref = node as RefNode;
     if (ref.refinements !== undefined || ref.overwrites !== undefined) marks = ref;
     const cached = merged.get(ref);
@@ -72,8 +79,8 @@ export function isMarked(node: CanonicalNode): boolean {
 /** Appends an object key to a path; keys that are not plain names are quoted. */
 export function keyPath(path: string, key: string): string {
   const part = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
-  if (path === "") return part.startsWith("[") ? part : part;
-  return part.startsWith("[") ? `${path}${part}` : `${path}.${part}`;
+  if (path === "" || part.startsWith("[")) return `${path}${part}`;
+  return `${path}.${part}`;
 }
 
 /** A reason at `path`. */
@@ -81,7 +88,15 @@ export function reason(path: string, message: string): Incompatibility[] {
   return [{ path, message }];
 }
 
-/** `path: message`, or just the message for the payload itself. */
+/**
+ * `path: message`, or just the message for the payload itself.
+ *
+ * @example
+ * ```ts
+ * formatIncompatibility({ path: "user.name", message: "maximum length lowered from 50 to 20" });
+ * // "user.name: maximum length lowered from 50 to 20"
+ * ```
+ */
 export function formatIncompatibility(item: Incompatibility): string {
   return item.path === "" ? item.message : `${item.path}: ${item.message}`;
 }
