@@ -7,6 +7,41 @@
 export { CODEC_NAME_PATTERN, isPayloadCodec, type PayloadCodec } from "./codec/codec.js";
 export { defaultCodec, type JsonCodecOptions, jsonCodec } from "./codec/json-codec.js";
 export * from "./constants.js";
+export { canonicalDigest, canonicalText } from "./contract/canonical/canonical-json.js";
+export {
+  type ContractInput,
+  canonicalContract,
+  contractDigest,
+  messageDigests,
+} from "./contract/canonical/contract-form.js";
+export type * from "./contract/canonical/node-types.js";
+export { CANONICAL_FORM_VERSION } from "./contract/canonical/node-types.js";
+export { canonicalSchema } from "./contract/canonical/schema-form.js";
+export {
+  validateCanonicalContract,
+  validateCanonicalNode,
+} from "./contract/canonical/validate-form.js";
+export { accepts, type Compatibility } from "./contract/compat/accepts.js";
+export {
+  checkSnapshot,
+  type MessageChange,
+  type SnapshotEntry,
+  type SnapshotReport,
+} from "./contract/compat/check-snapshot.js";
+export {
+  type ContractComparison,
+  compareContracts,
+  type FlowVerdict,
+  type MessageComparison,
+  type MessageStatus,
+  type PeerSide,
+} from "./contract/compat/compare-contracts.js";
+export { formatIncompatibility, type Incompatibility } from "./contract/compat/slots.js";
+export {
+  formatSnapshotJson,
+  formatSnapshotReport,
+  type SnapshotFormatOptions,
+} from "./contract/compat/snapshot-format.js";
 export {
   CONTRACT_NAME_PATTERN,
   defineContract,
