@@ -136,7 +136,8 @@ describe("what a sender writes: properties against zod", () => {
         // (Not with defaults: zod returns a default as it is, unparsed, so `{}` for an object
         // default whose fields have defaults of their own reads back with those filled in.)
         if (expected !== undefined && !JSON.stringify(desc).includes('"default"')) {
-          expect(schema.parse(JSON.parse(expected))).toEqual(parsed.data);
+          // Compared as JSON: -0 has no JSON form of its own and reads back as 0.
+          expect(JSON.stringify(schema.parse(JSON.parse(expected)))).toBe(expected);
         }
       }
     },
