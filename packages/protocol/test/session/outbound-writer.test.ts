@@ -114,6 +114,27 @@ describe("soft mark and hard cap", () => {
     expect(writer.hasRoom).toBe(true);
   });
 
+  test("waitForRoom resolves when a batch over the soft mark is written at once", async () => {
+    // The batch is below the socket's high-water mark: write() returns true, no drain follows.
+    const { writer } = setup({ sendSoftBytes: 4096 });
+    void writer.enqueue(piece(5000));
+    expect(writer.hasRoom).toBe(false);
+    const room = writer.waitForRoom();
+    expect(await isSettled(room)).toBe(true);
+    expect(writer.bufferedAmount).toBe(0);
+  });
+
+  test("waitForRoom resolves when a backlog below the high-water mark is written", async () => {
+    const { writer, remote } = setup({ sendSoftBytes: 2048 });
+    remote.stopReading();
+    await writer.enqueue(piece(3000));
+    expect(writer.hasRoom).toBe(false);
+    const room = writer.waitForRoom();
+    expect(await isSettled(room)).toBe(false);
+    remote.startReading();
+    expect(await isSettled(room)).toBe(true);
+  });
+
   test("wouldOverflow says whether so many more bytes pass the hard cap", async () => {
     const { writer, remote } = setup({ sendHardBytes: 4096 }, { highWaterMark: 1024 });
     expect(writer.wouldOverflow(4096)).toBe(false);

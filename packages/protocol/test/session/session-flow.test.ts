@@ -218,6 +218,21 @@ describe("outbound limits", () => {
     expect(log.closes).toEqual([]);
   });
 
+  test("waitForRoom resolves once the queue is below the soft mark, with no drain to wait for", async () => {
+    // A soft mark under the socket's high-water mark (16 KiB here): the batch that passes the
+    // mark is written at once, write() returns true, and the socket never emits drain.
+    const { session } = startSession({ limits: { sendSoftBytes: 4096 } });
+    void session.emit("greeting", greetingOf(5000));
+    expect(session.hasRoom).toBe(false);
+    let room = false;
+    void session.waitForRoom().then(() => {
+      room = true;
+    });
+    await settle();
+    expect(session.bufferedAmount).toBe(0);
+    expect(room).toBe(true);
+  });
+
   test("answers the session makes itself pass the cap on a client and close a server", async () => {
     for (const side of ["client", "server"] as const) {
       const { session, log, peer } = startSession({ side, limits, socket });
