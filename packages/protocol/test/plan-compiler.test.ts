@@ -1,17 +1,23 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import type { JsonPlan } from "../src/message/plan/json-plan.js";
+import { isPlainKey } from "../src/message/plan/plain-keys.js";
 import { compilePlan, OFF_PLAN, type PlanParser } from "../src/message/plan/plan-compiler.js";
 import {
+  anyKey,
   anyString,
   array,
   compiled,
+  keyedPlanArb,
+  keysOf,
   leaf,
   object,
+  plainKey,
   plainString,
   planArb,
   valueFor,
 } from "./fixtures/plans.js";
+import { hostileKey } from "./fixtures/schemas.js";
 
 // The compiled parser's whole contract: for any bytes it returns exactly the value JSON.parse
 // gives for their UTF-8 text, or OFF_PLAN; it never throws; it reads no value from outside its
@@ -235,3 +241,90 @@ describe("compiled plan parser: properties", () => {
     },
   );
 });
+
+describe("compiled plan parser: keys", () => {
+  it.each([
+    ["__proto__", "refused"],
+    ["constructor", "refused"],
+    ['"', "refused"],
+    ["\\", "refused"],
+    ['a"b\\c', "refused"],
+    ["é", "refused"],
+    ["\u2028", "refused"],
+    ["日本", "refused"],
+    ["tab\there", "refused"],
+    ["", "compiled"],
+    ["toString", "compiled"],
+    ["0", "compiled"],
+    ["k".repeat(300), "compiled"],
+    [" !#$%&'()*+,-./:;<=>?@[]^_`{|}~", "compiled"],
+  ])("a plan with the key %j is %s, as a field, nested or left out", (key, outcome) => {
+    const nested = object({ outer: array(object({ [key]: leaf("number") })) });
+    const unplanned = object({ a: leaf("string") }, false, { unplanned: [key] });
+    for (const plan of [object({ [key]: leaf("number") }), nested, unplanned]) {
+      expect(compilePlan(plan) === undefined ? "refused" : "compiled").toBe(outcome);
+    }
+  });
+
+  test.prop([keyedPlanArb(anyKey)], { numRuns: 200 })(
+    "a plan holding any key that is not plain, at any depth, is refused",
+    (plan) => {
+      expect(compilePlan(plan) !== undefined).toBe(keysOf(plan).every(isPlainKey));
+    },
+  );
+
+  test.prop([hostileKey.filter((key) => !isPlainKey(key)), planArb, fc.nat()], { numRuns: 200 })(
+    "one such key anywhere in an otherwise plain plan is enough",
+    (key, plan, at) => {
+      expect(compilePlan(withKey(plan, key, at))).toBeUndefined();
+    },
+  );
+
+  const plainPlanAndValue = (strings: fc.Arbitrary<string>) =>
+    keyedPlanArb(plainKey).chain((plan) => fc.tuple(fc.constant(plan), valueFor(plan, strings)));
+
+  test.prop([plainPlanAndValue(plainString)], { numRuns: 200 })(
+    "plain keys of every sort (long, empty, printable ASCII): the plan's shape is parsed as JSON.parse does",
+    ([plan, value]) => {
+      const text = JSON.stringify(value);
+      const result = compile(plan)(text);
+      expect(result).not.toBe(OFF_PLAN);
+      expectSameAsJsonParse(result, text);
+    },
+  );
+
+  test.prop([plainPlanAndValue(anyString)], { numRuns: 200 })(
+    "plain keys of every sort, any string content: the value or OFF_PLAN",
+    ([plan, value]) => {
+      const text = JSON.stringify(value);
+      expectSameAsJsonParse(compile(plan)(text), text);
+    },
+  );
+});
+
+/**
+ * A copy of `plan` under a root object, with one more field keyed `key` in one of its objects:
+ * the `at`-th, counted in pre-order (modulo their number).
+ */
+function withKey(plan: JsonPlan, key: string, at: number): JsonPlan {
+  const root = object({ inner: plan });
+  let count = 0;
+  const countObjects = (p: JsonPlan): void => {
+    if (p.kind === "array") countObjects(p.element);
+    if (p.kind !== "object") return;
+    count++;
+    for (const field of p.fields) countObjects(field.plan);
+  };
+  countObjects(root);
+  const target = at % count;
+  let index = 0;
+  const add = (p: JsonPlan): JsonPlan => {
+    if (p.kind === "array") return { ...p, element: add(p.element) };
+    if (p.kind !== "object") return p;
+    const here = index++ === target;
+    const fields = p.fields.map((field) => ({ ...field, plan: add(field.plan) }));
+    if (here) fields.push({ key, plan: leaf("number"), optional: false });
+    return { ...p, fields };
+  };
+  return add(root);
+}

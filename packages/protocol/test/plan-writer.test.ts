@@ -1,6 +1,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import type { JsonPlan } from "../src/message/plan/json-plan.js";
+import { isPlainKey } from "../src/message/plan/plain-keys.js";
 import {
   compileWriter,
   type PlanWriter,
@@ -8,11 +9,15 @@ import {
   WRITE_OFF_PLAN,
 } from "../src/message/plan/plan-writer.js";
 import {
+  anyKey,
   anyString,
   array,
   compiled,
+  keyedPlanArb,
+  keysOf,
   leaf,
   object,
+  plainKey,
   plainString,
   planArb,
   projectOnPlan,
@@ -282,6 +287,72 @@ describe("compiled plan writer: properties", () => {
   );
 });
 
+describe("compiled plan writer: keys", () => {
+  it.each([
+    ["__proto__", "refused"],
+    ["constructor", "refused"],
+    ['"', "refused"],
+    ["\\", "refused"],
+    ["é", "refused"],
+    ["\u2028", "refused"],
+    ["🎉", "refused"],
+    ["", "compiled"],
+    ["hasOwnProperty", "compiled"],
+    ["k".repeat(300), "compiled"],
+    [" !#$%&'()*+,-./:;<=>?@[]^_`{|}~", "compiled"],
+  ])("a plan with the key %j is %s, as a field, nested or left out", (key, outcome) => {
+    const nested = object({ outer: array(object({ [key]: leaf("number") })) });
+    const unplanned = object({ a: leaf("string") }, false, { unplanned: [key] });
+    for (const plan of [object({ [key]: leaf("number") }), nested, unplanned]) {
+      expect(compileWriter(plan) === undefined ? "refused" : "compiled").toBe(outcome);
+    }
+  });
+
+  test.prop([keyedPlanArb(anyKey)], { numRuns: 200 })(
+    "a plan holding any key that is not plain, at any depth, is refused",
+    (plan) => {
+      expect(compileWriter(plan) !== undefined).toBe(keysOf(plan).every(isPlainKey));
+    },
+  );
+
+  it("steps aside for every object when a left-out key is one all objects inherit", () => {
+    // It reads keys as zod does, inherited ones too (a `toString` method is not `undefined`),
+    // so such a plan always takes the general path: slower, never wrong.
+    const write = compile(object({ a: leaf("number") }, false, { unplanned: ["toString"] }));
+    expect(run(write, { a: 1 })).toBe(WRITE_OFF_PLAN);
+    expect(run(write, Object.assign(Object.create(null), { a: 1 }))).toBe('{"a":1}');
+  });
+
+  /** Plans none of whose left-out keys is inherited by every object (see the test above). */
+  const writablePlan = keyedPlanArb(plainKey).filter((plan) =>
+    unplannedKeysOf(plan).every((key) => !(key in Object.prototype)),
+  );
+
+  test.prop(
+    [writablePlan.chain((plan) => fc.tuple(fc.constant(plan), valueFor(plan, plainString, true)))],
+    { numRuns: 200 },
+  )(
+    "plain keys of every sort (long, empty, printable ASCII): written exactly as JSON.stringify",
+    ([plan, value]) => {
+      expect(run(compile(plan), value, 64 * 1024)).toBe(JSON.stringify(value));
+    },
+  );
+
+  test.prop(
+    [
+      keyedPlanArb(plainKey).chain((plan) =>
+        fc.tuple(fc.constant(plan), valueFor(plan, anyString)),
+      ),
+    ],
+    { numRuns: 200 },
+  )(
+    "plain keys of every sort, any strings, optional keys left out: the projection's bytes or a status",
+    ([plan, value]) => {
+      expectProjection(plan, value, 64 * 1024);
+    },
+  );
+});
+
 /**
  * Adds the `extra` keys (each suffixed with `§`, a name no generated plan uses) to every plain
  * object inside `value`, in front of and behind its own keys.
@@ -293,6 +364,12 @@ function withExtraKeys(value: unknown, extra: Record<string, unknown>): unknown 
   const added = Object.entries(extra).map(([k, v]) => [`${k}§`, v] as const);
   const half = Math.ceil(added.length / 2);
   return Object.fromEntries([...added.slice(0, half), ...entries, ...added.slice(half)]);
+}
+
+function unplannedKeysOf(plan: JsonPlan): string[] {
+  if (plan.kind === "array") return unplannedKeysOf(plan.element);
+  if (plan.kind !== "object") return [];
+  return [...plan.unplanned, ...plan.fields.flatMap((field) => unplannedKeysOf(field.plan))];
 }
 
 function hasKeepingObject(plan: JsonPlan): boolean {

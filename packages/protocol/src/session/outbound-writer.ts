@@ -200,15 +200,23 @@ export class OutboundWriter implements RunOwner {
     this.pendingBytes = 0;
     this.queuedFrames = 0;
     this.batch = undefined;
-    if (this.closed || this.socket.destroyed || this.socket.writableEnded) {
+    const socket = this.socket;
+    if (this.closed || socket.destroyed || socket.writableEnded) {
       batch?.reject(this.closed ? this.closedError() : notWritable());
       return;
     }
-    const ok = this.write(frames, bytes);
+    // Room waiters learn of room from `drain`, which a socket emits only after a write() that
+    // returned false, so not when the soft mark is below the socket's high-water mark (16 KiB
+    // on Node 20, 64 KiB from Node 22). A batch that may leave the soft mark reached therefore
+    // asks to be told when the socket has taken it; other connections pay one comparison.
+    const watch = socket.writableLength + bytes >= this.limits.sendSoftBytes;
+    const ok = this.write(frames, bytes, watch ? () => this.releaseRoomWaiters() : undefined);
     this.bytesWritten += bytes;
     this.framesWritten += count;
     if (!ok) this.armStallTimer();
     batch?.resolve();
+    // The batch left this queue: the buffered amount may be below the soft mark already.
+    this.releaseRoomWaiters();
   }
 
   /**
@@ -220,20 +228,28 @@ export class OutboundWriter implements RunOwner {
    * then hold the whole buffer for their few bytes, for as long as the peer stalls: one stalled
    * connection with a frame in each of many arena buffers could pin all of them. So a backlogged
    * socket gets a copy, which is cheap next to waiting on that peer anyway.
+   *
+   * `written` runs once the socket has passed the whole batch on (its last write's callback).
    */
-  private write(frames: readonly Buffer[], bytes: number): boolean {
+  private write(
+    frames: readonly Buffer[],
+    bytes: number,
+    written: (() => void) | undefined,
+  ): boolean {
     const socket = this.socket;
     const backlogged = socket.writableLength > 0;
     if (frames.length === 1) {
       const frame = frames[0] as Buffer;
-      return socket.write(backlogged && isView(frame) ? Buffer.from(frame) : frame);
+      return socket.write(backlogged && isView(frame) ? Buffer.from(frame) : frame, written);
     }
     if (backlogged || (bytes <= CONCAT_LIMIT && bytes < CONCAT_BELOW_AVERAGE * frames.length)) {
-      return socket.write(Buffer.concat(frames, bytes));
+      return socket.write(Buffer.concat(frames, bytes), written);
     }
     socket.cork();
     let ok = true;
-    for (const frame of frames) ok = socket.write(frame) && ok;
+    const last = frames.length - 1;
+    for (let i = 0; i < last; i++) ok = socket.write(frames[i] as Buffer) && ok;
+    ok = socket.write(frames[last] as Buffer, written) && ok;
     socket.uncork();
     return ok;
   }
@@ -276,7 +292,12 @@ export class OutboundWriter implements RunOwner {
   /** @internal Called by the shared `drain` listener. */
   onDrain(): void {
     this.clearStallTimer();
-    if (!this.hasRoom || this.roomWaiters === undefined) return;
+    this.releaseRoomWaiters();
+  }
+
+  /** Resolves the room waiters if the buffered amount is below the soft mark. */
+  private releaseRoomWaiters(): void {
+    if (this.roomWaiters === undefined || !this.hasRoom) return;
     const waiters = this.roomWaiters;
     this.roomWaiters = undefined;
     for (const waiter of waiters) waiter.resolve();

@@ -1,10 +1,10 @@
-import { ErrorCode, MAX_REQUEST_ID, type SockwireError } from "@sockwire/protocol";
-import { PendingRequests } from "@sockwire/protocol/internal";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { ErrorCode, MAX_REQUEST_ID, type SockwireError } from "../../src/index.js";
+import { PendingRequests } from "../../src/session/pending-requests.js";
 
-// The request table the client's session uses: every request settles exactly once and leaves no
-// timer or listener behind. Tested here with fake timers, as the client depends on these rules.
-describe("PendingRequests (the client's request table)", () => {
+// The table of requests a session sent (both sides use it): every request settles exactly once
+// and leaves no timer or listener behind. Timers are fake.
+describe("PendingRequests", () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
