@@ -21,22 +21,21 @@ import type { CloseInfo } from "./session-types.js";
 import type { SocketLike } from "./socket-like.js";
 import { clip, wireCodeOf } from "./wire-error.js";
 
-/** What the closer tells its session. */
+/**
+ * The session as its closer sees it: the parts the close drives, and what the closer tells it.
+ * The closer reaches the parts through the session rather than holding a record of them: one
+ * object fewer on every idle connection.
+ */
 export interface CloserHost {
-  /** The session starts closing: no new work from now on. */
-  closingStarted(): void;
-  /** The session has ended; called once, with how. */
-  closed(info: CloseInfo): void;
-}
-
-/** The session's parts the closer drives. */
-export interface CloserParts {
-  readonly side: Side;
-  readonly closeTimeoutMs: number;
+  readonly options: { readonly side: Side; readonly limits: { readonly closeTimeoutMs: number } };
   readonly socket: SocketLike;
   readonly output: SessionOutput;
   readonly reader: InboundReader;
   readonly incoming: IncomingRequests;
+  /** The session starts closing: no new work from now on. */
+  closingStarted(): void;
+  /** The session has ended; called once, with how. */
+  closed(info: CloseInfo): void;
 }
 
 /**
@@ -57,13 +56,17 @@ export interface CloserParts {
  */
 export class SessionCloser {
   private state: CloseState = ACTIVE;
-  readonly reasons = new CloseReasons();
+  /** Made when the first reason is recorded: most connections live long before they close. */
+  private recorded: CloseReasons | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly parts: CloserParts,
-    private readonly host: CloserHost,
-  ) {}
+  constructor(private readonly host: CloserHost) {}
+
+  /** Why the session closes: the first reason recorded wins (see CloseReasons). */
+  get reasons(): CloseReasons {
+    this.recorded ??= new CloseReasons();
+    return this.recorded;
+  }
 
   /** True until a close begins. */
   get active(): boolean {
@@ -110,7 +113,7 @@ export class SessionCloser {
     // always learn why. Built only when a request is waiting: an error captures a stack, and
     // most FINs find none.
     let cause: SockwireError | undefined;
-    this.parts.output.pending.rejectAll((name) => {
+    this.host.output.rejectPending((name) => {
       const reason = this.reasons.current;
       cause ??=
         reason?.error ??
@@ -132,13 +135,13 @@ export class SessionCloser {
     const state = this.state;
     if (state.phase === "closed") return;
     if ((state.phase === "draining" || state.phase === "fin-sent") && state.discard) return;
-    const parts = this.parts;
+    const parts = this.host;
     parts.reader.discard();
     this.reasons.record(code, error.message, "local", error, { replace: true });
     const reason: Reason = { code, message: clip(error.message) };
     parts.output.sendRaw(encodeEnvelope({ kind: Kind.ERROR }, encodeControl(reason)));
     parts.incoming.abandonAll({ code, message: "connection failed" });
-    parts.output.pending.rejectAll((name) => lost(name, error));
+    parts.output.rejectPending((name) => lost(name, error));
     this.move({ type: "protocol-error" }, lingerMs);
   }
 
@@ -146,8 +149,8 @@ export class SessionCloser {
   maybeEnd(): void {
     const state = this.state;
     if (state.phase !== "draining") return;
-    const parts = this.parts;
-    if (!state.discard && (parts.incoming.size > 0 || parts.output.pending.size > 0)) return;
+    const parts = this.host;
+    if (!state.discard && (parts.incoming.size > 0 || parts.output.inFlight > 0)) return;
     this.move({ type: "work-done" });
   }
 
@@ -155,7 +158,7 @@ export class SessionCloser {
   destroy(code: string, error: SockwireError | undefined): void {
     if (this.finished) return;
     this.reasons.record(code, error?.message ?? "", "local", error);
-    this.parts.socket.destroy();
+    this.host.socket.destroy();
     this.finish(false);
   }
 
@@ -176,12 +179,12 @@ export class SessionCloser {
   }
 
   /** Applies a close event and performs what entering the new phase takes. */
-  private move(event: CloseEvent, timeoutMs = this.parts.closeTimeoutMs): void {
+  private move(event: CloseEvent, timeoutMs = this.host.options.limits.closeTimeoutMs): void {
     const before = this.state;
-    const after = closeTransition(before, event, this.parts.side);
+    const after = closeTransition(before, event, this.host.options.side);
     if (after === before) return;
     this.state = after;
-    const parts = this.parts;
+    const parts = this.host;
     if (before.phase === "active") {
       this.host.closingStarted();
       this.timer = setTimeout(() => this.timedOut(), timeoutMs);
@@ -211,7 +214,7 @@ export class SessionCloser {
 
   private finish(graceful: boolean): void {
     if (this.finished) return;
-    this.state = closeTransition(this.state, { type: "closed" }, this.parts.side);
+    this.state = closeTransition(this.state, { type: "closed" }, this.host.options.side);
     if (this.timer) clearTimeout(this.timer);
     const info = this.reasons.info(graceful);
     this.failWaiting(info);
@@ -234,7 +237,7 @@ export class SessionCloser {
       );
       return closedCause;
     };
-    const output = this.parts.output;
+    const output = this.host.output;
     output.writer.close(() =>
       clean
         ? new SockwireError(ErrorCode.CONNECTION_CLOSED, "the connection was closed")
@@ -242,7 +245,7 @@ export class SessionCloser {
             cause: cause(),
           }),
     );
-    output.pending.rejectAll((name) =>
+    output.rejectPending((name) =>
       clean
         ? new SockwireError(
             ErrorCode.CONNECTION_CLOSED,
@@ -250,6 +253,6 @@ export class SessionCloser {
           )
         : lost(name, cause()),
     );
-    this.parts.incoming.clear({ code: info.code, message: "the connection ended" });
+    this.host.incoming.clear({ code: info.code, message: "the connection ended" });
   }
 }

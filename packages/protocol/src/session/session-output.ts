@@ -37,10 +37,31 @@ export interface OutputHost extends StallListener {
  */
 export class SessionOutput {
   readonly writer: OutboundWriter;
-  /** Requests we sent, awaiting answers. */
-  readonly pending = new PendingRequests();
+  /** Made on the first request: most server connections never send one. */
+  private requests: PendingRequests | undefined;
   /** The receive limit the peer announced (what we may send in one frame). */
   peerMaxFrameBytes: number;
+
+  /** Requests we sent, awaiting answers (the table is made on first use). */
+  get pending(): PendingRequests {
+    this.requests ??= new PendingRequests();
+    return this.requests;
+  }
+
+  /** How many of our requests await an answer, without making the table. */
+  get inFlight(): number {
+    return this.requests?.size ?? 0;
+  }
+
+  /** Answers that arrived after their request had given up. */
+  get lateResponses(): number {
+    return this.requests?.lateResponses ?? 0;
+  }
+
+  /** Fails every request awaiting an answer with the error `make` builds for it. */
+  rejectPending(make: (name: string) => unknown): void {
+    this.requests?.rejectAll(make);
+  }
 
   constructor(
     socket: SocketLike,

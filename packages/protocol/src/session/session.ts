@@ -101,17 +101,7 @@ export class Session
     this.reader = new InboundReader(limits, socket, this.liveness, this);
     this.output = new SessionOutput(socket, limits, this.messages, options.overflow, this);
     this.incoming = new IncomingRequests(this);
-    this.closer = new SessionCloser(
-      {
-        side: options.side,
-        closeTimeoutMs: limits.closeTimeoutMs,
-        socket,
-        output: this.output,
-        reader: this.reader,
-        incoming: this.incoming,
-      },
-      this,
-    );
+    this.closer = new SessionCloser(this);
     socket.setNoDelay?.(true);
     listenTo(socket, this);
     options.ticker.add(this);
@@ -248,7 +238,8 @@ export class Session
 
   /** Counters for `stats()`. */
   stats(): SessionStats {
-    const { writer, pending } = this.output;
+    const output = this.output;
+    const writer = output.writer;
     return {
       messagesIn: this.reader.messagesIn,
       messagesOut: writer.framesWritten,
@@ -257,8 +248,8 @@ export class Session
       bufferedBytes: writer.bufferedAmount,
       retainedChunks: this.reader.decoder.retainedChunks,
       inFlightIn: this.incoming.size,
-      inFlightOut: pending.size,
-      lateResponses: pending.lateResponses,
+      inFlightOut: output.inFlight,
+      lateResponses: output.lateResponses,
     };
   }
 

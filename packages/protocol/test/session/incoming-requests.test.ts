@@ -17,7 +17,6 @@ import { frameArena } from "../../src/message/frame-arena.js";
 import type { OutgoingFrame } from "../../src/message/outgoing-frame.js";
 import {
   type IncomingHost,
-  type IncomingRequest,
   IncomingRequests,
   type RequestContext,
 } from "../../src/session/incoming-requests.js";
@@ -53,15 +52,22 @@ class FakeHost implements IncomingHost {
     this.contexts.push(context);
     return this.handler(name, params);
   }
-  respond(request: IncomingRequest, frame: OutgoingFrame): void {
-    const bytes = typeof frame === "number" ? frameArena.take(frame) : frame;
-    const envelope = parseEnvelope(bytes.subarray(4)) as Envelope;
-    this.answers.push(`response ${request.id} ${envelope.payload.toString()}`);
+  /** Event handlers are not this file's subject: none runs. */
+  runEventHandlers(): unknown {
+    return undefined;
   }
-  answerError(id: number, reason: Reason): void {
-    this.answers.push(`error ${id} ${reason.code}`);
-    this.reasons.push(reason);
-  }
+  readonly output = {
+    respond: (frame: OutgoingFrame): SockwireError | undefined => {
+      const bytes = typeof frame === "number" ? frameArena.take(frame) : frame;
+      const envelope = parseEnvelope(bytes.subarray(4)) as Envelope;
+      this.answers.push(`response ${envelope.id} ${envelope.payload.toString()}`);
+      return undefined;
+    },
+    answerError: (id: number, reason: Reason): void => {
+      this.answers.push(`error ${id} ${reason.code}`);
+      this.reasons.push(reason);
+    },
+  };
   report(error: SockwireError): void {
     this.reports.push(error);
   }
