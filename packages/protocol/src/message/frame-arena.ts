@@ -15,8 +15,8 @@
  * What it costs: a frame is encoded before anyone decides whether to send it, so it is held as a
  * {@link PendingFrame} that must be claimed (`claim`, `take`) or released before the next frame
  * is encoded. The type makes the handle impossible to forge outside this module, and each handle
- * carries the number of the encoding that made it: claiming a stale one (another frame was
- * encoded since, over its bytes) throws instead of sending the wrong bytes.
+ * carries (the low bits of) the number of the encoding that made it: claiming a stale one
+ * (another frame was encoded since, over its bytes) throws instead of sending the wrong bytes.
  */
 
 declare const pendingFrame: unique symbol;
@@ -38,10 +38,14 @@ export interface RunOwner {
  */
 export const ARENA_BYTES = 64 * 1024;
 
-/** Frame sizes fit in 27 bits (64 MiB bodies); the encoding number sits above them. */
-const SIZE_BITS = 2 ** 27;
-/** Encoding numbers wrap here, keeping every handle an exact double (below 2^53). */
-const MAX_SERIAL = 2 ** 26;
+/**
+ * A handle is the frame's size times 16 plus the low 4 bits of its encoding's number, so that it
+ * stays a small integer (a frame is at most 64 MiB + 16 bytes, so the handle stays below 2^31):
+ * a handle that was a double cost a heap number per message and slower arithmetic on the hot
+ * path. Four bits catch the stale claims that can happen (a frame claimed after the next one was
+ * encoded); `hasPending` catches a second claim of the same frame.
+ */
+const SERIAL_BITS = 16;
 
 const NO_ARENA = Buffer.alloc(0);
 
@@ -111,9 +115,10 @@ export class FrameArena {
 
   /** The handle for the `bytes`-byte frame just written at {@link offset}. */
   pending(bytes: number): PendingFrame {
-    this.serial = (this.serial + 1) % MAX_SERIAL;
+    const serial = (this.serial + 1) & (SERIAL_BITS - 1);
+    this.serial = serial;
     this.hasPending = true;
-    return (this.serial * SIZE_BITS + bytes) as PendingFrame;
+    return (bytes * SERIAL_BITS + serial) as PendingFrame;
   }
 
   /**
@@ -160,11 +165,11 @@ export class FrameArena {
 
   /** Checks that `frame` is the frame last encoded and still unclaimed; returns its size. */
   private settle(frame: PendingFrame): number {
-    if (!this.hasPending || Math.floor(frame / SIZE_BITS) !== this.serial) {
+    if (!this.hasPending || (frame & (SERIAL_BITS - 1)) !== this.serial) {
       throw new Error("a stale arena frame was claimed or released (encoded over since)");
     }
     this.hasPending = false;
-    return frame % SIZE_BITS;
+    return frame >>> 4;
   }
 
   private closeOpenRun(): void {
@@ -177,7 +182,7 @@ export class FrameArena {
 
 /** The size in bytes of a pending frame. */
 export function pendingBytes(frame: PendingFrame): number {
-  return frame % SIZE_BITS;
+  return frame >>> 4;
 }
 
 /** The process's one arena. */

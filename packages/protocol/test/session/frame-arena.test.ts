@@ -134,11 +134,19 @@ describe("handles", () => {
 
   test("encoding numbers wrap without a handle of the last cycle matching", () => {
     const arena = new FrameArena();
-    (arena as unknown as { serial: number }).serial = 2 ** 26 - 2;
-    const beforeWrap = encode(arena, 8, 1); // serial 2^26 - 1
+    (arena as unknown as { serial: number }).serial = 14;
+    const beforeWrap = encode(arena, 8, 1); // serial 15, the last of a cycle
     const afterWrap = encode(arena, 8, 2); // serial 0
     expect(() => arena.take(beforeWrap)).toThrow();
     expect(arena.take(afterWrap)).toEqual(bytesOf([8, 2]));
+  });
+
+  test("a handle stays a small integer for the largest frame (no heap number per message)", () => {
+    const arena = new FrameArena();
+    const largest = 4 + 64 * 1024 * 1024 + 16;
+    const handle = arena.pending(largest);
+    expect(Number.isInteger(handle) && handle < 2 ** 31).toBe(true);
+    expect(pendingBytes(handle)).toBe(largest);
   });
 });
 
