@@ -33,6 +33,7 @@ export const PACKAGES = {
       ["frame/", "codec/"],
       ["envelope/", "contract/", "handshake/"],
       ["message/"],
+      ["negotiation/"],
       ["session/"],
       ["index.ts", "internal.ts"],
     ],
@@ -42,6 +43,7 @@ export const PACKAGES = {
       ["adapter.ts", "rooms.ts", "tls-failure.ts", "types.ts"],
       ["listeners.ts", "options.ts", "stats.ts", "validate.ts"],
       ["connection-host.ts", "handshake.ts", "listener.ts"],
+      ["contract-exchange.ts"],
       ["connection-core.ts"],
       ["connection.ts"],
       ["broadcast.ts", "router.ts"],
@@ -52,6 +54,7 @@ export const PACKAGES = {
     ],
   },
   "packages/client/src": { layers: null },
+  "packages/cli/src": { layers: null },
   "packages/redis/src": { layers: null },
 };
 

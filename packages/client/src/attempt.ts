@@ -1,12 +1,9 @@
-import { isIP, connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import type { Socket } from "node:net";
 import {
   type AnyContract,
   decodeControl,
   type Envelope,
   ErrorCode,
-  type Hello,
-  isSockwireError,
   Kind,
   kindName,
   PROTOCOL_MAJOR,
@@ -20,13 +17,19 @@ import {
 } from "@sockwire/protocol";
 import {
   type CloseInfo,
-  isPlainPeerTlsError,
-  isTlsRecordFrameError,
+  type ContractTerms,
+  contractAnswer,
+  contractTermsFromForms,
+  type LocalContract,
+  localContract,
+  type PendingExchange,
   type RequestContext,
   Session,
   type Ticker,
   tlsMismatch,
 } from "@sockwire/protocol/internal";
+import { connectFailed, describeEarlyClose, helloFor, openSocket } from "./attempt-parts.js";
+import { exchangeFailure, termsAtWelcome } from "./contract-reply.js";
 import { rejectError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { probeBudget, probeTls, type TlsProbe } from "./tls-probe.js";
@@ -45,8 +48,6 @@ export interface AttemptHooks {
    */
   closed(attempt: Attempt, info: CloseInfo, failure: SockwireError | undefined): void;
 }
-
-const AGENT = `sockwire-client/0.1 node/${process.versions.node}`;
 
 /**
  * One connection attempt and, once the server welcomes it, the connection itself: it owns the
@@ -73,6 +74,12 @@ export class Attempt {
   private helloSent = false;
   /** Asking the port whether it speaks TLS, after a plain attempt closed unanswered. */
   private probe: TlsProbe | undefined;
+  /** Our contract as the handshake uses it (digest in the hello, form if the server differs). */
+  private readonly local: LocalContract;
+  /** Between our answer to the server's contract offer and its forms. */
+  private exchange: PendingExchange | undefined;
+  /** Set when the server's contract is another version of ours: what this connection allows. */
+  terms: ContractTerms | undefined;
 
   constructor(
     contract: AnyContract,
@@ -82,6 +89,7 @@ export class Attempt {
     private readonly hooks: AttemptHooks,
   ) {
     const { host, port, tls } = options;
+    this.local = localContract(contract, "client");
     this.socket = openSocket(options);
     this.session = new Session(
       {
@@ -103,7 +111,7 @@ export class Attempt {
         closed: (info) => this.onClosed(info),
       },
     );
-    const hello = helloFor(contract, options, credentials);
+    const hello = helloFor(this.local, options, credentials);
     this.socket.once(tls ? "secureConnect" : "connect", () => {
       this.helloSent = true;
       this.session.sendControl(Kind.HELLO, hello);
@@ -138,12 +146,31 @@ export class Attempt {
   private onHandshake(envelope: Envelope): void {
     if (envelope.kind === Kind.WELCOME) this.onWelcome(envelope);
     else if (envelope.kind === Kind.REJECT) this.onReject(envelope);
+    else if (envelope.kind === Kind.CONTRACT && this.terms === undefined) this.onContract(envelope);
     else {
       const error = new SockwireError(
         ErrorCode.UNEXPECTED_FRAME,
         `unexpected ${kindName(envelope.kind)} frame from the server`,
       );
       this.abort(connectFailed("the server broke the handshake", error));
+    }
+  }
+
+  /**
+   * The server's contract is another version of ours: its offer (answered with our digests and
+   * our forms of what differs), then its forms, from which the terms follow.
+   */
+  private onContract(envelope: Envelope): void {
+    try {
+      if (this.exchange === undefined) {
+        const answer = contractAnswer(this.local, envelope);
+        this.exchange = answer.pending;
+        this.session.sendHandshakeFrame(answer.frame);
+      } else {
+        this.terms = contractTermsFromForms(this.local, envelope, this.exchange);
+      }
+    } catch (error) {
+      this.abort(exchangeFailure(error));
     }
   }
 
@@ -167,10 +194,16 @@ export class Attempt {
       );
       return;
     }
+    const terms = termsAtWelcome(this.terms, welcome);
+    if (terms instanceof SockwireError) {
+      this.abort(terms);
+      return;
+    }
     this.clearTimer();
     this.opened = true;
     this.welcome = welcome;
-    this.session.open(welcome.maxFrameBytes, welcome.heartbeat);
+    this.terms = terms;
+    this.session.open(welcome.maxFrameBytes, welcome.heartbeat, terms);
     this.hooks.opened(this, welcome);
   }
 
@@ -198,35 +231,12 @@ export class Attempt {
       this.hooks.closed(this, info, undefined);
       return;
     }
-    const failure = this.failure ?? this.describeEarlyClose(info);
+    const failure =
+      this.failure ??
+      describeEarlyClose(this.options, info, this.session.stats().messagesIn, this.serverError);
     if (this.failure === undefined && this.closedUnanswered(info))
       this.probeThenClose(info, failure);
     else this.hooks.closed(this, info, failure);
-  }
-
-  /** Why the connection ended before the welcome, as `connect()` reports it. */
-  private describeEarlyClose(info: CloseInfo): SockwireError {
-    const { host, port, tls } = this.options;
-    const socketError = info.error?.code === ErrorCode.SOCKET_ERROR ? info.error.cause : undefined;
-    if (socketError !== undefined) {
-      if (tls && isPlainPeerTlsError(socketError)) {
-        const message = `${host}:${port} does not seem to speak TLS; connect without the tls option`;
-        return tlsMismatch("plain", message, socketError);
-      }
-      const code = (socketError as NodeJS.ErrnoException).code;
-      return connectFailed(
-        `could not connect to ${host}:${port}${code ? ` (${code})` : ""}`,
-        socketError,
-      );
-    }
-    // A TLS record where the welcome's length prefix should be: the server answers in TLS.
-    if (!tls && isTlsRecordFrameError(info.error) && this.session.stats().messagesIn === 0) {
-      return tlsMismatch("tls", `${host}:${port} answered in TLS; set the tls option`, info.error);
-    }
-    return connectFailed(
-      `${host}:${port} closed the connection before the handshake completed`,
-      this.serverError ?? info.error,
-    );
   }
 
   /**
@@ -270,37 +280,4 @@ export class Attempt {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-function connectFailed(message: string, cause: unknown): SockwireError {
-  if (isSockwireError(cause) && cause.code === ErrorCode.CONNECT_TIMEOUT) return cause;
-  return new SockwireError(ErrorCode.CONNECT_FAILED, message, cause === undefined ? {} : { cause });
-}
-
-/** The socket of one attempt: TCP or TLS, half-open allowed so the session sends its FIN itself. */
-function openSocket(options: ResolvedOptions): Socket {
-  const { host, port, tls } = options;
-  if (!tls) return netConnect({ host, port, allowHalfOpen: true, noDelay: true });
-  return tlsConnect({
-    ...tls,
-    host,
-    port,
-    ...(tls.servername === undefined && isIP(host) === 0 ? { servername: host } : {}),
-    // tls.connect honours allowHalfOpen (it is missing from the type); Nagle is turned off by
-    // the session's setNoDelay(), which TLS sockets pass to their TCP handle.
-    ...({ allowHalfOpen: true } as object),
-  });
-}
-
-/** The hello of one attempt (PROTOCOL.md 5.1). */
-function helloFor(contract: AnyContract, options: ResolvedOptions, credentials: unknown): Hello {
-  return {
-    protocol: { ...PROTOCOL_VERSION },
-    contract: { name: contract.name, fingerprint: contract.fingerprint },
-    codec: options.codec.name,
-    maxFrameBytes: options.maxFrameBytes,
-    heartbeat: { intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs },
-    ...(credentials === undefined ? {} : { credentials }),
-    agent: AGENT,
-  };
 }

@@ -24,6 +24,8 @@ import { Outbox } from "./outbox.js";
 import type { EmitOptions, RequestOptions } from "./send-options.js";
 import type { ClientStats, ClientStatus } from "./status.js";
 
+const NO_MESSAGES: readonly string[] = Object.freeze([]);
+
 /** Options of an `emit` called without any (shared: a fresh `{}` per message showed up in profiles). */
 const NO_EMIT_OPTIONS: EmitOptions = Object.freeze({});
 
@@ -105,6 +107,15 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
   /** The server's id for the open connection (changes on every reconnect), else `undefined`. */
   get sessionId(): string | undefined {
     return this.manager.session ? this.manager.welcome?.sessionId : undefined;
+  }
+
+  /**
+   * Messages that cannot be used on the open connection because the server runs another version
+   * of the contract (keys such as `server.events.news`, `client.requests.run`); empty when its
+   * contract is ours or the client is not open. Sending one rejects with `ERR_MESSAGE_DISABLED`.
+   */
+  get disabledMessages(): readonly string[] {
+    return this.manager.session?.terms?.disabled ?? NO_MESSAGES;
   }
 
   /** Local address of the open connection, else `undefined`. */

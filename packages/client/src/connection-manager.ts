@@ -10,6 +10,7 @@ import {
   type CloseInfo,
   type Deferred,
   deferred,
+  differsReport,
   periodFor,
   type RequestContext,
   rejected,
@@ -225,8 +226,16 @@ export class ConnectionManager {
     this.everOpened = true;
     this.failures = 0;
     this.welcome = welcome;
-    this.move({ type: "open" }, { state: "open", sessionId: welcome.sessionId, reconnect });
+    const disabled = attempt.terms?.disabled ?? [];
+    this.move(
+      { type: "open" },
+      { state: "open", sessionId: welcome.sessionId, reconnect, disabled },
+    );
     if (this.state !== "open") return; // a status listener closed the client
+    // Once per connection: what the server's other contract version disables here.
+    if (attempt.terms !== undefined && disabled.length > 0) {
+      this.hooks.error(differsReport(attempt.terms, welcome.contract?.digest ?? ""));
+    }
     this.hooks.opened(attempt.session);
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
   }

@@ -15,8 +15,18 @@ import type { ConnectionState } from "./connection-state.js";
 export type ClientStatus =
   /** An attempt started. `attempt` counts from 1 within one outage; `reconnect` is false for the first connect. */
   | { state: "connecting"; previous: ConnectionState; attempt: number; reconnect: boolean }
-  /** The server welcomed us. `reconnect` is true after a loss. */
-  | { state: "open"; previous: ConnectionState; sessionId: string; reconnect: boolean }
+  /**
+   * The server welcomed us. `reconnect` is true after a loss. `disabled` lists the messages
+   * (`server.events.news`, `client.requests.join`) that cannot be used on this connection because
+   * the server runs another version of the contract; empty when nothing is disabled.
+   */
+  | {
+      state: "open";
+      previous: ConnectionState;
+      sessionId: string;
+      reconnect: boolean;
+      disabled: readonly string[];
+    }
   /**
    * The connection was lost (or the server is going away); attempt `attempt` starts after
    * `delayMs`. `error` says why (its `code` is usually `ERR_CONNECTION_LOST` or `ERR_CONNECT_FAILED`).

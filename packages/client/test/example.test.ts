@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect, test } from "vitest";
@@ -33,4 +34,18 @@ test("examples/chat.ts runs and prints what the README shows", async () => {
     "status: closed",
     "reconnects: 1",
   ]);
+});
+
+// The README's rolling-upgrade example: an old client across a server deploy of the next version.
+test("examples/rolling-upgrade.ts runs and prints what the README shows", async () => {
+  const packageDir = fileURLToPath(new URL("..", import.meta.url));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@sockwire/source", "examples/rolling-upgrade.ts"],
+    { cwd: packageDir, timeout: 20_000 },
+  );
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const shown = /## Rolling upgrades[\s\S]*?It prints:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(shown).toBeDefined();
+  expect(stdout).toBe(shown);
 });

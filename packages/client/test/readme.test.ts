@@ -6,6 +6,7 @@ import { testContract } from "./support/contract.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const example = readFileSync(new URL("../examples/chat.ts", import.meta.url), "utf8");
+const upgrade = readFileSync(new URL("../examples/rolling-upgrade.ts", import.meta.url), "utf8");
 
 /** Every code this package can hand to a caller, an `onError` listener or a status event. */
 const SURFACED: string[] = [
@@ -33,12 +34,19 @@ const SURFACED: string[] = [
   ErrorCode.REMOTE_ERROR,
   ErrorCode.HANDLER_FAILED,
   ErrorCode.EVENT_BUFFER_FULL,
+  ErrorCode.MESSAGE_DISABLED,
+  ErrorCode.CONTRACT_DIFFERS,
 ];
 
 describe("README", () => {
   test("the example shown is exactly examples/chat.ts", () => {
     const block = /## Example[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBe(example);
+  });
+
+  test("the rolling-upgrade example shown is exactly examples/rolling-upgrade.ts", () => {
+    const block = /## Rolling upgrades[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBe(upgrade);
   });
 
   test("the errors table has a row for every code the client surfaces", () => {

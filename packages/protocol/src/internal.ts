@@ -17,6 +17,32 @@ export {
   messageCodecFor,
 } from "./message/message-codec.js";
 export type { OutgoingFrame } from "./message/outgoing-frame.js";
+export {
+  contractAnswer,
+  contractForms,
+  contractOffer,
+  contractTermsFromForms,
+  type PendingExchange,
+} from "./negotiation/contract-exchange.js";
+export {
+  type ContractFrame,
+  type ContractFrameParts,
+  decodeContractFrame,
+  encodeContractFrame,
+} from "./negotiation/contract-frame.js";
+export {
+  type ContractTerms,
+  differsReport,
+  disabledRefusal,
+  messageKey,
+  reconcileTerms,
+  termsBetween,
+} from "./negotiation/contract-terms.js";
+export {
+  type ContractMatch,
+  LocalContract,
+  localContract,
+} from "./negotiation/local-contract.js";
 export { type Deferred, deferred, isThenable, noop, rejected } from "./session/deferred.js";
 export type { RequestContext } from "./session/incoming-requests.js";
 export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";

@@ -39,6 +39,7 @@ describe("Kind and Flag values", () => {
       PING: 9,
       PONG: 10,
       GOAWAY: 11,
+      CONTRACT: 0x40,
     });
     expect(Flag.DEADLINE).toBe(0x10);
   });
@@ -150,8 +151,8 @@ describe("parseEnvelope", () => {
     );
   });
 
-  test("unknown kinds: 0x40-0x7F are ignored, all others are fatal", () => {
-    for (const kind of [0x40, 0x55, 0x7f])
+  test("unknown kinds: 0x40-0x7F this version does not define are ignored, all others are fatal", () => {
+    for (const kind of [0x5f, 0x6e, 0x7f])
       expect(parseEnvelope(Buffer.of(kind, 0xff, 0, 0, 0, 0, 0))).toBeUndefined();
     for (const kind of [0x00, 0x0c, 0x3f, 0x80, 0xff]) {
       expect(codeOf(() => parseEnvelope(Buffer.of(kind, 0, 0, 0, 0, 0, 0)))).toBe(

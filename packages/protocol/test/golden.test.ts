@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import {
+  contractDigest,
   decodeControl,
   decodeEvent,
   decodeRequest,
@@ -16,6 +17,7 @@ import {
   reasonSchema,
   welcomeSchema,
 } from "../src/index.js";
+import { decodeContractFrame } from "../src/internal.js";
 import { chat } from "./fixtures/chat.js";
 
 // Named golden vectors, quoted in PROTOCOL.md. Each is checked both ways: the header fields and
@@ -68,6 +70,9 @@ describe("golden vectors", () => {
     expect(valid.map((v) => v.name).sort()).toEqual(
       [
         "cancel",
+        "contract-answer",
+        "contract-forms",
+        "contract-offer",
         "error",
         "error-connection",
         "event-advisory-flag",
@@ -76,6 +81,7 @@ describe("golden vectors", () => {
         "event-utf8",
         "goaway",
         "hello",
+        "hello-1.1",
         "ping",
         "ping-with-id",
         "pong",
@@ -84,6 +90,7 @@ describe("golden vectors", () => {
         "request-with-deadline",
         "response",
         "welcome",
+        "welcome-contract",
       ].sort(),
     );
     expect(new Set(valid.map((v) => v.header.kind))).toEqual(
@@ -124,10 +131,17 @@ describe("golden vectors", () => {
     test("the payload is valid for its kind", () => {
       const envelope = receive(vector.hex).envelopes[0] as Envelope;
       switch (vector.header.kind) {
-        case "hello":
-          expect(decodeControl(helloSchema, envelope.payload, "hello").contract.fingerprint).toBe(
-            chat.fingerprint,
+        case "hello": {
+          const hello = decodeControl(helloSchema, envelope.payload, "hello");
+          expect(hello.contract.fingerprint).toBe(chat.fingerprint);
+          // The 1.1 hello carries the canonical digest too (the 1.0 one does not).
+          expect(hello.contract.digest).toBe(
+            hello.protocol.minor >= 1 ? contractDigest(chat) : undefined,
           );
+          break;
+        }
+        case "contract":
+          decodeContractFrame(envelope);
           break;
         case "welcome":
           decodeControl(welcomeSchema, envelope.payload, "welcome");

@@ -1,5 +1,6 @@
 import {
   type AnyContract,
+  ENVELOPE_FIXED_BYTES,
   ErrorCode,
   type EventInput,
   type EventName,
@@ -36,7 +37,8 @@ export interface BroadcastOptions<C extends AnyContract = AnyContract, Ctx = unk
  * accepted it. The same buffer is shared by all recipients, so a message for 10,000 clients is
  * validated and encoded once. A client whose receive limit is smaller than the frame is skipped
  * and reported; a client whose queue would pass the hard cap is closed as a slow consumer by its
- * session and not counted.
+ * session and not counted. A client built from another version of the contract that cannot read
+ * this event (the handshake disabled it) is skipped silently: it never receives it.
  */
 export function deliver<C extends AnyContract, Ctx>(
   frame: Buffer,
@@ -48,12 +50,18 @@ export function deliver<C extends AnyContract, Ctx>(
   const filter = options?.filter;
   const except = options?.except;
   let delivered = 0;
+  /** The event's name, read from the frame only if some connection has terms to check. */
+  let name: string | undefined;
   // A session closed by a full queue leaves its room/map during this loop; deleting the current
   // element while iterating a Set or Map is safe in JavaScript.
   for (const conn of targets) {
     if (conn === except) continue;
     const session = conn[CORE].session;
     if (session.state !== "open") continue;
+    if (session.terms !== undefined) {
+      name ??= eventNameOf(frame);
+      if (!session.canSend("events", name)) continue;
+    }
     if (filter && !filter(conn)) continue;
     if (bodyBytes > session.peerFrameLimit) {
       report(
@@ -101,4 +109,10 @@ export interface RoomTarget<C extends AnyContract, Ctx = unknown> {
     data: EventInput<C, "server", NameKey<K, EventName<C, "server">>>,
     options?: BroadcastOptions<C, Ctx>,
   ): number;
+}
+
+/** The message type of an encoded frame: its name, right after the fixed header (PROTOCOL.md 3). */
+function eventNameOf(frame: Buffer): string {
+  const at = FRAME_PREFIX_BYTES + ENVELOPE_FIXED_BYTES;
+  return frame.toString("latin1", at, at + (frame[at - 1] as number));
 }

@@ -12,8 +12,12 @@ import {
 } from "@sockwire/protocol";
 import {
   type CloseInfo,
+  type ContractTerms,
+  contractForms,
+  contractOffer,
   type Deferred,
   deferred,
+  differsReport,
   handlerFailed,
   isThenable,
   Session,
@@ -21,6 +25,7 @@ import {
   type RequestContext as SessionRequestContext,
 } from "@sockwire/protocol/internal";
 import type { CloseOutcome, ConnectionHost, CoreOwner } from "./connection-host.js";
+import { exchangeRefusal } from "./contract-exchange.js";
 import {
   authenticateInfo,
   checkHello,
@@ -39,18 +44,21 @@ import type { ConnectionState, DisconnectInfo } from "./types.js";
 export const CORE = Symbol("sockwire.connectionCore");
 
 /**
- * Where the handshake is. `hello` and `auth` are undecided; `open` and `rejected` are final.
+ * Where the handshake is. `hello`, `contract` and `auth` are undecided; `open` and `rejected`
+ * are final.
  *
  * ```
- *  hello ──valid hello──► auth ──authenticate returns──► open (welcome sent, session.open())
- *    │                      │
- *    └──bad hello / timeout / server closing / auth throws / shutdown──► rejected
+ *  hello ──valid hello, our contract──────────────────► auth ──authenticate returns──► open
+ *    │  └─valid hello, another version of our contract:   ▲      (welcome sent, session.open())
+ *    │    our form sent ──► contract ──client's form──────┘
+ *    │                         │                           │
+ *    └──bad hello / bad or missing form / timeout / server closing / auth throws──► rejected
  *                                                 (reject frame, FIN, destroyed after a linger)
  * ```
  *
  * Without an `authenticate` option, `auth` lasts no time at all.
  */
-export type HandshakePhase = "hello" | "auth" | "open" | "rejected";
+export type HandshakePhase = "hello" | "contract" | "auth" | "open" | "rejected";
 
 const NO_ROOMS: ReadonlySet<string> = new Set<string>();
 
@@ -88,6 +96,8 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   private abort: AbortController | undefined = undefined;
   /** Created when someone waits for the close. */
   private closeWaiter: Deferred<DisconnectInfo> | undefined = undefined;
+  /** The checked hello, kept while the client's contract form is awaited. */
+  private checked: { hello: Hello; credentials: unknown } | undefined = undefined;
 
   constructor(socket: Socket | TLSSocket, host: ConnectionHost<Conn>, conn: Conn) {
     this.conn = conn;
@@ -146,6 +156,8 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   handshake(envelope: Envelope): void {
     if (this.phase === "hello") {
       this.hello(envelope);
+    } else if (this.phase === "contract") {
+      this.contractAnswered(envelope);
     } else if (this.phase === "auth") {
       const what = `unexpected ${kindName(envelope.kind)} frame while the hello is being authenticated`;
       this.refuseAs(WireCode.PROTOCOL_ERROR, ErrorCode.UNEXPECTED_FRAME, what);
@@ -193,12 +205,12 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   }
 
   private get undecided(): boolean {
-    return this.phase === "hello" || this.phase === "auth";
+    return this.phase === "hello" || this.phase === "contract" || this.phase === "auth";
   }
 
   /** Checks the hello, then authenticates it (or opens at once without `authenticate`). */
   private hello(envelope: Envelope): void {
-    const check = checkHello(envelope, this.host.contract, this.host.options.codec.name);
+    const check = checkHello(envelope, this.host.local, this.host.options.codec.name);
     if (!check.ok) {
       this.refuse(check.reason, check.error);
       return;
@@ -208,11 +220,54 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
       return;
     }
     const { hello, credentials } = check;
-    this.phase = "auth";
     this.agent = hello.agent;
+    if (check.contract === "differs") {
+      // Another version of our contract: the message digests and forms are exchanged first.
+      let offer: Buffer;
+      try {
+        offer = contractOffer(
+          this.host.local,
+          this.host.options.maxFrameBytes,
+          hello.maxFrameBytes,
+        );
+      } catch (error) {
+        const refusal = exchangeRefusal(error);
+        this.refuse(refusal.reason, refusal.error);
+        return;
+      }
+      this.phase = "contract";
+      this.checked = { hello, credentials };
+      this.session.sendHandshakeFrame(offer);
+      return;
+    }
+    this.authenticate(hello, credentials);
+  }
+
+  /** The client's answer to our offer: the terms follow, and we send our forms of what differs. */
+  private contractAnswered(envelope: Envelope): void {
+    const checked = this.checked as { hello: Hello; credentials: unknown };
+    this.checked = undefined;
+    let forms: { frame: Buffer; terms: ContractTerms };
+    try {
+      forms = contractForms(this.host.local, envelope, checked.hello.maxFrameBytes);
+    } catch (error) {
+      const refusal = exchangeRefusal(error);
+      this.refuse(refusal.reason, refusal.error);
+      return;
+    }
+    this.session.sendHandshakeFrame(forms.frame);
+    this.authenticate(checked.hello, checked.credentials, forms.terms);
+  }
+
+  /**
+   * Runs `authenticate` (or opens at once without it). `terms`, when the client's contract
+   * differs from ours, say what stays usable on the connection.
+   */
+  private authenticate(hello: Hello, credentials: unknown, terms?: ContractTerms): void {
+    this.phase = "auth";
     const authenticate = this.host.options.authenticate;
     if (!authenticate) {
-      this.open(hello, undefined);
+      this.open(hello, undefined, terms);
       return;
     }
     this.abort = new AbortController();
@@ -225,28 +280,33 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     }
     if (isThenable(result)) {
       result.then(
-        (context) => this.open(hello, context),
+        (context) => this.open(hello, context, terms),
         (error: unknown) => this.authFailed(error),
       );
-    } else this.open(hello, result);
+    } else this.open(hello, result, terms);
   }
 
-  private open(hello: Hello, context: unknown): void {
+  private open(hello: Hello, context: unknown, terms: ContractTerms | undefined): void {
     // The handshake may have timed out, or the peer gone, while authenticate was running.
     if (!this.undecided || this.session.state !== "handshake") return;
     if (!this.host.accepting) {
       this.refuseClosing();
       return;
     }
-    const { welcome, heartbeat } = welcomeFor(hello, this.host.options);
+    const contract = terms && { digest: this.host.local.digest, terms };
+    const { welcome, heartbeat } = welcomeFor(hello, this.host.options, contract);
     this.context = context;
     this.sessionId = welcome.sessionId;
     this.phase = "open";
     this.clearTimer();
     this.abort = undefined;
     this.session.sendControl(Kind.WELCOME, welcome);
-    this.session.open(hello.maxFrameBytes, heartbeat);
+    this.session.open(hello.maxFrameBytes, heartbeat, terms);
     this.host.opened(this.conn);
+    // Once per connection: what the client's other contract version disables here.
+    if (terms !== undefined && terms.disabled.length > 0) {
+      this.host.reportError(differsReport(terms, hello.contract.digest ?? ""), this.conn);
+    }
   }
 
   /** Sends a reject with `reason`, half-closes, and destroys the socket if it lingers. */

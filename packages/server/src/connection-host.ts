@@ -1,5 +1,6 @@
 import type { AnyContract, SockwireError } from "@sockwire/protocol";
 import type {
+  LocalContract,
   SessionOptions,
   RequestContext as SessionRequestContext,
 } from "@sockwire/protocol/internal";
@@ -22,6 +23,8 @@ export type CloseOutcome = "open" | "rejected" | "abandoned";
  */
 export interface ConnectionHost<Conn> {
   readonly contract: AnyContract;
+  /** Our contract as the handshake compares it: its canonical form, digest, and terms cache. */
+  readonly local: LocalContract;
   readonly options: ResolvedOptions;
   /** One object for every session of the server: none of it is per connection. */
   readonly sessionOptions: SessionOptions;

@@ -20,6 +20,8 @@ import type { ConnectionState, ConnectionStats, DisconnectInfo } from "./types.j
 
 let lastId = 0;
 
+const NO_MESSAGES: readonly string[] = Object.freeze([]);
+
 /**
  * One client connection, created by the server for each accepted socket. Applications meet it
  * once the handshake has succeeded (`onConnection`, handlers, `server.connections`).
@@ -80,6 +82,16 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
   /** The `agent` string the client sent in its hello, if any. */
   get agent(): string | undefined {
     return this[CORE].agent;
+  }
+
+  /**
+   * Messages that cannot be used on this connection because the client was built from another
+   * version of the contract (keys such as `server.events.news`, `client.requests.run`); empty
+   * when its contract is ours. Sending one rejects with `ERR_MESSAGE_DISABLED`; a broadcast
+   * skips this connection for such an event.
+   */
+  get disabledMessages(): readonly string[] {
+    return this[CORE].session.terms?.disabled ?? NO_MESSAGES;
   }
 
   /** Where the connection is in its lifecycle. */

@@ -20,7 +20,13 @@ import {
   type Welcome,
   WireCode,
 } from "@sockwire/protocol";
-import { agreeHeartbeat, clip, type HeartbeatSettings } from "@sockwire/protocol/internal";
+import {
+  agreeHeartbeat,
+  type ContractTerms,
+  clip,
+  type HeartbeatSettings,
+  type LocalContract,
+} from "@sockwire/protocol/internal";
 import type { ResolvedOptions } from "./options.js";
 import type { AuthenticateInfo } from "./types.js";
 
@@ -43,9 +49,13 @@ export interface Refusal {
   error: SockwireError;
 }
 
-/** Result of checking a hello: the parsed hello and validated credentials, or a refusal. */
+/**
+ * Result of checking a hello: the parsed hello, its validated credentials and whether its
+ * contract is ours (`same`) or another version of it (`differs`: the forms are exchanged before
+ * the welcome), or a refusal.
+ */
 export type HelloCheck =
-  | { ok: true; hello: Hello; credentials: unknown }
+  | { ok: true; hello: Hello; credentials: unknown; contract: "same" | "differs" }
   | ({ ok: false } & Refusal);
 
 /**
@@ -56,9 +66,10 @@ export type HelloCheck =
  */
 export function checkHello(
   envelope: Envelope,
-  contract: AnyContract,
+  local: LocalContract,
   codecName: string,
 ): HelloCheck {
+  const contract = local.contract;
   if (envelope.kind !== Kind.HELLO) {
     return refuse(
       WireCode.PROTOCOL_ERROR,
@@ -85,15 +96,13 @@ export function checkHello(
       `protocol ${hello.protocol.major}.x is not supported; this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`,
     );
   }
-  if (
-    hello.contract.name !== contract.name ||
-    hello.contract.fingerprint !== contract.fingerprint
-  ) {
+  const match = local.match(hello.contract, hello.protocol.minor);
+  if (match === "mismatch") {
     // Naming our side's identity lets the operator see at once which end is out of date.
     return refuse(
       WireCode.CONTRACT_MISMATCH,
       ErrorCode.CONTRACT_MISMATCH,
-      `this server speaks contract ${JSON.stringify(contract.name)} with fingerprint ${contract.fingerprint}`,
+      `this server speaks contract ${JSON.stringify(contract.name)} with fingerprint ${contract.fingerprint} (digest ${local.digest})`,
     );
   }
   if (hello.codec !== codecName) {
@@ -103,18 +112,23 @@ export function checkHello(
       `this server speaks codec ${JSON.stringify(codecName)}`,
     );
   }
-  return checkCredentials(hello, contract);
+  return checkCredentials(hello, contract, match);
 }
 
 /** The last check of a hello: its credentials against the contract's `credentials` schema. */
-function checkCredentials(hello: Hello, contract: AnyContract): HelloCheck {
+function checkCredentials(
+  hello: Hello,
+  contract: AnyContract,
+  match: "same" | "differs",
+): HelloCheck {
   const schema = contract.schema.credentials;
-  if (schema === undefined) return { ok: true, hello, credentials: undefined };
+  if (schema === undefined) return { ok: true, hello, credentials: undefined, contract: match };
   try {
     return {
       ok: true,
       hello,
       credentials: validatePayload(schema, hello.credentials, "credentials"),
+      contract: match,
     };
   } catch (error) {
     return refuse(
@@ -126,10 +140,14 @@ function checkCredentials(hello: Hello, contract: AnyContract): HelloCheck {
   }
 }
 
-/** The welcome for an accepted hello, and the heartbeat both sides will run. */
+/**
+ * The welcome for an accepted hello, and the heartbeat both sides will run. With `terms` (the
+ * client's contract differs), it names our digest and the messages disabled on the connection.
+ */
 export function welcomeFor(
   hello: Hello,
   options: ResolvedOptions,
+  contract?: { digest: string; terms: ContractTerms },
 ): { welcome: Welcome; heartbeat: HeartbeatSettings } {
   const heartbeat = agreeHeartbeat(
     { intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs },
@@ -141,6 +159,9 @@ export function welcomeFor(
     maxFrameBytes: options.maxFrameBytes,
     heartbeat,
     maxInFlight: options.maxInFlight,
+    ...(contract === undefined
+      ? {}
+      : { contract: { digest: contract.digest, disabled: [...contract.terms.disabled] } }),
   };
   return { welcome, heartbeat };
 }

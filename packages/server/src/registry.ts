@@ -6,10 +6,12 @@ import {
   SockwireError,
   WireCode,
 } from "@sockwire/protocol";
-import type {
-  SessionOptions,
-  RequestContext as SessionRequestContext,
-  Ticker,
+import {
+  type LocalContract,
+  localContract,
+  type SessionOptions,
+  type RequestContext as SessionRequestContext,
+  type Ticker,
 } from "@sockwire/protocol/internal";
 import { adapterFailed, type ServerAdapter } from "./adapter.js";
 import { ServerConnection } from "./connection.js";
@@ -49,6 +51,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
   readonly report = (error: SockwireError, conn?: ServerConnection): void =>
     this.reportError(error, conn);
   readonly contract: C;
+  readonly local: LocalContract;
   readonly options: ResolvedOptions;
   /** One object for every session of the server: none of it is per connection. */
   readonly sessionOptions: SessionOptions;
@@ -76,6 +79,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
     accepting: () => boolean,
   ) {
     this.contract = contract;
+    this.local = localContract(contract, "server");
     this.options = options;
     this.router = router;
     this.isAccepting = accepting;

@@ -5,6 +5,7 @@ import {
   encodeControl,
   encodeEnvelope,
   Kind,
+  PROTOCOL_MINOR,
   WireCode,
 } from "@sockwire/protocol";
 import { afterEach, describe, expect, test, vi } from "vitest";
@@ -32,7 +33,7 @@ describe("welcome", () => {
       agent: "probe/1",
     });
     expect(welcome).toEqual({
-      protocol: { major: 1, minor: 0 },
+      protocol: { major: 1, minor: PROTOCOL_MINOR },
       sessionId: expect.stringMatching(UUID),
       maxFrameBytes: 2 * 1024 * 1024,
       heartbeat: { intervalMs: 10_000, timeoutMs: 20_000 },
@@ -56,7 +57,15 @@ describe("welcome", () => {
     const run = await startServer(testContract);
     const peer = await run.raw();
     const welcome = await peer.handshake(testContract, { protocol: { major: 1, minor: 9 } });
+    expect(welcome.protocol).toEqual({ major: 1, minor: PROTOCOL_MINOR });
+  });
+
+  test("an older minor is answered with that minor (a 1.0 client speaks 1.0)", async () => {
+    const run = await startServer(testContract);
+    const peer = await run.raw();
+    const welcome = await peer.handshake(testContract, { protocol: { major: 1, minor: 0 } });
     expect(welcome.protocol).toEqual({ major: 1, minor: 0 });
+    expect(welcome.contract).toBeUndefined();
   });
 });
 
@@ -75,7 +84,7 @@ describe("refusals", () => {
       error: ErrorCode.CONTRACT_MISMATCH,
     },
     {
-      name: "another fingerprint",
+      name: "another fingerprint in a hello without a digest (as 1.0 sends)",
       hello: { contract: { name: testContract.name, fingerprint: "0".repeat(32) } },
       code: WireCode.CONTRACT_MISMATCH,
       error: ErrorCode.CONTRACT_MISMATCH,

@@ -45,9 +45,12 @@ export const authContract = defineContract({
   },
 });
 
-/** A contract whose fingerprint differs from {@link testContract} under the same name. */
+/**
+ * A contract under another name than {@link testContract}: refused in the handshake (another
+ * version of the same contract connects, see contract-evolution.integration.test.ts).
+ */
 export const driftedContract = defineContract({
-  name: "client-test",
+  name: "client-test-other",
   client: { events: { m: z.string() } },
 });
 

@@ -15,6 +15,12 @@ export const Kind = {
   PING: 0x09,
   PONG: 0x0a,
   GOAWAY: 0x0b,
+  /**
+   * Protocol 1.1, in the extension range (ignored by 1.0 peers, which are never sent one): a
+   * contract's canonical form, exchanged during the handshake when the two peers' contract
+   * digests differ (PROTOCOL.md 8.1).
+   */
+  CONTRACT: 0x40,
 } as const;
 
 /** Union of the known kind values. */

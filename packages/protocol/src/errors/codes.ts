@@ -84,6 +84,19 @@ export const ErrorCode = {
    * from, when there is one.
    */
   TLS_MISMATCH: "ERR_TLS_MISMATCH",
+  /**
+   * The message cannot be used on this connection: the peer was built from another version of
+   * the contract, and does not have the message or could not read what this side may send (or,
+   * for a request, this side could not read its answer). Nothing was sent. `details.message` is
+   * the message key (`server.events.news`), `details.status` and `details.reasons` say why.
+   */
+  MESSAGE_DISABLED: "ERR_MESSAGE_DISABLED",
+  /**
+   * Reported once per connection (to the error hook, and the client's status) when the peer's
+   * contract differs and some messages are disabled on that connection: `details.disabled` lists
+   * them, each with its status and first reason. The connection itself works.
+   */
+  CONTRACT_DIFFERS: "ERR_CONTRACT_DIFFERS",
 } as const;
 
 /** Union of every local error code. */

@@ -21,10 +21,19 @@ const heartbeat = z.object({
 });
 const shortText = z.string().max(1024);
 
+/** A canonical contract digest: 32 lowercase hex characters (PROTOCOL.md 7.5). */
+const digest = z.string().regex(/^[0-9a-f]{32}$/);
+
 /** Payload of `hello` (client to server, always JSON). */
 export const helloSchema = z.object({
   protocol: version,
-  contract: z.object({ name: z.string().max(64), fingerprint: z.string().max(64) }),
+  contract: z.object({
+    name: z.string().max(64),
+    /** The 1.0 fingerprint (7.1), which a 1.0 server compares. */
+    fingerprint: z.string().max(64),
+    /** 1.1: the canonical contract digest (7.5), which a 1.1 server compares instead. */
+    digest: digest.optional(),
+  }),
   codec: z.string().regex(CODEC_NAME_PATTERN),
   maxFrameBytes: frameLimit,
   heartbeat,
@@ -40,6 +49,16 @@ export const welcomeSchema = z.object({
   maxFrameBytes: frameLimit,
   heartbeat,
   maxInFlight: z.number().int().min(1).max(1_000_000),
+  /**
+   * 1.1, present when the two contracts differ: the server's digest and the keys of the messages
+   * disabled on this connection (PROTOCOL.md 8.1), sorted.
+   */
+  contract: z
+    .object({
+      digest,
+      disabled: z.array(z.string().max(300)).max(100_000),
+    })
+    .optional(),
 });
 export type Welcome = z.infer<typeof welcomeSchema>;
 

@@ -1,13 +1,13 @@
 import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
 import { Kind } from "../envelope/kinds.js";
-import { ErrorCode } from "../errors/codes.js";
 import { handlerFailed } from "../errors/handler-failed.js";
-import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
+import { isSockwireError, type SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
 import type { Reason } from "../handshake/handshake.js";
 import { encodeControl } from "../message/control.js";
 import { type MessageCodec, messageCodecFor } from "../message/message-codec.js";
 import type { OutgoingFrame } from "../message/outgoing-frame.js";
+import { type ContractTerms, disabledRefusal, messageKey } from "../negotiation/contract-terms.js";
 import { noop, rejected } from "./deferred.js";
 import { InboundReader, type InboundSink } from "./inbound-reader.js";
 import { type IncomingHost, IncomingRequests, type RequestContext } from "./incoming-requests.js";
@@ -16,6 +16,7 @@ import { PingWaiters } from "./ping-waiters.js";
 import { type CloserHost, SessionCloser } from "./session-closer.js";
 import { type DispatchTarget, dispatchInbound } from "./session-dispatch.js";
 import { notConnected, slowConsumer } from "./session-errors.js";
+import { onTick } from "./session-liveness.js";
 import { type OutputHost, SessionOutput } from "./session-output.js";
 import { listenTo } from "./session-socket.js";
 import type {
@@ -78,6 +79,8 @@ export class Session
   readonly closer: SessionCloser;
   /** Created on the first `ping()`: most connections never measure a round trip. */
   private pings: PingWaiters | undefined;
+  /** Set when the peer's contract differs: the messages disabled on this connection. */
+  terms: ContractTerms | undefined;
 
   constructor(
     readonly options: SessionOptions,
@@ -109,10 +112,14 @@ export class Session
 
   // ── public surface for owners ───────────────────────────────────────────────────────────
 
-  /** Ends the handshake: from now on events and requests flow. */
-  open(peerMaxFrameBytes: number, heartbeat: HeartbeatSettings): void {
+  /**
+   * Ends the handshake: from now on events and requests flow. `terms`, when the peer's contract
+   * differs, disable the messages it cannot read (PROTOCOL.md 8.1).
+   */
+  open(peerMaxFrameBytes: number, heartbeat: HeartbeatSettings, terms?: ContractTerms): void {
     if (this.state !== "handshake") return;
     this.state = "open";
+    this.terms = terms;
     this.output.peerMaxFrameBytes = peerMaxFrameBytes;
     this.liveness.setHeartbeat(heartbeat);
     this.liveness.received(Date.now());
@@ -134,7 +141,12 @@ export class Session
 
   /** Sends a control frame (hello, welcome, reject) during the handshake. */
   sendControl(kind: Kind, payload: unknown): void {
-    void this.output.writer.enqueue(encodeEnvelope({ kind }, encodeControl(payload))).catch(noop);
+    this.sendHandshakeFrame(encodeEnvelope({ kind }, encodeControl(payload)));
+  }
+
+  /** Sends a frame the owner encoded for the handshake (a `contract` frame). */
+  sendHandshakeFrame(frame: Buffer): void {
+    void this.output.writer.enqueue(frame).catch(noop);
   }
 
   /** Bytes accepted for sending and not yet passed to the kernel. */
@@ -157,6 +169,8 @@ export class Session
    * the frame arena and joins this tick's batch without a buffer of its own.
    */
   emit(name: string, data: unknown): Promise<void> {
+    const refused = this.terms && this.refused("events", name);
+    if (refused) return refused;
     let frame: OutgoingFrame;
     try {
       frame = this.messages.event(name, data);
@@ -177,6 +191,8 @@ export class Session
     input: unknown,
     options: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined } = {},
   ): Promise<unknown> {
+    const refused = this.terms && this.refused("requests", name);
+    if (refused) return refused;
     const timeoutMs = options.timeoutMs ?? this.options.limits.requestTimeoutMs;
     return this.output.request(name, input, timeoutMs, options.signal);
   }
@@ -191,7 +207,25 @@ export class Session
     frame: Buffer,
     options: { timeoutMs: number; signal?: AbortSignal | undefined },
   ): Promise<unknown> {
+    const refused = this.terms && this.refused("requests", name);
+    if (refused) return refused;
     return this.output.requestFrame(name, frame, options.timeoutMs, options.signal);
+  }
+
+  /**
+   * Whether this side's message `name` may be sent on this connection: false when the peer's
+   * contract (another version) cannot read it. A broadcast skips such connections.
+   */
+  canSend(table: "events" | "requests", name: string): boolean {
+    const terms = this.terms;
+    return terms === undefined || !terms.verdicts.has(messageKey(this.options.side, table, name));
+  }
+
+  /** A rejected promise (`ERR_MESSAGE_DISABLED`) when the terms disable the message. */
+  private refused(table: "events" | "requests", name: string): Promise<never> | undefined {
+    const terms = this.terms as ContractTerms;
+    const refusal = disabledRefusal(terms, messageKey(this.options.side, table, name));
+    return refusal && rejected(refusal);
   }
 
   /** Measures a round trip with a ping; resolves with milliseconds (NaN if the connection ends). */
@@ -253,33 +287,9 @@ export class Session
     };
   }
 
-  /** Periodic check from the shared ticker: heartbeat and frame deadline. */
+  /** Periodic check from the shared ticker: heartbeat and frame deadline (session-liveness.ts). */
   tick(now: number): void {
-    if (this.finished) return;
-    switch (this.liveness.check(now)) {
-      case "ping":
-        if (this.state === "open")
-          this.output.sendRaw(encodeEnvelope({ kind: Kind.PING }, undefined));
-        return;
-      case "dead":
-        this.destroy(
-          WireCode.HEARTBEAT_TIMEOUT,
-          new SockwireError(
-            ErrorCode.CONNECTION_LOST,
-            "no frame from the peer within heartbeat interval + timeout",
-          ),
-        );
-        return;
-      case "frame-stalled":
-        this.closer.fail(
-          new SockwireError(
-            ErrorCode.FRAME_TIMEOUT,
-            "a partial frame did not complete within the frame deadline",
-          ),
-        );
-        return;
-      default:
-    }
+    if (!this.finished) onTick(this, now);
   }
 
   // ── for the parts (InboundSink, DispatchTarget, IncomingHost, OutputHost, CloserHost) ─────

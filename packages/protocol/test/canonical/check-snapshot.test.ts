@@ -60,13 +60,13 @@ describe("checkSnapshot", () => {
     expect(entry("client.events.wave")?.newClientOldServer?.status).toBe("unknown-to-receiver");
   });
 
-  it("formats one line per changed message, then a summary", () => {
+  it("formats one line per changed message with both skews, then a summary", () => {
     expect(formatSnapshotReport(report).split("\n")).toEqual([
-      "client.events.bye: removed, BREAKING: old client -> new server: the server does not know it",
-      "client.events.say: changed, BREAKING: old client -> new server: text: maximum length lowered from 1000 to 500",
-      "client.events.wave: added",
-      "client.requests.join: changed",
-      "server.events.greeting: changed",
+      "client.events.bye: removed, BREAKING; old client -> new server: BREAKING, the server does not know it; new client -> old server: never sent",
+      "client.events.say: changed, BREAKING; old client -> new server: BREAKING, text: maximum length lowered from 1000 to 500; new client -> old server: compatible",
+      "client.events.wave: added; old client -> new server: never sent; new client -> old server: disabled, the server does not know it",
+      "client.requests.join: changed, compatible; old client -> new server: compatible; new client -> old server: compatible",
+      "server.events.greeting: changed, compatible; old client -> new server: compatible; new client -> old server: compatible",
       "2 breaking of 5 changed messages",
     ]);
     const unchanged = checkSnapshot(canonicalContract(released), canonicalContract(released));

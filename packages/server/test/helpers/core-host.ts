@@ -1,5 +1,10 @@
 import { type AnyContract, type Envelope, Kind, type SockwireError } from "@sockwire/protocol";
-import { type SessionOptions, Ticker } from "@sockwire/protocol/internal";
+import {
+  type LocalContract,
+  localContract,
+  type SessionOptions,
+  Ticker,
+} from "@sockwire/protocol/internal";
 import { onTestFinished } from "vitest";
 import { ConnectionCore } from "../../src/connection-core.js";
 import type { CloseOutcome, ConnectionHost, CoreOwner } from "../../src/connection-host.js";
@@ -18,6 +23,7 @@ export interface FakeConn extends CoreOwner {
 
 export class FakeHost implements ConnectionHost<FakeConn> {
   readonly contract: AnyContract;
+  readonly local: LocalContract;
   readonly options: ResolvedOptions;
   readonly sessionOptions: SessionOptions;
   readonly idPrefix = "";
@@ -29,6 +35,7 @@ export class FakeHost implements ConnectionHost<FakeConn> {
 
   constructor(contract: AnyContract, options: ServerOptions<AnyContract, unknown> = {}) {
     this.contract = contract;
+    this.local = localContract(contract, "server");
     this.options = resolveOptions({ heartbeatIntervalMs: 0, ...options });
     this.sessionOptions = {
       side: "server",

@@ -121,6 +121,25 @@ function tables(client: CanonicalContract, server: CanonicalContract): MessageCo
   return out;
 }
 
+/**
+ * The verdict for one message whose key is `key` (not `credentials`), from the sender's
+ * declaration of it (`sent`) and the receiver's (`received`); either may be missing. What the
+ * handshake uses when only some messages' schemas were exchanged (PROTOCOL.md 8.1).
+ *
+ * @example
+ * ```ts
+ * compareMessage("server.events.greeting", newServerNode, oldClientNode).status; // "compatible"
+ * ```
+ */
+export function compareMessage(
+  key: MessageKey,
+  sent: CanonicalNode | CanonicalRequest | undefined,
+  received: CanonicalNode | CanonicalRequest | undefined,
+): MessageComparison {
+  const [sender, table] = key.split(".") as [PeerSide, "events" | "requests"];
+  return message(key, sender, table, sent, received);
+}
+
 /** `sent`: the sender's declaration of the message; `received`: the receiver's. */
 function message(
   key: MessageKey,

@@ -9,13 +9,18 @@ export interface SnapshotFormatOptions {
 }
 
 /**
- * The report as text, one line per message (like `buf breaking`), then a summary line:
+ * The report as text, in the manner of `buf breaking`: one line per message that changed, saying
+ * for each deployment skew (old clients with a new server, new clients with an old server)
+ * whether it still works and why not, then a summary line:
  *
  * ```
- * client.events.say: changed, BREAKING: old client -> new server: text: maximum length lowered from 1000 to 500
- * client.events.wave: added
+ * client.events.say: changed, BREAKING; old client -> new server: BREAKING, text: maximum length lowered from 1000 to 500; new client -> old server: compatible
+ * client.events.wave: added; old client -> new server: never sent; new client -> old server: disabled, the server does not know it
  * 1 breaking of 2 changed messages
  * ```
+ *
+ * An added message is never breaking: against a peer built from the snapshot it is only
+ * disabled on that connection.
  *
  * @example
  * ```ts
@@ -43,27 +48,44 @@ export function formatSnapshotReport(
 }
 
 function entryLine(entry: SnapshotEntry): string {
-  if (!entry.breaking) return `${entry.key}: ${entry.change}`;
-  const problems = [
-    skewProblems("old client -> new server", entry.oldClientNewServer),
-    skewProblems("new client -> old server", entry.newClientOldServer),
-  ].filter((text) => text !== "");
-  return `${entry.key}: ${entry.change}, BREAKING: ${problems.join("; ")}`;
+  if (entry.change === "unchanged") return `${entry.key}: unchanged`;
+  const verdict = entry.change === "added" ? "" : entry.breaking ? ", BREAKING" : ", compatible";
+  const skews = [
+    skewText("old client -> new server", entry.oldClientNewServer, entry.change),
+    skewText("new client -> old server", entry.newClientOldServer, entry.change),
+  ];
+  return `${entry.key}: ${entry.change}${verdict}; ${skews.join("; ")}`;
 }
 
-function skewProblems(skew: string, comparison: MessageComparison | undefined): string {
-  if (comparison === undefined) return "";
-  if (comparison.status === "unknown-to-receiver") {
-    const receiver = comparison.sender === "client" ? "server" : "client";
-    return `${skew}: the ${receiver} does not know it`;
+/**
+ * One skew of one message. Where the receiver lacks the message, an added one is only disabled on
+ * such a connection; a removed one (or any other) breaks what a peer already sends.
+ */
+function skewText(
+  skew: string,
+  comparison: MessageComparison | undefined,
+  change: SnapshotEntry["change"],
+): string {
+  if (comparison === undefined) return `${skew}: not used`;
+  switch (comparison.status) {
+    case "compatible":
+      return `${skew}: compatible`;
+    case "never-sent":
+      return `${skew}: never sent`;
+    case "unknown-to-receiver": {
+      const receiver = comparison.sender === "client" ? "server" : "client";
+      const label = change === "added" ? "disabled" : "BREAKING";
+      return `${skew}: ${label}, the ${receiver} does not know it`;
+    }
+    default: {
+      const reasons = comparison.flows
+        .filter((f) => !f.compatible)
+        .flatMap((f) =>
+          f.reasons.map((r) => (f.flow === "event" ? "" : `${f.flow} `) + formatIncompatibility(r)),
+        );
+      return `${skew}: BREAKING, ${reasons.join("; ")}`;
+    }
   }
-  if (comparison.status !== "incompatible") return "";
-  const reasons = comparison.flows
-    .filter((f) => !f.compatible)
-    .flatMap((f) =>
-      f.reasons.map((r) => (f.flow === "event" ? "" : `${f.flow} `) + formatIncompatibility(r)),
-    );
-  return `${skew}: ${reasons.join("; ")}`;
 }
 
 /**
