@@ -144,7 +144,8 @@ export class Attempt {
   }
 
   private onHandshake(envelope: Envelope): void {
-    if (envelope.kind === Kind.WELCOME) this.onWelcome(envelope);
+    // Once an exchange has started, the welcome comes only after the server's forms.
+    if (envelope.kind === Kind.WELCOME && (!this.exchange || this.terms)) this.onWelcome(envelope);
     else if (envelope.kind === Kind.REJECT) this.onReject(envelope);
     else if (envelope.kind === Kind.CONTRACT && this.terms === undefined) this.onContract(envelope);
     else {

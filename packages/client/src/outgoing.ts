@@ -1,5 +1,11 @@
 import { ErrorCode, isSockwireError, SockwireError } from "@sockwire/protocol";
-import { type Deferred, deferred, type Session } from "@sockwire/protocol/internal";
+import {
+  type Deferred,
+  deferred,
+  disabledRefusal,
+  messageKey,
+  type Session,
+} from "@sockwire/protocol/internal";
 import type { QueueItem } from "./offline-queue.js";
 
 /** Something the offline queue can hand to an open session. */
@@ -29,7 +35,11 @@ export class QueuedEvent implements Outgoing {
   }
 
   send(session: Session): void {
-    session.sendFrame(this.frame).then(this.result.resolve, this.result.reject);
+    // sendFrame skips emit's check: an event the server's contract disables is refused here.
+    const refused =
+      session.terms && disabledRefusal(session.terms, messageKey("client", "events", this.name));
+    if (refused) this.result.reject(refused);
+    else session.sendFrame(this.frame).then(this.result.resolve, this.result.reject);
   }
 
   expire(): void {
