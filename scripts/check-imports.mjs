@@ -40,9 +40,9 @@ export const PACKAGES = {
   },
   "packages/server/src": {
     layers: [
-      ["adapter.ts", "rooms.ts", "tls-failure.ts", "types.ts"],
+      ["adapter.ts", "resumption.ts", "rooms.ts", "tls-failure.ts", "types.ts"],
       ["listeners.ts", "options.ts", "stats.ts", "validate.ts"],
-      ["connection-host.ts", "handshake.ts", "listener.ts"],
+      ["connection-host.ts", "handshake.ts", "listener.ts", "resume-terms.ts"],
       ["contract-exchange.ts"],
       ["connection-core.ts"],
       ["connection.ts"],

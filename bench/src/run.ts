@@ -85,7 +85,7 @@ export function parseCli(argv: string[]): BenchOptions {
   });
   if (values.help) {
     process.stdout.write(
-      "usage: pnpm bench [--quick] [--only sockwire,net-raw,net-zod,ws,socketio,zeromq]\n" +
+      "usage: pnpm bench [--quick] [--only sockwire,sockwire-noresume,net-raw,net-zod,ws,socketio,zeromq]\n" +
         "                  [--scenario oneway,rtt,pipelined,fanout,connect,idle,cluster] [--reps N] [--scale F]\n" +
         "                  [--out FILE] [--docs] [--no-warmup] [--render RESULTS.json]\n",
     );

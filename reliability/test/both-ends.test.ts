@@ -9,7 +9,7 @@ const MiB = 1024 * 1024;
 const DEAD_AFTER_MS = 200;
 
 describe("vanished peer, both ends (case 15)", () => {
-  test("a black-holed link (no FIN, no RST) is detected by heartbeat on both sides; requests in flight both ways reject with ERR_CONNECTION_LOST; the client reconnects", async () => {
+  test("a black-holed link (no FIN, no RST) is detected by heartbeat on both sides; without resumption, requests in flight both ways reject with ERR_CONNECTION_LOST; the client reconnects", async () => {
     const run = await startServer(
       reliabilityContract,
       {
@@ -19,10 +19,13 @@ describe("vanished peer, both ends (case 15)", () => {
       (s) => s.handle("echo", () => new Promise(() => {})),
     );
     const proxy = await proxyTo(run.port);
+    // Without resumption: the at-most-once path (resumable sessions: resume.integration.test.ts
+    // in the client package, and the chaos soak).
     const c = client(reliabilityContract, {
       port: proxy.port,
       credentials: { client: 1 },
       ...FAST,
+      resume: false,
     });
     c.handle("work", () => new Promise(() => {}));
     let clientLostAt = 0;
@@ -84,10 +87,12 @@ describe("vanished peer, both ends (case 15)", () => {
 describe("stalled server process (case 14, the client's side)", () => {
   test("a SIGSTOPped server: the client's queue stops at its hard cap, its heartbeat declares the server dead, and after SIGCONT the server closes the old connection cleanly and the client is back", async () => {
     const server = await serverProcess({ ...FAST, sendHardBytes: 8 * MiB });
+    // Without resumption, so the server ends the old connection (a resumable one would wait).
     const c = client(reliabilityContract, {
       port: server.port,
       credentials: { client: 2 },
       ...FAST,
+      resume: false,
     });
     let lostAt = 0;
     let loss: SockwireError | undefined;

@@ -8,6 +8,8 @@ export async function loadContender(name: ContenderName): Promise<Contender> {
   switch (name) {
     case "sockwire":
       return (await import("./sockwire.js")).contender;
+    case "sockwire-noresume":
+      return (await import("./sockwire.js")).contenderNoResume;
     case "net-raw":
       return (await import("./net-raw.js")).contender;
     case "net-zod":

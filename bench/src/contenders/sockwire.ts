@@ -30,8 +30,13 @@ export const benchContract = defineContract({
   server: { events: { chat: chatPayloadSchema } },
 });
 
-async function startServer(): Promise<BenchServer> {
-  const server = createServer(benchContract);
+/** Settings of one sockwire contender: with resumable sessions (the default) or without. */
+interface Variant {
+  resume: boolean;
+}
+
+async function startServer(variant: Variant): Promise<BenchServer> {
+  const server = createServer(benchContract, variant.resume ? {} : { resumeWindowMs: 0 });
   let chatHandler: (payload: ChatPayload) => void = () => {};
   server.on("chat", (data) => chatHandler(data));
   server.handle("echo", (input) => input);
@@ -60,11 +65,17 @@ async function startServer(): Promise<BenchServer> {
   };
 }
 
-async function connect(address: ServerAddress, options: ConnectOptions = {}): Promise<BenchClient> {
+async function connect(
+  variant: Variant,
+  address: ServerAddress,
+  options: ConnectOptions = {},
+): Promise<BenchClient> {
   const client = createClient(benchContract, {
     host: "127.0.0.1",
     port: address.port,
-    reconnect: false,
+    // A client asks for resumption only when it would reconnect; one attempt bounds teardown.
+    reconnect: { maxAttempts: 1 },
+    resume: variant.resume,
   });
   const chatHandler: (payload: ChatPayload) => void = options.onChat ?? (() => {});
   // Registered before connect() so nothing sent right after the welcome is missed.
@@ -95,10 +106,21 @@ async function connect(address: ServerAddress, options: ConnectOptions = {}): Pr
   };
 }
 
-/** sockwire with its defaults: full validation on both ends, limits, heartbeats, coalesced writes. */
+/**
+ * sockwire with its defaults: full validation on both ends, limits, heartbeats, coalesced
+ * writes, resumable sessions (acknowledgements, replay buffers).
+ */
 export const contender: Contender = {
   name: "sockwire",
   label: `sockwire ${version}`,
-  startServer,
-  connect,
+  startServer: () => startServer({ resume: true }),
+  connect: (address, options) => connect({ resume: true }, address, options),
+};
+
+/** The same with resumable sessions off on both ends: what resumption costs. */
+export const contenderNoResume: Contender = {
+  name: "sockwire-noresume",
+  label: `sockwire ${version} (resumption off)`,
+  startServer: () => startServer({ resume: false }),
+  connect: (address, options) => connect({ resume: false }, address, options),
 };

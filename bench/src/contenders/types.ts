@@ -3,6 +3,7 @@ import type { ChatPayload } from "../message.js";
 /** Names of the contenders, in the order the report lists them. */
 export const CONTENDER_NAMES = [
   "sockwire",
+  "sockwire-noresume",
   "net-raw",
   "net-zod",
   "ws",

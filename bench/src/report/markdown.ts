@@ -133,7 +133,9 @@ export function renderMarkdown(results: BenchResults): string {
       "warm-up precedes the repetitions: a quarter-size run, repeated for at least 3 s at full size (the connect " +
       "scenario: one run; idle: none, its processes are fresh for every repetition), the same for every contender.",
     "- sockwire runs with its defaults: every message validated against its zod schema on both ends (outbound and " +
-      "inbound; by zod, or by sockwire's compiled check that accepts only what zod accepts), limits, heartbeats. " +
+      "inbound; by zod, or by sockwire's compiled check that accepts only what zod accepts), limits, heartbeats, " +
+      "resumable sessions (acknowledgements and replay buffers); `sockwire (resumption off)` is the same with " +
+      "resumption off on both ends, and its ratio is what resumption costs. " +
       "net-zod validates with zod on both ends too; net-raw only checks the `type` field.",
     "- One-way: producers honour their library's backpressure (sockwire `hasRoom`/`waitForRoom`, socket " +
       "`writableLength` + `drain`, ws `bufferedAmount`, socket.io's engine queue), 1 MiB mark for all; timed at the " +

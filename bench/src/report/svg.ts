@@ -24,6 +24,7 @@ const GROUP_GAP = 26;
 const TOP = 64;
 const PEER_COLOURS: Record<ContenderName, string> = {
   sockwire: "#333",
+  "sockwire-noresume": "#999",
   "net-raw": "#4e79a7",
   "net-zod": "#76b7b2",
   ws: "#f28e2b",

@@ -85,6 +85,7 @@ export function helloFor(
   local: LocalContract,
   options: ResolvedOptions,
   credentials: unknown,
+  resume: Hello["resume"],
 ): Hello {
   const contract = local.contract;
   return {
@@ -95,5 +96,6 @@ export function helloFor(
     heartbeat: { intervalMs: options.heartbeatIntervalMs, timeoutMs: options.heartbeatTimeoutMs },
     ...(credentials === undefined ? {} : { credentials }),
     agent: AGENT,
+    ...(resume === undefined ? {} : { resume }),
   };
 }

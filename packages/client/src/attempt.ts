@@ -4,6 +4,7 @@ import {
   decodeControl,
   type Envelope,
   ErrorCode,
+  type Hello,
   Kind,
   kindName,
   PROTOCOL_MAJOR,
@@ -38,6 +39,14 @@ import { probeBudget, probeTls, type TlsProbe } from "./tls-probe.js";
 export interface AttemptHooks {
   /** The welcome arrived and the session is open. Called synchronously, before later frames are dispatched. */
   opened(attempt: Attempt, welcome: Welcome): void;
+  /**
+   * The welcome says this connection resumes the session a lost link interrupted: the owner moves
+   * this attempt's link to that session (see {@link Attempt.adopt}). Called synchronously, before
+   * later frames (the server's replay) are dispatched.
+   */
+  resumed(attempt: Attempt, welcome: Welcome): void;
+  /** The open connection's link is lost and its session (resumable) waits for another. */
+  detached(attempt: Attempt, info: CloseInfo): void;
   event(name: string, data: unknown): unknown;
   request(name: string, params: unknown, context: RequestContext): unknown;
   error(error: SockwireError): void;
@@ -61,7 +70,8 @@ export interface AttemptHooks {
  */
 export class Attempt {
   readonly session: Session;
-  readonly socket: Socket;
+  /** The socket of the session's current link (a resumed session takes over a later attempt's). */
+  socket: Socket;
   /** True once the welcome was accepted. */
   opened = false;
   welcome: Welcome | undefined;
@@ -87,6 +97,8 @@ export class Attempt {
     credentials: unknown,
     ticker: Ticker,
     private readonly hooks: AttemptHooks,
+    /** The hello's `resume` member: which session to resume, or `{}` for a new resumable one. */
+    resume: Hello["resume"],
   ) {
     const { host, port, tls } = options;
     this.local = localContract(contract, "client");
@@ -109,9 +121,10 @@ export class Attempt {
         error: (error) => this.onError(error),
         goaway: (reason) => hooks.goaway(this, reason),
         closed: (info) => this.onClosed(info),
+        detached: (info) => hooks.detached(this, info),
       },
     );
-    const hello = helloFor(this.local, options, credentials);
+    const hello = helloFor(this.local, options, credentials, resume);
     this.socket.once(tls ? "secureConnect" : "connect", () => {
       this.helloSent = true;
       this.session.sendControl(Kind.HELLO, hello);
@@ -204,8 +217,29 @@ export class Attempt {
     this.opened = true;
     this.welcome = welcome;
     this.terms = terms;
-    this.session.open(welcome.maxFrameBytes, welcome.heartbeat, terms);
+    if (welcome.resume?.resumed === true) {
+      this.hooks.resumed(this, welcome);
+      return;
+    }
+    const resume = welcome.resume !== undefined && this.options.resume ? this.options : undefined;
+    this.session.open(welcome.maxFrameBytes, welcome.heartbeat, { terms, resume });
     this.hooks.opened(this, welcome);
+  }
+
+  /**
+   * This attempt's session was interrupted, and `donor`'s welcome resumed it: the session takes
+   * over the donor's link (socket, reader with whatever followed the welcome, writer) and sends
+   * again what the server did not receive. False when our replay log cannot serve the count the
+   * server received (then nothing changed).
+   */
+  adopt(donor: Attempt, welcome: Welcome): boolean {
+    const received = welcome.resume?.received ?? 0;
+    if (!this.session.canResumeFrom(received)) return false;
+    this.session.takeOver(donor.session, welcome.maxFrameBytes, welcome.heartbeat);
+    this.socket = donor.socket;
+    this.welcome = welcome;
+    this.session.replayFrom(received);
+    return true;
   }
 
   private onReject(envelope: Envelope): void {

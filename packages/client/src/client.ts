@@ -13,7 +13,7 @@ import {
   type ResponseInput,
   SockwireError,
 } from "@sockwire/protocol";
-import type { RequestContext } from "@sockwire/protocol/internal";
+import { handlerFailed, type RequestContext } from "@sockwire/protocol/internal";
 import { ConnectionManager } from "./connection-manager.js";
 import type { ConnectionState } from "./connection-state.js";
 import { notConnected } from "./errors.js";
@@ -22,7 +22,7 @@ import { Listeners, listenerFailed } from "./listeners.js";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { Outbox } from "./outbox.js";
 import type { EmitOptions, RequestOptions } from "./send-options.js";
-import type { ClientStats, ClientStatus } from "./status.js";
+import type { ClientStats, ClientStatus, ResumeFailure } from "./status.js";
 
 const NO_MESSAGES: readonly string[] = Object.freeze([]);
 
@@ -70,6 +70,9 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
   >();
   private readonly statusListeners = new Set<(status: ClientStatus) => void>();
   private readonly errorListeners = new Set<(error: SockwireError) => void>();
+  private readonly resumeFailedListeners = new Set<
+    (failure: ResumeFailure) => void | Promise<void>
+  >();
   private readonly streams = new Set<EventStream<unknown>>();
 
   /** Prefer {@link createClient}. Throws `ERR_INVALID_ARGUMENT` for bad options. */
@@ -95,6 +98,7 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
         else this.outbox.close(undefined); // builds its "closed before sent" error if needed
       },
       finished: (error) => this.finished(error),
+      resumeFailed: (failure) => this.runResumeFailed(failure),
     });
     this.outbox = new Outbox(contract, this.options, this.manager);
   }
@@ -151,6 +155,43 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    */
   connect(): Promise<void> {
     return this.manager.connect();
+  }
+
+  /**
+   * Runs `listener` when a reconnect could not resume the interrupted session and a new one
+   * began (the server restarted, the window passed...): before anything queued while
+   * disconnected is sent, so the application can re-join rooms and re-subscribe first. What the
+   * listener sends meanwhile goes out at once; the queue follows when every listener's promise
+   * has settled. The `open` status that precedes it carries the same `resumeFailure`. Returns the
+   * unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * client.onResumeFailed(async ({ reason, unacknowledged }) => {
+   *   log.warn(`session lost (${reason}), ${unacknowledged} message(s) may not have arrived`);
+   *   await client.request("join", { room: "lobby" });
+   * });
+   * ```
+   */
+  onResumeFailed(listener: (failure: ResumeFailure) => void | Promise<void>): () => void {
+    this.resumeFailedListeners.add(listener);
+    return () => this.resumeFailedListeners.delete(listener);
+  }
+
+  /**
+   * Resolves once the server has acknowledged every message sent so far: it has them, and ran
+   * its handlers for the events. It survives resumed connections; it rejects with
+   * `ERR_NOT_RESUMABLE` when there are no acknowledgements (resumption off on either side), and
+   * with `ERR_SESSION_EXPIRED` or the close's error when the session ends first.
+   *
+   * @example
+   * ```ts
+   * await client.emit("order", order);
+   * await client.delivered(); // the server has it
+   * ```
+   */
+  delivered(): Promise<void> {
+    return this.manager.delivered();
   }
 
   /**
@@ -415,6 +456,19 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  /** Runs the `onResumeFailed` listeners; a promise while any still runs, else undefined. */
+  private runResumeFailed(failure: ResumeFailure): Promise<void> | undefined {
+    if (this.resumeFailedListeners.size === 0) return undefined;
+    const runs = [...this.resumeFailedListeners].map(async (listener) => {
+      try {
+        await listener(failure);
+      } catch (error) {
+        this.report(handlerFailed("an onResumeFailed listener", error));
+      }
+    });
+    return Promise.all(runs).then(() => undefined);
+  }
 
   private finished(error: SockwireError | undefined): void {
     this.outbox.close(error);

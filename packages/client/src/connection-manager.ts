@@ -24,7 +24,15 @@ import { resolveCredentials } from "./credentials.js";
 import { closedError, isPermanentFailure, isPermanentWireCode, lostError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { backoffDelay } from "./reconnect-policy.js";
-import type { ClientStatus } from "./status.js";
+import {
+  endedSession,
+  endInterrupted,
+  helloResume,
+  type Interrupted,
+  notConnectedError,
+  resumeOutOfRange,
+} from "./session-resume.js";
+import type { ClientStatus, ResumeFailure } from "./status.js";
 
 /** What the connection manager tells the client facade. */
 export interface ManagerHooks {
@@ -38,6 +46,11 @@ export interface ManagerHooks {
   closing(session: Session | undefined): void;
   /** The client reached `closed`. */
   finished(error: SockwireError | undefined): void;
+  /**
+   * A reconnect started a new session instead of resuming the interrupted one: the listeners run
+   * (awaited) before `opened` hands the queue to the session.
+   */
+  resumeFailed(failure: ResumeFailure): Promise<void> | undefined;
 }
 
 /**
@@ -57,6 +70,14 @@ export class ConnectionManager {
   private current: Attempt | undefined;
   /** A connection the server is closing (goaway) while we already prepare the next one. */
   private draining: Attempt | undefined;
+  /** The session a lost link interrupted, waiting to be resumed (see session-resume.ts). */
+  private interrupted: Interrupted | undefined;
+  /** A session that ended (not resumable, or by goaway) while the client goes on: reported at the next open. */
+  private ended: ResumeFailure | undefined;
+  /** What the last welcome said about resuming: the token for the next resume and its window. */
+  private resumeTerms: Welcome["resume"];
+  /** True while `onResumeFailed` listeners run: their sends go out before the queue. */
+  holdingQueue = false;
   private backoffTimer: NodeJS.Timeout | undefined;
   private attemptDue = false;
   private closeTimer: NodeJS.Timeout | undefined;
@@ -84,6 +105,8 @@ export class ConnectionManager {
     this.ticker = new Ticker(periodFor(options.frameTimeoutMs || 30_000));
     this.attemptHooks = {
       opened: (attempt, welcome) => this.onOpened(attempt, welcome),
+      resumed: (attempt, welcome) => this.onResumed(attempt, welcome),
+      detached: (attempt, info) => this.onDetached(attempt, info),
       event: hooks.event,
       request: hooks.request,
       error: hooks.error,
@@ -185,7 +208,22 @@ export class ConnectionManager {
 
   /** Frames and bytes over every connection so far, plus what the live ones hold now. */
   counters(): Counters {
-    return this.totals.read([this.current?.session, this.draining?.session]);
+    return this.totals.read([
+      this.current?.session,
+      this.draining?.session,
+      this.interrupted?.attempt.session,
+    ]);
+  }
+
+  /**
+   * Resolves once the server has acknowledged everything sent so far, across resumes (see
+   * `Session.delivered`); while a link is being replaced, it waits for the resumed one.
+   */
+  delivered(): Promise<void> {
+    const attempt =
+      this.current?.session.state === "open" ? this.current : this.interrupted?.attempt;
+    if (attempt === undefined) return rejected(notConnectedError(this.state));
+    return attempt.session.delivered();
   }
 
   // ── attempts ───────────────────────────────────────────────────────────────────────────
@@ -208,6 +246,7 @@ export class ConnectionManager {
         credentials,
         this.ticker,
         this.attemptHooks,
+        helloResume(this.options, this.interrupted, this.resumeTerms),
       );
     } catch (error) {
       // node:tls throws synchronously for unusable options (a malformed CA, key or certificate).
@@ -226,24 +265,84 @@ export class ConnectionManager {
     this.everOpened = true;
     this.failures = 0;
     this.welcome = welcome;
+    this.resumeTerms = welcome.resume;
+    const failure = this.interrupted ? endInterrupted(this.interrupted, welcome) : this.ended;
+    this.interrupted = undefined;
+    this.ended = undefined;
     const disabled = attempt.terms?.disabled ?? [];
     this.move(
       { type: "open" },
-      { state: "open", sessionId: welcome.sessionId, reconnect, disabled },
+      {
+        state: "open",
+        sessionId: welcome.sessionId,
+        reconnect,
+        disabled,
+        resumed: false,
+        ...(failure ? { resumeFailure: failure } : {}),
+      },
     );
     if (this.state !== "open") return; // a status listener closed the client
     // Once per connection: what the server's other contract version disables here.
     if (attempt.terms !== undefined && disabled.length > 0) {
       this.hooks.error(differsReport(attempt.terms, welcome.contract?.digest ?? ""));
     }
+    // The application re-joins rooms and re-subscribes first; what was queued waits for it, and
+    // what the listeners send goes out at once (the flag is up before they run).
+    this.holdingQueue = failure !== undefined;
+    const rejoin = failure && this.hooks.resumeFailed(failure);
+    if (rejoin === undefined) {
+      this.holdingQueue = false;
+      this.ready(attempt);
+    } else {
+      void rejoin.finally(() => {
+        this.holdingQueue = false;
+        if (this.current === attempt && this.state === "open") this.ready(attempt);
+      });
+    }
+  }
+
+  /** The session is ready for what was queued; `connect()` callers resume. */
+  private ready(attempt: Attempt): void {
     this.hooks.opened(attempt.session);
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+  }
+
+  /** The welcome resumed the interrupted session: it takes this attempt's link (session-resume.ts). */
+  private onResumed(attempt: Attempt, welcome: Welcome): void {
+    const interrupted = this.interrupted;
+    if (attempt !== this.current || interrupted === undefined) return;
+    if (!interrupted.attempt.adopt(attempt, welcome)) {
+      attempt.abort(resumeOutOfRange());
+      return;
+    }
+    this.interrupted = undefined;
+    this.current = interrupted.attempt;
+    this.reconnects++;
+    this.failures = 0;
+    this.welcome = welcome;
+    this.resumeTerms = welcome.resume;
+    const disabled = this.current.terms?.disabled ?? [];
+    const sessionId = welcome.sessionId;
+    const status = { state: "open", sessionId, reconnect: true, disabled, resumed: true } as const;
+    this.move({ type: "open" }, status);
+    if (this.state !== "open") return;
+    this.ready(this.current);
+  }
+
+  /** The open connection's link is lost; its session waits to be resumed on the next one. */
+  private onDetached(attempt: Attempt, info: CloseInfo): void {
+    if (attempt !== this.current || this.state !== "open") return;
+    this.current = undefined;
+    this.interrupted = { attempt, since: Date.now() };
+    const error = lostError(info.code, info.message, info.error);
+    this.scheduleReconnect(error, info.reconnectAfterMs);
   }
 
   private onGoaway(attempt: Attempt, reason: Reason): void {
     if (attempt !== this.current || this.state !== "open") return;
     this.current = undefined;
     this.draining = attempt;
+    this.ended = endedSession(attempt);
     const error = new SockwireError(
       ErrorCode.CONNECTION_LOST,
       `the server is going away (${reason.code})`,
@@ -265,6 +364,11 @@ export class ConnectionManager {
 
   private onClosed(attempt: Attempt, info: CloseInfo, failure: SockwireError | undefined): void {
     this.totals.retire(attempt.session);
+    if (attempt === this.interrupted?.attempt) {
+      // Ended while waiting (close(), or the client gave up): nothing more to resume.
+      this.interrupted = undefined;
+      return;
+    }
     if (attempt === this.draining) {
       this.draining = undefined;
       if (this.state === "closing" && !this.current) this.finish(info.graceful, this.closingError);
@@ -279,6 +383,7 @@ export class ConnectionManager {
     } else if (this.state === "connecting") {
       this.attemptFailed(failure ?? lostError(info.code, info.message, info.error));
     } else if (this.state === "open") {
+      this.ended = endedSession(attempt);
       const error = lostError(info.code, info.message, info.error);
       if (info.initiator === "remote" && isPermanentWireCode(info.code)) this.giveUp(error);
       else this.scheduleReconnect(error, info.reconnectAfterMs);
@@ -336,6 +441,12 @@ export class ConnectionManager {
   /** The last step into `closed`: release timers, settle waiters, tell the facade, publish. */
   private finish(graceful: boolean, error: SockwireError | undefined): void {
     if (this.state === "closing") this.move({ type: "ended" });
+    const interrupted = this.interrupted;
+    this.interrupted = undefined;
+    interrupted?.attempt.session.destroy(
+      WireCode.NORMAL,
+      error ?? closedError("the client was closed"),
+    );
     this.stopBackoff();
     if (this.closeTimer) clearTimeout(this.closeTimer);
     this.closeTimer = undefined;

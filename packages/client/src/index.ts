@@ -27,7 +27,7 @@ export type {
 } from "./options.js";
 export { type BackoffSettings, backoffDelay } from "./reconnect-policy.js";
 export type { EmitOptions, RequestOptions } from "./send-options.js";
-export type { ClientStats, ClientStatus } from "./status.js";
+export type { ClientStats, ClientStatus, ResumeFailure } from "./status.js";
 
 /**
  * Creates a client in the `idle` state: register listeners and handlers, then call `connect()`.

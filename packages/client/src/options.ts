@@ -126,6 +126,17 @@ export interface ClientOptions<C extends AnyContract = AnyContract> {
   maxPingStrikes?: number | undefined;
   /** Validate outgoing payloads against the contract. Default true. */
   validateOutbound?: boolean | undefined;
+  /**
+   * Resume the session after a lost link, when the server offers it (PROTOCOL.md 8.6): same
+   * session id, rooms and context on the server, every message in both directions delivered
+   * once and in order, requests in flight answered. Default true; a client with `reconnect:
+   * false` never asks (it could not come back).
+   */
+  resume?: boolean | undefined;
+  /** Unacknowledged bytes kept for replay; past it the session cannot resume until the server catches up. Default 4 MiB. */
+  resumeBufferBytes?: number | undefined;
+  /** Unacknowledged frames kept for replay (same rule). Default 100000. */
+  resumeBufferFrames?: number | undefined;
 }
 
 /** Options after defaults and validation. */
@@ -138,6 +149,9 @@ export interface ResolvedOptions {
   signal: AbortSignal | undefined;
   reconnect: (BackoffSettings & { maxAttempts: number }) | false;
   offlineQueue: { maxBytes: number; maxMessages: number };
+  resume: boolean;
+  resumeBufferBytes: number;
+  resumeBufferFrames: number;
   requestTimeoutMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
@@ -230,6 +244,9 @@ const optionsSchema = z
       .default(DEFAULT_MAX_RETAINED_CHUNKS),
     maxPingStrikes: z.number().int().min(0).max(1000).default(2),
     validateOutbound: z.boolean().default(true),
+    resume: z.boolean().default(true),
+    resumeBufferBytes: bytes(4 * MiB, 1024),
+    resumeBufferFrames: z.number().int().min(16).max(100_000_000).default(100_000),
   })
   .refine((o) => o.sendSoftBytes <= o.sendHardBytes, {
     message: "sendSoftBytes must not exceed sendHardBytes",
@@ -289,5 +306,8 @@ export function resolveOptions(contract: AnyContract, options: ClientOptions): R
     maxRetainedChunks: o.maxRetainedChunks,
     maxPingStrikes: o.maxPingStrikes,
     validateOutbound: o.validateOutbound,
+    resume: o.resume,
+    resumeBufferBytes: o.resumeBufferBytes,
+    resumeBufferFrames: o.resumeBufferFrames,
   };
 }

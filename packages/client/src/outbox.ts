@@ -59,7 +59,9 @@ export class Outbox {
     const session = this.manager.session;
     // The open session validates and encodes with the same contract, codec and settings, straight
     // into the outgoing batch.
-    if (session && this.queue.size === 0) return session.emit(name, data);
+    if (session && (this.queue.size === 0 || this.manager.holdingQueue)) {
+      return session.emit(name, data);
+    }
     let frame: Buffer;
     try {
       const { contract, options: o } = this;
@@ -91,7 +93,7 @@ export class Outbox {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const session = this.manager.session;
     const idempotent = options.idempotent === true;
-    if (session && this.queue.size === 0 && !idempotent) {
+    if (session && (this.queue.size === 0 || this.manager.holdingQueue) && !idempotent) {
       return session.request(name, input, { timeoutMs, signal: options.signal });
     }
     // A request not written yet can wait for the connection as an event does; `idempotent` only
@@ -117,7 +119,7 @@ export class Outbox {
     } catch (error) {
       return rejected(error);
     }
-    if (session && this.queue.size === 0) {
+    if (session && (this.queue.size === 0 || this.manager.holdingQueue)) {
       item.send(session);
       return item.promise;
     }

@@ -26,6 +26,17 @@ export type ClientStatus =
       sessionId: string;
       reconnect: boolean;
       disabled: readonly string[];
+      /**
+       * True when this connection resumed the session a lost link interrupted: nothing was lost
+       * or repeated, requests in flight are answered. False for a new session.
+       */
+      resumed: boolean;
+      /**
+       * Set after a reconnect that could not resume the previous session (never silently): why,
+       * and how many messages sent on it the server had not acknowledged (their fate unknown).
+       * The `onResumeFailed` listeners run before anything queued is sent.
+       */
+      resumeFailure?: ResumeFailure | undefined;
     }
   /**
    * The connection was lost (or the server is going away); attempt `attempt` starts after
@@ -83,4 +94,23 @@ export interface ClientStats {
   lateResponses: number;
   /** Events discarded because `offline: "drop"` applied. */
   droppedMessages: number;
+}
+
+/**
+ * Why a reconnect started a new session instead of resuming the one that was interrupted:
+ * - `expired`: the resume window passed before the client could reconnect;
+ * - `unknown`: the server did not know the session (it restarted, the session expired or was
+ *   evicted there, the token was already used, or the reconnect reached another instance);
+ * - `overflow`: more was sent than the replay limits keep (`resumeBufferBytes`/`Frames`), on
+ *   this side or the server's;
+ * - `unsupported`: the server does not resume sessions (resumption off on either side, or an
+ *   older server);
+ * - `ended`: the session ended on purpose (the server's goaway, as it shuts down or restarts).
+ */
+export interface ResumeFailure {
+  readonly reason: "expired" | "unknown" | "overflow" | "unsupported" | "ended";
+  /** Messages (events, requests, answers) sent on the lost session and not acknowledged. */
+  readonly unacknowledged: number;
+  /** The id of the session that was lost. */
+  readonly previousSessionId: string;
 }

@@ -49,3 +49,17 @@ test("examples/rolling-upgrade.ts runs and prints what the README shows", async 
   expect(shown).toBeDefined();
   expect(stdout).toBe(shown);
 });
+
+// The README's resumable-sessions example: a dropped link resumed, then a server restart.
+test("examples/resume.ts runs and prints what the README shows", async () => {
+  const packageDir = fileURLToPath(new URL("..", import.meta.url));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@sockwire/source", "examples/resume.ts"],
+    { cwd: packageDir, timeout: 20_000 },
+  );
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const shown = /## Resumable sessions[\s\S]*?It prints:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(shown).toBeDefined();
+  expect(stdout).toBe(shown);
+});

@@ -63,12 +63,12 @@ describe("heartbeat", () => {
     );
   });
 
-  test("case 15: a blackholed link (no FIN, no RST) is detected by heartbeat; in-flight requests reject with ERR_CONNECTION_LOST; the client reconnects", async () => {
+  test("case 15: a blackholed link (no FIN, no RST) is detected by heartbeat; without resumption, in-flight requests reject with ERR_CONNECTION_LOST; the client reconnects", async () => {
     const { port } = await h.server(testContract, HEARTBEAT, (s) =>
       s.handle("hang", () => new Promise(() => {})),
     );
     const proxy = await h.proxy(port);
-    const client = h.client(testContract, { port: proxy.port, ...HEARTBEAT });
+    const client = h.client(testContract, { port: proxy.port, ...HEARTBEAT, resume: false });
     const events = timeline(client);
     await client.connect();
     const inFlight = client.request("hang", {}, { timeoutMs: 10_000 });

@@ -7,6 +7,7 @@ import { testContract } from "./support/contract.js";
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const example = readFileSync(new URL("../examples/chat.ts", import.meta.url), "utf8");
 const upgrade = readFileSync(new URL("../examples/rolling-upgrade.ts", import.meta.url), "utf8");
+const resume = readFileSync(new URL("../examples/resume.ts", import.meta.url), "utf8");
 
 /** Every code this package can hand to a caller, an `onError` listener or a status event. */
 const SURFACED: string[] = [
@@ -36,6 +37,8 @@ const SURFACED: string[] = [
   ErrorCode.EVENT_BUFFER_FULL,
   ErrorCode.MESSAGE_DISABLED,
   ErrorCode.CONTRACT_DIFFERS,
+  ErrorCode.SESSION_EXPIRED,
+  ErrorCode.NOT_RESUMABLE,
 ];
 
 describe("README", () => {
@@ -47,6 +50,11 @@ describe("README", () => {
   test("the rolling-upgrade example shown is exactly examples/rolling-upgrade.ts", () => {
     const block = /## Rolling upgrades[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBe(upgrade);
+  });
+
+  test("the resumable-sessions example shown is exactly examples/resume.ts", () => {
+    const block = /## Resumable sessions[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBe(resume);
   });
 
   test("the errors table has a row for every code the client surfaces", () => {

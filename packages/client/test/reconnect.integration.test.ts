@@ -28,8 +28,8 @@ async function setup(
 }
 
 describe("connection loss", () => {
-  test("in-flight requests reject with ERR_CONNECTION_LOST carrying the cause; the client reconnects", async () => {
-    const { proxy, client, statuses } = await setup();
+  test("without resumption, in-flight requests reject with ERR_CONNECTION_LOST carrying the cause; the client reconnects", async () => {
+    const { proxy, client, statuses } = await setup({ resume: false });
     const pending = client.request("hang", {});
     await until(() => client.stats().inFlightRequests === 1);
     proxy.cut();
@@ -50,7 +50,7 @@ describe("connection loss", () => {
       error: { code: ErrorCode.CONNECTION_LOST },
     });
     expect(statuses[3]).toMatchObject({ reconnect: true, attempt: 1 });
-    expect(statuses[4]).toMatchObject({ reconnect: true });
+    expect(statuses[4]).toMatchObject({ reconnect: true, resumed: false });
     expect(client.stats().inFlightRequests).toBe(0);
     expect(await client.request("echo", { text: "again" })).toEqual({ text: "again" });
   });
@@ -201,7 +201,7 @@ describe("offline queue", () => {
     expect(await later).toEqual({ text: "later" });
   });
 
-  test("a request written before the link drops fails with ERR_CONNECTION_LOST; an idempotent one is sent again after the reconnect", async () => {
+  test("without resumption, a request written before the link drops fails with ERR_CONNECTION_LOST; an idempotent one is sent again after the reconnect", async () => {
     const runs: string[] = [];
     const { server, port } = await h.server(testContract, {}, (s) =>
       s.handle("sleep", async ({ ms, tag }) => {
@@ -211,7 +211,11 @@ describe("offline queue", () => {
       }),
     );
     const proxy = await h.proxy(port);
-    const client = h.client(testContract, { port: proxy.port, reconnect: { initialDelayMs: 20 } });
+    const client = h.client(testContract, {
+      port: proxy.port,
+      reconnect: { initialDelayMs: 20 },
+      resume: false,
+    });
     await client.connect();
     const once = client.request("sleep", { ms: 300, tag: 1 });
     const twice = client.request("sleep", { ms: 300, tag: 2 }, { idempotent: true });

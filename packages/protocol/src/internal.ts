@@ -47,6 +47,8 @@ export { type Deferred, deferred, isThenable, noop, rejected } from "./session/d
 export type { RequestContext } from "./session/incoming-requests.js";
 export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";
 export { PendingRequests } from "./session/pending-requests.js";
+export { isSequencedKind, ReplayLog } from "./session/replay-log.js";
+export { type ResumeLimits, ResumeState } from "./session/resume-state.js";
 export {
   type CloseInfo,
   Session,

@@ -40,6 +40,7 @@ describe("Kind and Flag values", () => {
       PONG: 10,
       GOAWAY: 11,
       CONTRACT: 0x40,
+      ACK: 0x41,
     });
     expect(Flag.DEADLINE).toBe(0x10);
   });

@@ -69,6 +69,7 @@ describe("golden vectors", () => {
   test("the named set is complete", () => {
     expect(valid.map((v) => v.name).sort()).toEqual(
       [
+        "ack",
         "cancel",
         "contract-answer",
         "contract-forms",
@@ -82,6 +83,7 @@ describe("golden vectors", () => {
         "goaway",
         "hello",
         "hello-1.1",
+        "hello-resume",
         "ping",
         "ping-with-id",
         "pong",
@@ -91,6 +93,7 @@ describe("golden vectors", () => {
         "response",
         "welcome",
         "welcome-contract",
+        "welcome-resumed",
       ].sort(),
     );
     expect(new Set(valid.map((v) => v.header.kind))).toEqual(

@@ -57,7 +57,9 @@ export function deliver<C extends AnyContract, Ctx>(
   for (const conn of targets) {
     if (conn === except) continue;
     const session = conn[CORE].session;
-    if (session.state !== "open") continue;
+    const state = session.state;
+    // A detached session keeps the frame for replay: its client gets it when it resumes.
+    if (state !== "open" && state !== "detached") continue;
     if (session.terms !== undefined) {
       name ??= eventNameOf(frame);
       if (!session.canSend("events", name)) continue;
@@ -76,7 +78,8 @@ export function deliver<C extends AnyContract, Ctx>(
     }
     // No catch per recipient: the promises a session returns never report unhandled rejections.
     void session.sendFrame(frame);
-    if (session.state === "open") delivered++;
+    const after = session.state;
+    if (after === "open" || after === "detached") delivered++;
   }
   return delivered;
 }

@@ -33,8 +33,9 @@ import {
   refusalFromAuth,
   welcomeFor,
 } from "./handshake.js";
+import { newSessionTerms, resumedTerms, resumptionFor, sessionExpired } from "./resume-terms.js";
 import { tlsClientOnPlainServer } from "./tls-failure.js";
-import type { ConnectionState, DisconnectInfo } from "./types.js";
+import type { AuthenticateInfo, ConnectionState, DisconnectInfo } from "./types.js";
 
 /**
  * The key under which a `ServerConnection` keeps its {@link ConnectionCore}: `conn[CORE]`. The
@@ -56,9 +57,10 @@ export const CORE = Symbol("sockwire.connectionCore");
  *                                                 (reject frame, FIN, destroyed after a linger)
  * ```
  *
- * Without an `authenticate` option, `auth` lasts no time at all.
+ * Without an `authenticate` option, `auth` lasts no time at all. A hello that resumes a session
+ * ends in `handed-over`: the resumed session takes the socket (see {@link ConnectionCore.adopt}).
  */
-export type HandshakePhase = "hello" | "contract" | "auth" | "open" | "rejected";
+export type HandshakePhase = "hello" | "contract" | "auth" | "open" | "rejected" | "handed-over";
 
 const NO_ROOMS: ReadonlySet<string> = new Set<string>();
 
@@ -87,7 +89,8 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   info: DisconnectInfo | undefined = undefined;
   private readonly conn: Conn;
   private readonly host: ConnectionHost<Conn>;
-  private readonly socket: Socket | TLSSocket;
+  /** The current link's socket (a resumed session moves to the new connection's). */
+  private socket: Socket | TLSSocket;
   /** Created on first join: most connections never join a room. */
   private joined: Set<string> | undefined = undefined;
   /** The handshake deadline while undecided, then the linger of a refused socket. */
@@ -96,6 +99,8 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   private abort: AbortController | undefined = undefined;
   /** Created when someone waits for the close. */
   private closeWaiter: Deferred<DisconnectInfo> | undefined = undefined;
+  /** The digest of the contract the client opened the session with (a resume must match it). */
+  clientDigest: string | undefined = undefined;
   /** The checked hello, kept while the client's contract form is awaited. */
   private checked: { hello: Hello; credentials: unknown } | undefined = undefined;
 
@@ -111,7 +116,10 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   /** Where the connection is in its lifecycle, as `conn.state` reports it. */
   get state(): ConnectionState {
     if (this.info) return "closed";
-    if (this.phase === "open") return this.session.state === "open" ? "open" : "closing";
+    if (this.phase === "open") {
+      const state = this.session.state;
+      return state === "open" || state === "detached" ? state : "closing";
+    }
     return this.phase === "rejected" ? "closing" : "handshake";
   }
 
@@ -183,8 +191,29 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   /** Session hook: the session answers a goaway by closing; `onDisconnect` tells the reason. */
   goaway(): void {}
 
+  /** Session hook: the link is lost and the session waits to be resumed (see adopt()). */
+  detached(): void {
+    this.host.resumption?.detached(this);
+  }
+
+  /** Session hook: the detached session kept more for replay; the server's bounds apply. */
+  replayGrew(): void {
+    this.host.resumption?.grew(this);
+  }
+
+  /** Bytes the session keeps for replay (what it costs while detached). */
+  get replayBytes(): number {
+    return this.session.resume?.log.bytes ?? 0;
+  }
+
+  /** Ends the detached session for good (see `Resumable.expire`). */
+  expire(reason: "expired" | "evicted" | "abandoned"): void {
+    this.session.destroy(WireCode.SESSION_EXPIRED, sessionExpired(reason));
+  }
+
   /** Session hook, called once: stop every timer, leave the rooms, tell the host. */
   closed(info: CloseInfo): void {
+    this.host.resumption?.forget(this);
     const outcome = this.settle();
     const conn = this.conn;
     const mismatch =
@@ -273,7 +302,8 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     this.abort = new AbortController();
     let result: unknown;
     try {
-      result = authenticate(credentials, authenticateInfo(this.socket, hello, this.abort.signal));
+      const info = authenticateInfo(this.socket, hello, this.abort.signal, this.resuming(hello));
+      result = authenticate(credentials, info);
     } catch (error) {
       this.authFailed(error);
       return;
@@ -293,20 +323,84 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
       this.refuseClosing();
       return;
     }
+    const resumption = resumptionFor(hello, this.host.resumption);
+    const token = hello.resume?.token;
+    if (resumption !== undefined && token !== undefined) {
+      // Only cores are registered (ConnectionRegistry).
+      const previous = resumption.find(token) as ConnectionCore<Conn> | undefined;
+      if (previous?.adopt(this, hello, terms, token)) return;
+      if (previous !== undefined) resumption.revoke(previous);
+      // A detached session whose tokens are revoked can never be resumed: it ends now.
+      if (previous?.state === "detached") previous.expire("abandoned");
+    }
     const contract = terms && { digest: this.host.local.digest, terms };
     const { welcome, heartbeat } = welcomeFor(hello, this.host.options, contract);
+    if (resumption !== undefined)
+      welcome.resume = newSessionTerms(resumption.issue(this), this.host.options);
     this.context = context;
     this.sessionId = welcome.sessionId;
+    this.clientDigest = hello.contract.digest;
     this.phase = "open";
     this.clearTimer();
     this.abort = undefined;
     this.session.sendControl(Kind.WELCOME, welcome);
-    this.session.open(hello.maxFrameBytes, heartbeat, terms);
+    // The resolved options carry the replay bounds, one object for every session.
+    const resume = resumption && this.host.options;
+    this.session.open(hello.maxFrameBytes, heartbeat, { terms, resume });
     this.host.opened(this.conn);
     // Once per connection: what the client's other contract version disables here.
     if (terms !== undefined && terms.disabled.length > 0) {
       this.host.reportError(differsReport(terms, hello.contract.digest ?? ""), this.conn);
     }
+  }
+
+  /**
+   * A new connection (`donor`, its hello checked and authenticated) resumes this session: the
+   * session takes the donor's socket, answers with the welcome and sends again what the client
+   * lacks. False when it cannot be resumed so (it ended, the client's contract changed, or its
+   * log cannot serve the count the client received); the donor then opens a new session.
+   */
+  adopt(
+    donor: ConnectionCore<Conn>,
+    hello: Hello,
+    terms: ContractTerms | undefined,
+    token: string,
+  ): boolean {
+    const session = this.session;
+    const resumption = this.host.resumption;
+    const received = hello.resume?.received ?? 0;
+    if (this.info !== undefined || resumption === undefined) return false;
+    if (hello.contract.digest !== this.clientDigest) return false;
+    // The old link may look alive still (its loss not yet noticed): the new one wins.
+    if (session.state === "open") session.dropLink();
+    if (session.state !== "detached" || !session.canResumeFrom(received)) return false;
+    const contract = terms && { digest: this.host.local.digest, terms };
+    const { welcome, heartbeat } = welcomeFor(hello, this.host.options, contract);
+    welcome.sessionId = this.sessionId;
+    welcome.resume = resumedTerms(resumption.issue(this, token), this.host.options, session);
+    donor.phase = "handed-over";
+    donor.clearTimer();
+    this.host.handedOver(donor.conn);
+    session.takeOver(donor.session, hello.maxFrameBytes, heartbeat);
+    this.socket = donor.socket;
+    this.conn.relinked(donor.socket);
+    session.sendControl(Kind.WELCOME, welcome);
+    session.replayFrom(received);
+    // The token just presented stays valid until the client sends on this link (it then has the
+    // welcome with the new one): a link lost before the welcome arrives does not lose the session.
+    session.resume?.onPeerFrame(() => resumption.confirm(this));
+    resumption.reattached(this);
+    this.host.resumed(this.conn);
+    return true;
+  }
+
+  /** The session `hello` would resume, for the authenticate hook: its id and context. */
+  private resuming(hello: Hello): AuthenticateInfo["resuming"] {
+    const token = hello.resume?.token;
+    const found = token && resumptionFor(hello, this.host.resumption)?.find(token);
+    if (!found) return undefined;
+    const previous = found as ConnectionCore<Conn>;
+    return { sessionId: previous.sessionId, context: previous.context };
   }
 
   /** Sends a reject with `reason`, half-closes, and destroys the socket if it lingers. */

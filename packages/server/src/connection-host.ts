@@ -5,6 +5,7 @@ import type {
   RequestContext as SessionRequestContext,
 } from "@sockwire/protocol/internal";
 import type { ResolvedOptions } from "./options.js";
+import type { Resumable, Resumption } from "./resumption.js";
 import type { DisconnectInfo } from "./types.js";
 
 // The contract between a connection and its server: the registry implements ConnectionHost, and
@@ -44,6 +45,12 @@ export interface ConnectionHost<Conn> {
   leaveRoom(conn: Conn, room: string): void;
   opened(conn: Conn): void;
   closed(conn: Conn, info: DisconnectInfo, outcome: CloseOutcome): void;
+  /** Resumable sessions by token, and the detached ones; undefined when resumption is off. */
+  readonly resumption: Resumption<Resumable> | undefined;
+  /** `conn`'s handshake resumed another session, which took its socket: it ends without a trace. */
+  handedOver(conn: Conn): void;
+  /** `conn`'s session was resumed on a new connection. */
+  resumed(conn: Conn): void;
   reportError(error: SockwireError, conn?: Conn): void;
 }
 
@@ -52,4 +59,6 @@ export interface CoreOwner {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly encrypted: boolean;
+  /** The session resumed on a new socket: the peer's address is that socket's. */
+  relinked(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): void;
 }

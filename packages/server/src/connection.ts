@@ -46,10 +46,10 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
    * (`<instanceId>.<n>`).
    */
   readonly id: string;
-  /** The peer's IP address. */
-  readonly remoteAddress: string;
-  /** The peer's TCP port. */
-  readonly remotePort: number;
+  /** The peer's IP address (of the current link: a resumed session may come from another). */
+  remoteAddress: string;
+  /** The peer's TCP port (of the current link). */
+  remotePort: number;
   /** True for a TLS connection. */
   readonly encrypted: boolean;
   /**
@@ -92,6 +92,28 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
    */
   get disabledMessages(): readonly string[] {
     return this[CORE].session.terms?.disabled ?? NO_MESSAGES;
+  }
+
+  /** @internal The session resumed on `socket`: the peer's address is its. */
+  relinked(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): void {
+    this.remoteAddress = socket.remoteAddress ?? "";
+    this.remotePort = socket.remotePort ?? 0;
+  }
+
+  /**
+   * Resolves once the client has acknowledged every message sent to it so far (it has them, and
+   * ran its handlers for the events), across resumes. Rejects with `ERR_NOT_RESUMABLE` when the
+   * session has no acknowledgements (resumption off on either side), or with the close's error
+   * if the session ends first.
+   *
+   * @example
+   * ```ts
+   * await conn.emit("invoice", invoice);
+   * await conn.delivered(); // the client has it
+   * ```
+   */
+  delivered(): Promise<void> {
+    return this[CORE].session.delivered();
   }
 
   /** Where the connection is in its lifecycle. */

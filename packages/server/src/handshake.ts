@@ -171,6 +171,7 @@ export function authenticateInfo(
   socket: Socket | TLSSocket,
   hello: Hello,
   signal: AbortSignal,
+  resuming: AuthenticateInfo["resuming"],
 ): AuthenticateInfo {
   return {
     remoteAddress: socket.remoteAddress ?? "",
@@ -178,6 +179,7 @@ export function authenticateInfo(
     tlsPeerCertificate: peerCertificate(socket),
     agent: hello.agent,
     signal,
+    resuming,
   };
 }
 

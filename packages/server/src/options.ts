@@ -84,6 +84,20 @@ export interface ServerOptions<C extends AnyContract = AnyContract, Ctx = undefi
    * servers into one logical service. Absent: this server is the whole service.
    */
   adapter?: ServerAdapter | undefined;
+  /**
+   * How long a session whose link was lost is kept for its client to resume it (same id, rooms,
+   * context, nothing lost or repeated; PROTOCOL.md 8.6). Default 120000 ms; 0 turns resumption
+   * off (and with it acknowledgements).
+   */
+  resumeWindowMs?: number | undefined;
+  /** Unacknowledged bytes a session keeps for replay; past it, it cannot resume until the client catches up. Default 4 MiB. */
+  resumeBufferBytes?: number | undefined;
+  /** Unacknowledged frames a session keeps for replay (same rule). Default 100000. */
+  resumeBufferFrames?: number | undefined;
+  /** Detached sessions kept at once; past it the oldest ends (`ERR_SESSION_EXPIRED`, evicted). Default 1000. */
+  maxDetachedSessions?: number | undefined;
+  /** Replay bytes all detached sessions may hold together; past it the oldest ends. Default 64 MiB. */
+  maxDetachedBytes?: number | undefined;
 }
 
 /** Options with every default filled in. */
@@ -107,6 +121,11 @@ export interface ResolvedOptions {
   validateOutbound: boolean;
   maxRetainedChunks: number;
   adapter: ServerAdapter | undefined;
+  resumeWindowMs: number;
+  resumeBufferBytes: number;
+  resumeBufferFrames: number;
+  maxDetachedSessions: number;
+  maxDetachedBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -141,6 +160,11 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxPingStrikes: 2,
   validateOutbound: true,
   maxRetainedChunks: DEFAULT_MAX_RETAINED_CHUNKS,
+  resumeWindowMs: 120_000,
+  resumeBufferBytes: 4 * MiB,
+  resumeBufferFrames: 100_000,
+  maxDetachedSessions: 1000,
+  maxDetachedBytes: 64 * MiB,
 });
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -181,6 +205,11 @@ const optionsSchema = z
     maxPingStrikes: int(0, 1000).default(SERVER_DEFAULTS.maxPingStrikes),
     validateOutbound: z.boolean().default(SERVER_DEFAULTS.validateOutbound),
     maxRetainedChunks: int(2, 1 << 20).default(SERVER_DEFAULTS.maxRetainedChunks),
+    resumeWindowMs: int(0, 86_400_000).default(SERVER_DEFAULTS.resumeWindowMs),
+    resumeBufferBytes: int(1024, 2 ** 40).default(SERVER_DEFAULTS.resumeBufferBytes),
+    resumeBufferFrames: int(16, 100_000_000).default(SERVER_DEFAULTS.resumeBufferFrames),
+    maxDetachedSessions: int(0, 1_000_000).default(SERVER_DEFAULTS.maxDetachedSessions),
+    maxDetachedBytes: int(0, 2 ** 40).default(SERVER_DEFAULTS.maxDetachedBytes),
     adapter: z
       .custom<ServerAdapter>(isServerAdapter, {
         message: "must be a scale-out adapter (instanceId, attach(), start(), publish()...)",

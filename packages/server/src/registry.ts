@@ -21,6 +21,7 @@ import { REJECT_LINGER_MS } from "./handshake.js";
 import { refuseSocket } from "./listener.js";
 import { Listeners } from "./listeners.js";
 import type { ResolvedOptions } from "./options.js";
+import { type Resumable, Resumption } from "./resumption.js";
 import { Rooms } from "./rooms.js";
 import type { Router } from "./router.js";
 import { ServerCounters } from "./stats.js";
@@ -43,6 +44,10 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
   readonly rooms = new Rooms<ServerConnection<C, Ctx>>();
   readonly onConnection = new Listeners<[ServerConnection<C, Ctx>]>();
   readonly onDisconnect = new Listeners<[ServerConnection<C, Ctx>, DisconnectInfo]>();
+  readonly onSessionResumed = new Listeners<[ServerConnection<C, Ctx>]>();
+  readonly onSessionExpired = new Listeners<[ServerConnection<C, Ctx>, DisconnectInfo]>();
+  /** Resumable sessions by token, and the detached ones; undefined when resumption is off. */
+  readonly resumption: Resumption<Resumable> | undefined;
   readonly onError = new Listeners<[SockwireError, ServerConnection<C, Ctx> | undefined]>();
   /**
    * {@link reportError} as a function value, for the router and broadcasts: made once per server,
@@ -81,6 +86,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
     this.contract = contract;
     this.local = localContract(contract, "server");
     this.options = options;
+    this.resumption = options.resumeWindowMs > 0 ? new Resumption(options) : undefined;
     this.router = router;
     this.isAccepting = accepting;
     this.adapter = options.adapter;
@@ -183,6 +189,18 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
     this.onConnection.emit((e) => this.reportError(e, conn), typed(conn));
   }
 
+  /** `conn`'s handshake resumed another session, which took its socket: forgotten, not counted. */
+  handedOver(conn: ServerConnection): void {
+    this.live.delete(typed(conn));
+    this.checkDrained();
+  }
+
+  /** `conn`'s session was resumed on a new connection. */
+  resumed(conn: ServerConnection): void {
+    this.counters.resumed++;
+    this.onSessionResumed.emit((e) => this.reportError(e, conn), typed(conn));
+  }
+
   /** A session ended, in any phase: forgotten, counted, and announced if it had opened. */
   closed(conn: ServerConnection, info: DisconnectInfo, outcome: CloseOutcome): void {
     this.live.delete(typed(conn));
@@ -191,6 +209,9 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
     if (outcome === "rejected") this.counters.rejected++;
     if (outcome === "open") {
       this.tell("connectionClosed", (a) => a.connectionClosed(conn.id));
+      if (info.code === WireCode.SESSION_EXPIRED) {
+        this.onSessionExpired.emit((e) => this.reportError(e, conn), typed(conn), info);
+      }
       this.onDisconnect.emit((e) => this.reportError(e, conn), typed(conn), info);
     } else if (info.error) {
       // A socket that closes quietly before its hello (a TCP health check) is not an error.
@@ -221,11 +242,13 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
   stats(state: ServerState): ServerStats {
     let handshaking = this.tlsHandshakes;
     let closing = this.refusing.size;
+    let detached = 0;
     const sessions = [];
     for (const conn of this.live) {
       const connState = conn.state;
       if (connState === "handshake") handshaking++;
       else if (connState === "closing") closing++;
+      else if (connState === "detached") detached++;
       sessions.push(conn.stats());
     }
     const live = {
@@ -233,6 +256,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
       connections: this.open.size,
       handshaking,
       closing,
+      detached,
       rooms: this.rooms.size,
     };
     return this.counters.snapshot(live, sessions);

@@ -186,6 +186,31 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
   }
 
   /**
+   * Calls `listener` when a client resumes a detached session on a new connection (same
+   * connection, id, rooms and context; what was sent meanwhile is replayed in order). Returns an
+   * unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * server.onSessionResumed((conn) => log.info("resumed", conn.id, conn.remoteAddress));
+   * ```
+   */
+  onSessionResumed(listener: (conn: ServerConnection<C, Ctx>) => void): () => void {
+    return this.#registry.onSessionResumed.add(listener);
+  }
+
+  /**
+   * Calls `listener` when a detached session ends without being resumed: its window passed, or
+   * it was evicted (`info.error.details.reason`). What it had sent and the client had not
+   * acknowledged is lost; `onDisconnect` follows. Returns an unsubscribe function.
+   */
+  onSessionExpired(
+    listener: (conn: ServerConnection<C, Ctx>, info: DisconnectInfo) => void,
+  ): () => void {
+    return this.#registry.onSessionExpired.add(listener);
+  }
+
+  /**
    * Calls `listener` for problems that do not end the server: invalid or unhandled events,
    * handler failures, refused handshakes (`conn` is then a connection that never opened),
    * TLS and listener failures. Returns an unsubscribe function.

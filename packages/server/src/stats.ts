@@ -7,6 +7,7 @@ export interface LiveCounts {
   connections: number;
   handshaking: number;
   closing: number;
+  detached: number;
   rooms: number;
 }
 
@@ -18,6 +19,8 @@ export class ServerCounters {
   accepted = 0;
   opened = 0;
   rejected = 0;
+  /** Sessions resumed on a new connection. */
+  resumed = 0;
   private readonly closesByReason: Record<string, number> = {};
   private readonly errorsByCode: Record<string, number> = {};
   private readonly closedTotals = {
@@ -51,6 +54,7 @@ export class ServerCounters {
       accepted: this.accepted,
       opened: this.opened,
       rejected: this.rejected,
+      resumed: this.resumed,
       closesByReason: { ...this.closesByReason },
       errorsByCode: { ...this.errorsByCode },
       ...this.closedTotals,

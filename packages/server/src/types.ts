@@ -26,6 +26,12 @@ export interface AuthenticateInfo {
   agent: string | undefined;
   /** Aborts when the handshake times out or the socket closes: stop any lookup then. */
   signal: AbortSignal;
+  /**
+   * Set when the hello resumes a session this server holds: its id and the `context` it opened
+   * with (which it keeps). Throw when the credentials belong to someone else than that context,
+   * so that a token alone, with another account's valid credentials, cannot take a session over.
+   */
+  resuming: { sessionId: string; context: unknown } | undefined;
 }
 
 /**
@@ -141,7 +147,12 @@ export type ServerState = "idle" | "listening" | "closing" | "closed";
  * if (conn.state === "open") await conn.emit("notice", { text: "hi" });
  * ```
  */
-export type ConnectionState = "handshake" | "open" | "closing" | "closed";
+/**
+ * Where a connection is. `detached`: its link was lost and its session waits, for the resume
+ * window, for the client to resume it (its id, rooms and context kept; what the server sends
+ * meanwhile is kept for replay).
+ */
+export type ConnectionState = "handshake" | "open" | "detached" | "closing" | "closed";
 
 /**
  * Counters of one connection.
@@ -179,18 +190,22 @@ export interface ConnectionStats {
  */
 export interface ServerStats {
   state: ServerState;
-  /** Open connections (handshake done). */
+  /** Open connections (handshake done), detached ones included (they keep their id and rooms). */
   connections: number;
   /** Sockets still in the handshake, including TLS sockets still in their TLS handshake. */
   handshaking: number;
   /** Sockets closing gracefully (including refused ones still lingering). */
   closing: number;
+  /** Sessions whose link was lost, waiting to be resumed within the resume window. */
+  detached: number;
   /** Sockets accepted since start (a TLS one from its TCP connection, before its TLS handshake). */
   accepted: number;
   /** Handshakes completed since start. */
   opened: number;
   /** Connections refused (reject sent: bad hello, authentication, server full, timeout...). */
   rejected: number;
+  /** Sessions resumed on a new connection since start. */
+  resumed: number;
   /** Closed sockets by wire code (`NORMAL`, `SLOW_CONSUMER`, `SERVER_FULL`...). */
   closesByReason: Record<string, number>;
   /** Errors reported to `onError`, by error code. */

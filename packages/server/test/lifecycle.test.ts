@@ -26,6 +26,11 @@ describe("createServer options", () => {
       maxPingStrikes: 2,
       validateOutbound: true,
       maxRetainedChunks: 1024,
+      resumeWindowMs: 120_000,
+      resumeBufferBytes: 4 * 1024 * 1024,
+      resumeBufferFrames: 100_000,
+      maxDetachedSessions: 1000,
+      maxDetachedBytes: 64 * 1024 * 1024,
     });
   });
 

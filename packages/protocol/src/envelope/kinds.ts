@@ -21,6 +21,11 @@ export const Kind = {
    * digests differ (PROTOCOL.md 8.1).
    */
   CONTRACT: 0x40,
+  /**
+   * Protocol 1.1, in the extension range, sent only when both peers agreed on resumable sessions:
+   * the count of sequenced frames received so far, in the id field (PROTOCOL.md 8.6).
+   */
+  ACK: 0x41,
 } as const;
 
 /** Union of the known kind values. */

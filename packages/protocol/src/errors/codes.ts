@@ -97,6 +97,17 @@ export const ErrorCode = {
    * them, each with its status and first reason. The connection itself works.
    */
   CONTRACT_DIFFERS: "ERR_CONTRACT_DIFFERS",
+  /**
+   * `delivered()` on a session without acknowledgements: resumption is off on this side or the
+   * peer's (PROTOCOL.md 8.6).
+   */
+  NOT_RESUMABLE: "ERR_NOT_RESUMABLE",
+  /**
+   * A detached session ended without being resumed: its resume window passed, what it sent
+   * while detached passed the replay limits, or it was evicted to make room (`details.reason`:
+   * `expired`, `overflow`, `evicted`). What it had sent and the peer had not acknowledged is lost.
+   */
+  SESSION_EXPIRED: "ERR_SESSION_EXPIRED",
 } as const;
 
 /** Union of every local error code. */

@@ -54,6 +54,11 @@ export const WireCode = {
   SOCKET_ERROR: "SOCKET_ERROR",
   /** The peer sent pings faster than allowed, past the strike limit. */
   TOO_MANY_PINGS: "TOO_MANY_PINGS",
+  /**
+   * Local close reason only, never sent: a detached session ended without being resumed (its
+   * resume window passed, or its replay log overflowed).
+   */
+  SESSION_EXPIRED: "SESSION_EXPIRED",
 } as const;
 
 /** Union of every registry wire code. */

@@ -21,8 +21,12 @@ const heartbeat = z.object({
 });
 const shortText = z.string().max(1024);
 
-/** A canonical contract digest: 32 lowercase hex characters (PROTOCOL.md 7.5). */
+/** A canonical contract digest: 32 lowercase hex characters (PROTOCOL.md 7.3). */
 const digest = z.string().regex(/^[0-9a-f]{32}$/);
+/** A resume token: at least 128 random bits, base64url (PROTOCOL.md 8.6). */
+const resumeToken = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/);
+/** A count of sequenced frames, modulo 2^32 (PROTOCOL.md 8.6). */
+const frameCount = z.number().int().min(0).max(0xffff_ffff);
 
 /** Payload of `hello` (client to server, always JSON). */
 export const helloSchema = z.object({
@@ -39,6 +43,16 @@ export const helloSchema = z.object({
   heartbeat,
   credentials: z.unknown().optional(),
   agent: z.string().max(128).optional(),
+  /**
+   * 1.1: the client can resume sessions (PROTOCOL.md 8.6). Empty for a new session; with the
+   * token of the session to resume and how many of its sequenced frames the client received.
+   */
+  resume: z
+    .object({
+      token: resumeToken.optional(),
+      received: frameCount.optional(),
+    })
+    .optional(),
 });
 export type Hello = z.infer<typeof helloSchema>;
 
@@ -57,6 +71,19 @@ export const welcomeSchema = z.object({
     .object({
       digest,
       disabled: z.array(z.string().max(300)).max(100_000),
+    })
+    .optional(),
+  /**
+   * 1.1, present when the client asked and the server resumes sessions (PROTOCOL.md 8.6): the
+   * token for the next resume, the window to come back in, whether this connection resumed the
+   * session the hello named, and if so how many of its sequenced frames the server received.
+   */
+  resume: z
+    .object({
+      token: resumeToken,
+      windowMs: z.number().int().min(1).max(86_400_000),
+      resumed: z.boolean(),
+      received: frameCount.optional(),
     })
     .optional(),
 });

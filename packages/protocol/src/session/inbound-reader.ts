@@ -10,6 +10,8 @@ export interface InboundSink {
   dispatch(envelope: Envelope): void;
   /** The input broke the frame or envelope format: fatal to the connection. */
   broken(error: SockwireError): void;
+  /** A chunk's frames were all dispatched (a resumable session acknowledges them now or soon). */
+  afterRead(): void;
   /**
    * The peer's FIN, after every frame that came before it was dispatched. `truncated` is set
    * when the stream ended inside a frame.
@@ -45,8 +47,8 @@ export class InboundReader {
   constructor(
     limits: InboundLimits,
     private readonly socket: SocketLike,
-    private readonly liveness: Liveness,
-    private readonly sink: InboundSink,
+    private liveness: Liveness,
+    private sink: InboundSink,
   ) {
     this.decoder = new FrameDecoder({
       maxFrameBytes: limits.maxFrameBytes,
@@ -106,6 +108,16 @@ export class InboundReader {
     this.discarding = true;
   }
 
+  /**
+   * Delivers from now on to another session: a resumed session takes over the link a new
+   * connection's handshake was read on, with whatever the decoder already holds after the
+   * handshake frame (the frames that follow it in the same read go to the resumed session).
+   */
+  retarget(sink: InboundSink, liveness: Liveness): void {
+    this.sink = sink;
+    this.liveness = liveness;
+  }
+
   /** Dispatches every complete frame held; `now` is the time the last chunk arrived. */
   private drain(now: number): void {
     const decoder = this.decoder;
@@ -119,6 +131,7 @@ export class InboundReader {
       this.sink.broken(decoder.error);
       return;
     }
+    this.sink.afterRead();
     // Every operation here runs after every chunk, whichever way it ends. With branches, the rare
     // one (a chunk that ends exactly on a frame boundary, in a stream of full reads) had no type
     // feedback when V8 optimized this loop, and the optimized loop went back to the interpreter

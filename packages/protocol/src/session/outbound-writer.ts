@@ -9,6 +9,7 @@ import {
 import type { OutgoingFrame } from "../message/outgoing-frame.js";
 import { NO_BUFFERS } from "../no-buffers.js";
 import { type Deferred, deferred, rejected } from "./deferred.js";
+import type { ReplayLog } from "./replay-log.js";
 import type { SocketLike } from "./socket-like.js";
 
 /** Limits of {@link OutboundWriter}. */
@@ -79,14 +80,20 @@ export class OutboundWriter implements RunOwner {
   /** Frames handed to the socket so far. */
   framesWritten = 0;
   private queuedFrames = 0;
+  /**
+   * A resumable session's replay log: every batch is recorded there as it is written, so what
+   * the peer has not acknowledged can be sent again on another connection.
+   */
+  log: ReplayLog | undefined = undefined;
 
   constructor(
     private readonly socket: SocketLike,
     /** Usually the session's own limits object, shared by every connection of a server. */
     private readonly limits: OutboundLimits,
     /** Told once when the socket stays unwritable past the write deadline (an object, not a
-     *  closure, so an idle connection does not carry one more function and context). */
-    private readonly owner: StallListener,
+     *  closure, so an idle connection does not carry one more function and context). A resumed
+     *  session takes over the writer of the connection it resumed on, and becomes its owner. */
+    public owner: StallListener,
   ) {
     // Shared listener (see Session): no closure per connection.
     (socket as WriterSocket)[WRITER] = this;
@@ -201,8 +208,12 @@ export class OutboundWriter implements RunOwner {
     this.queuedFrames = 0;
     this.batch = undefined;
     const socket = this.socket;
+    const log = this.log;
+    log?.append(frames);
     if (this.closed || socket.destroyed || socket.writableEnded) {
-      batch?.reject(this.closed ? this.closedError() : notWritable());
+      // Kept for replay, they are not lost: the session may resume on another connection.
+      if (log !== undefined && !log.overflowed && !this.closed) batch?.resolve();
+      else batch?.reject(this.closed ? this.closedError() : notWritable());
       return;
     }
     // Room waiters learn of room from `drain`, which a socket emits only after a write() that
@@ -278,6 +289,27 @@ export class OutboundWriter implements RunOwner {
     }
   }
 
+  /**
+   * The link is lost but the session lives on (resumable): what is queued goes to the replay log
+   * instead of the socket, waiting sends resolve (their frames are kept), and the writer stops.
+   */
+  abandon(): void {
+    if (this.closed) return;
+    frameArena.closeRunOf(this);
+    if (this.pending.length > 0) this.log?.append(this.pending);
+    this.closed = true;
+    this.clearStallTimer();
+    this.pending = NO_BUFFERS;
+    this.pendingBytes = 0;
+    this.queuedFrames = 0;
+    this.batch?.resolve();
+    this.batch = undefined;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = undefined;
+    for (const waiter of waiters ?? []) waiter.resolve();
+    (this.socket as WriterSocket)[WRITER] = undefined;
+  }
+
   private closedError(): SockwireError {
     if (typeof this.closeReason === "function") this.closeReason = this.closeReason();
     return this.closeReason ?? notWritable();
@@ -318,7 +350,7 @@ export class OutboundWriter implements RunOwner {
 }
 
 const WRITER = Symbol("sockwire.writer");
-type WriterSocket = SocketLike & { [WRITER]?: OutboundWriter };
+type WriterSocket = SocketLike & { [WRITER]?: OutboundWriter | undefined };
 
 function onSocketDrain(this: WriterSocket): void {
   this[WRITER]?.onDrain();

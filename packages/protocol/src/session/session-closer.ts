@@ -32,6 +32,13 @@ export interface CloserHost {
   readonly output: SessionOutput;
   readonly reader: InboundReader;
   readonly incoming: IncomingRequests;
+  /**
+   * True when a lost link would detach the session rather than end it: both peers agreed to
+   * resume it, it is open, and its replay log kept everything.
+   */
+  readonly detachable: boolean;
+  /** The link is lost and the session detaches (see `detachable`), for the reason `info`. */
+  linkLost(info: CloseInfo): void;
   /** The session starts closing: no new work from now on. */
   closingStarted(): void;
   /** The session has ended; called once, with how. */
@@ -94,6 +101,14 @@ export class SessionCloser {
    * waiting will never be answered; its requests in flight are still answered (it may read).
    */
   peerEnded(truncated: SockwireError | undefined): void {
+    // A FIN without goaway is a link lost (a crashed peer, a proxy that cut the connection): a
+    // resumable session waits for the peer to come back. A truncated frame is not replayed twice:
+    // it was never counted, so the peer sends it again whole.
+    if (this.active && this.host.detachable) {
+      this.reasons.record(WireCode.NORMAL, "the peer closed the connection", "remote", truncated);
+      this.detach();
+      return;
+    }
     if (truncated && this.active) {
       // A protocol error like any other (PROTOCOL.md 8.4): the peer may still read, so it is
       // told why before our FIN. The close is the peer's doing (it ended mid-frame).
@@ -158,6 +173,11 @@ export class SessionCloser {
   destroy(code: string, error: SockwireError | undefined): void {
     if (this.finished) return;
     this.reasons.record(code, error?.message ?? "", "local", error);
+    // A dead heartbeat is a lost link, which a resumable session survives.
+    if (code === WireCode.HEARTBEAT_TIMEOUT && this.active && this.host.detachable) {
+      this.detach();
+      return;
+    }
     this.host.socket.destroy();
     this.finish(false);
   }
@@ -175,7 +195,28 @@ export class SessionCloser {
 
   /** The socket closed: graceful when our FIN went out in order and nothing failed. */
   socketClosed(): void {
+    if (this.active && this.host.detachable) {
+      this.detach();
+      return;
+    }
     this.finish(this.state.phase === "fin-sent" && this.reasons.current?.error === undefined);
+  }
+
+  /** A new link replaces one that still looks alive (a resume won the race): detach now. */
+  linkReplaced(): void {
+    if (!this.active || !this.host.detachable) return;
+    this.reasons.record(WireCode.NORMAL, "replaced by a resumed connection", "local", undefined);
+    this.detach();
+  }
+
+  /**
+   * The link is lost, the session lives on (still `active`): its owner hears why, and the reason
+   * is forgotten, so the session's final close reports its own.
+   */
+  private detach(): void {
+    const info = this.reasons.info(false);
+    this.recorded = undefined;
+    this.host.linkLost(info);
   }
 
   /** Applies a close event and performs what entering the new phase takes. */

@@ -10,6 +10,8 @@ import type { MessageCodec } from "../message/message-codec.js";
 import { unknownType } from "../message/message-errors.js";
 import type { IncomingRequests } from "./incoming-requests.js";
 import type { Liveness } from "./liveness.js";
+import { isSequencedKind } from "./replay-log.js";
+import type { ResumeState } from "./resume-state.js";
 import type { SessionCloser } from "./session-closer.js";
 import { unexpected } from "./session-errors.js";
 import type { SessionOutput } from "./session-output.js";
@@ -31,6 +33,8 @@ export interface DispatchTarget {
   readonly output: SessionOutput;
   readonly liveness: Liveness;
   readonly closer: SessionCloser;
+  /** Set when the session is resumable: received frames are counted, acks taken. */
+  readonly resume: ResumeState | undefined;
   report(error: unknown): void;
   pongReceived(id: number): void;
   goawayReceived(reason: Reason): void;
@@ -65,6 +69,19 @@ export function dispatchInbound(session: DispatchTarget, envelope: Envelope): vo
     // reject (PROTOCOL_ERROR), which a client in its handshake reads as the reason.
     session.hooks.handshake(envelope);
     return;
+  }
+  const resume = session.resume;
+  if (resume !== undefined) {
+    if (kind === Kind.ACK) {
+      resume.peerSent();
+      resume.peerAcked(envelope.id);
+      return;
+    }
+    // Counted as received before it is handled: the count is what the peer need not send again.
+    if (isSequencedKind(kind, envelope.id)) {
+      resume.received++;
+      resume.peerSent();
+    }
   }
   switch (kind) {
     case Kind.EVENT:

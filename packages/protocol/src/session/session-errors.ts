@@ -58,3 +58,18 @@ export function cancelled(name: string, reason: unknown): SockwireError {
     cause: reason,
   });
 }
+
+export function notResumable(): SockwireError {
+  return new SockwireError(
+    ErrorCode.NOT_RESUMABLE,
+    "this session has no acknowledgements: resumption is off on this side or the peer's",
+  );
+}
+
+export function replayFull(): SockwireError {
+  return new SockwireError(
+    ErrorCode.SESSION_EXPIRED,
+    "the session can no longer be resumed: what it sent while detached passed the replay limits",
+    { details: { reason: "overflow" } },
+  );
+}

@@ -4,11 +4,13 @@ import { Kind } from "../envelope/kinds.js";
 import type { SockwireError } from "../errors/sockwire-error.js";
 import type { Reason } from "../handshake/handshake.js";
 import { encodeControl } from "../message/control.js";
+import { frameArena } from "../message/frame-arena.js";
 import type { MessageCodec } from "../message/message-codec.js";
 import { dropOutgoing, type OutgoingFrame, outgoingBytes } from "../message/outgoing-frame.js";
 import { noop, rejected } from "./deferred.js";
 import { OutboundWriter, type StallListener } from "./outbound-writer.js";
 import { PendingRequests } from "./pending-requests.js";
+import { isSequencedKind, type ReplayLog } from "./replay-log.js";
 import { cancelled, lost, notConnected, outboundFull, tooLargeForPeer } from "./session-errors.js";
 import type { SessionLimits, SessionState } from "./session-types.js";
 import type { SocketLike } from "./socket-like.js";
@@ -21,6 +23,10 @@ export interface OutputHost extends StallListener {
   readonly outputEnded: boolean;
   /** The outbound queue passed its hard cap under the `close` policy: close as slow consumer. */
   overflowed(): void;
+  /** While detached, the replay log passed its limits: the session can no longer be resumed. */
+  replayOverflowed(): void;
+  /** While detached, a frame was kept for replay. */
+  replayGrew(): void;
   /** Nothing more is in flight either way, perhaps: the session may end if it is closing. */
   settled(): void;
 }
@@ -36,7 +42,10 @@ export interface OutputHost extends StallListener {
  * It also keeps the table of our requests awaiting answers.
  */
 export class SessionOutput {
-  readonly writer: OutboundWriter;
+  /** The writer of the current link; a resumed session takes over its new link's writer. */
+  writer: OutboundWriter;
+  /** Set when the session is resumable: what was sent and not yet acknowledged. */
+  log: ReplayLog | undefined = undefined;
   /** Made on the first request: most server connections never send one. */
   private requests: PendingRequests | undefined;
   /** The receive limit the peer announced (what we may send in one frame). */
@@ -75,13 +84,36 @@ export class SessionOutput {
     this.writer = new OutboundWriter(socket, limits, host);
   }
 
-  /** Queues a user frame after the checks: open, the peer's receive limit, the hard cap. */
+  /**
+   * Queues a user frame after the checks: open, the peer's receive limit, the hard cap. While
+   * the session is detached (resumable, between links) the frame is kept for replay instead.
+   */
   submit(frame: OutgoingFrame): Promise<void> {
     const state = this.host.state;
+    if (state === "detached") return this.keep(frame);
     const refusal = state !== "open" ? notConnected(state) : this.admit(outgoingBytes(frame));
     if (refusal === undefined) return this.writer.send(frame);
     dropOutgoing(frame);
     return rejected(refusal);
+  }
+
+  /**
+   * Keeps a sequenced frame for replay while detached: copied out of the arena (a detached
+   * session pins no shared buffer) and appended to the log. Resolves at once: the frame is
+   * stored; `delivered()` says when the peer has it.
+   */
+  private keep(frame: OutgoingFrame): Promise<void> {
+    const log = this.log as ReplayLog;
+    const bytes = outgoingBytes(frame);
+    if (bytes - FRAME_PREFIX_BYTES > this.peerMaxFrameBytes) {
+      dropOutgoing(frame);
+      return rejected(tooLargeForPeer(bytes - FRAME_PREFIX_BYTES, this.peerMaxFrameBytes));
+    }
+    // A copy: the frame may be a view of a shared buffer (the arena, a broadcast) it would pin.
+    log.append([Buffer.from(typeof frame === "number" ? frameArena.take(frame) : frame)]);
+    if (log.overflowed) this.host.replayOverflowed();
+    else this.host.replayGrew();
+    return Promise.resolve();
   }
 
   /** Sends request `name` and resolves with its validated answer (see `Session.request`). */
@@ -92,7 +124,7 @@ export class SessionOutput {
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const state = this.host.state;
-    if (state !== "open") return rejected(notConnected(state));
+    if (state !== "open" && state !== "detached") return rejected(notConnected(state));
     if (signal?.aborted) return rejected(cancelled(name, signal.reason));
     const id = this.pending.allocateId();
     let frame: OutgoingFrame;
@@ -101,7 +133,7 @@ export class SessionOutput {
     } catch (error) {
       return rejected(error);
     }
-    const refusal = this.admit(outgoingBytes(frame));
+    const refusal = state === "detached" ? undefined : this.admit(outgoingBytes(frame));
     if (refusal) {
       dropOutgoing(frame);
       return rejected(refusal);
@@ -117,9 +149,9 @@ export class SessionOutput {
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const state = this.host.state;
-    if (state !== "open") return rejected(notConnected(state));
+    if (state !== "open" && state !== "detached") return rejected(notConnected(state));
     if (signal?.aborted) return rejected(cancelled(name, signal.reason));
-    const refusal = this.admit(frame.length);
+    const refusal = state === "detached" ? undefined : this.admit(frame.length);
     if (refusal) return rejected(refusal);
     const id = this.pending.allocateId();
     patchRequestFrame(frame, id, timeoutMs > 0 ? wireDeadline(timeoutMs) : undefined);
@@ -134,13 +166,19 @@ export class SessionOutput {
       dropOutgoing(frame);
       return tooLargeForPeer(bodyBytes, this.peerMaxFrameBytes);
     }
-    if (this.mayQueueRaw(bytes)) void this.writer.send(frame).catch(noop);
+    if (this.host.state === "detached") void this.keep(frame).catch(noop);
+    else if (this.mayQueueRaw(bytes)) void this.writer.send(frame).catch(noop);
     else dropOutgoing(frame);
     return undefined;
   }
 
   /** Queues a protocol-generated frame (answers, pongs, goaway); past the hard cap it may close. */
   sendRaw(frame: Buffer): void {
+    if (this.host.state === "detached") {
+      // Answers and cancels are sequenced and kept for replay; pongs and the like are moot.
+      if (isSequencedKind(frame[4] as number, frame.readUInt32BE(6))) void this.keep(frame);
+      return;
+    }
     if (this.mayQueueRaw(frame.length)) this.writer.enqueue(frame).catch(noop);
   }
 
@@ -152,7 +190,7 @@ export class SessionOutput {
   /** Tells the peer we gave up on request `id` (timeout, abort). */
   sendCancel(id: number): void {
     const state = this.host.state;
-    if (state === "open" || state === "closing")
+    if (state === "open" || state === "closing" || state === "detached")
       this.sendRaw(encodeEnvelope({ kind: Kind.CANCEL, id }, undefined));
     this.host.settled();
   }
@@ -191,7 +229,8 @@ export class SessionOutput {
       signal,
       onGiveUp: (gaveUp) => this.sendCancel(gaveUp),
     });
-    this.writer.send(frame).catch((error) => this.pending.reject(id, lost(name, error)));
+    const sent = this.host.state === "detached" ? this.keep(frame) : this.writer.send(frame);
+    sent.catch((error) => this.pending.reject(id, lost(name, error)));
     return result;
   }
 }

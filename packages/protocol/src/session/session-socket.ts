@@ -10,7 +10,7 @@ export interface SocketOwner {
 
 /** Where a socket keeps its owner, for the listeners every socket shares. */
 const OWNER = Symbol("sockwire.session");
-type OwnedSocket = SocketLike & { [OWNER]?: SocketOwner };
+type OwnedSocket = SocketLike & { [OWNER]?: SocketOwner | undefined };
 
 // One set of listener functions serves every socket (each finds its owner through a symbol
 // property): four closures per connection cost about 270 bytes of heap on an idle server.
@@ -44,4 +44,18 @@ export function listenTo(socket: SocketLike, owner: SocketOwner): void {
   socket.on("end", listeners.end);
   socket.on("error", listeners.error);
   socket.on("close", listeners.close);
+}
+
+/**
+ * Hands `socket`'s events to another owner, or to none: a resumed session takes over the link a
+ * new connection's handshake was read on (the listeners stay; only the owner they find changes),
+ * and a lost link is let go of so that its late events reach nobody.
+ *
+ * @example
+ * ```ts
+ * retarget(socket, resumedSession);
+ * ```
+ */
+export function retarget(socket: SocketLike, owner: SocketOwner | undefined): void {
+  (socket as OwnedSocket)[OWNER] = owner;
 }

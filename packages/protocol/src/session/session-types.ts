@@ -65,6 +65,13 @@ export interface SessionHooks {
   goaway(reason: Reason): void;
   /** Called exactly once when the session has ended. */
   closed(info: CloseInfo): void;
+  /**
+   * A resumable session lost its link and waits for a new one (`info` says why). The owner
+   * reconnects (client) or holds the session for the resume window (server).
+   */
+  detached?(info: CloseInfo): void;
+  /** While detached, the session kept one more frame for replay (its replay bytes grew). */
+  replayGrew?(): void;
 }
 
 /**
@@ -107,9 +114,16 @@ export interface SessionStats {
  * Lifecycle of a session:
  *
  * ```
- *  handshake ──open()──► open ──close()/goaway/FIN──► closing ──both FINs──► closed
- *      │                   │                            │ close timeout ──► closed (destroyed)
- *      └──── fail()/destroy()/socket error ─────────────┴───────────────────► closed
+ *  handshake ──open()──► open ──close()/goaway──► closing ──both FINs──► closed
+ *      │                 │  ▲                       │ close timeout ──► closed (destroyed)
+ *      │   link lost     │  │ resumed on a new link │
+ *      │   (resumable)   ▼  │                       │
+ *      │              detached ──expired, close()──────────────────────► closed
+ *      └──── fail()/destroy()/socket error/FIN (not resumable) ─────────► closed
  * ```
+ *
+ * A session is resumable when both peers agreed on it in the handshake (PROTOCOL.md 8.6): a
+ * link lost by a socket error, a reset, a FIN without goaway or a dead heartbeat then detaches
+ * it instead of closing it, and what is sent meanwhile is kept for replay.
  */
-export type SessionState = "handshake" | "open" | "closing" | "closed";
+export type SessionState = "handshake" | "open" | "detached" | "closing" | "closed";

@@ -13,9 +13,11 @@ import { InboundReader, type InboundSink } from "./inbound-reader.js";
 import { type IncomingHost, IncomingRequests, type RequestContext } from "./incoming-requests.js";
 import { type HeartbeatSettings, Liveness } from "./liveness.js";
 import { PingWaiters } from "./ping-waiters.js";
+import { type AckHost, type ResumeLimits, ResumeState } from "./resume-state.js";
 import { type CloserHost, SessionCloser } from "./session-closer.js";
 import { type DispatchTarget, dispatchInbound } from "./session-dispatch.js";
-import { notConnected, slowConsumer } from "./session-errors.js";
+import { notConnected, notResumable, replayFull, slowConsumer } from "./session-errors.js";
+import { canReplayFrom, detachLink, replayFrom, takeLink } from "./session-link.js";
 import { onTick } from "./session-liveness.js";
 import { type OutputHost, SessionOutput } from "./session-output.js";
 import { listenTo } from "./session-socket.js";
@@ -62,13 +64,13 @@ const NO_HEARTBEAT: HeartbeatSettings = Object.freeze({ intervalMs: 0, timeoutMs
  * Members marked internal are the parts' view of their session, not for owners.
  */
 export class Session
-  implements Tickable, InboundSink, IncomingHost, DispatchTarget, OutputHost, CloserHost
+  implements Tickable, InboundSink, IncomingHost, DispatchTarget, OutputHost, CloserHost, AckHost
 {
   state: SessionState = "handshake";
   /** @internal The shared message codec (contract, side, payload codec, validation). */
   readonly messages: MessageCodec;
-  /** @internal The receive side. */
-  readonly reader: InboundReader;
+  /** @internal The receive side of the current link. */
+  reader: InboundReader;
   /** @internal The send side, and our requests awaiting answers. */
   readonly output: SessionOutput;
   /** @internal The peer's work in flight here: its requests and async event handlers. */
@@ -81,10 +83,13 @@ export class Session
   private pings: PingWaiters | undefined;
   /** Set when the peer's contract differs: the messages disabled on this connection. */
   terms: ContractTerms | undefined;
+  /** @internal Set when both peers agreed to resume this session after a lost link. */
+  resume: ResumeState | undefined;
 
   constructor(
     readonly options: SessionOptions,
-    readonly socket: SocketLike,
+    /** The current link's socket (a resumed session moves to another). */
+    public socket: SocketLike,
     /** @internal What happens to validated messages. */
     readonly hooks: SessionHooks,
   ) {
@@ -114,12 +119,22 @@ export class Session
 
   /**
    * Ends the handshake: from now on events and requests flow. `terms`, when the peer's contract
-   * differs, disable the messages it cannot read (PROTOCOL.md 8.1).
+   * differs, disable the messages it cannot read (PROTOCOL.md 8.1); `resume`, when both peers
+   * agreed to resume the session after a lost link, bounds its replay log (8.6).
    */
-  open(peerMaxFrameBytes: number, heartbeat: HeartbeatSettings, terms?: ContractTerms): void {
+  open(
+    peerMaxFrameBytes: number,
+    heartbeat: HeartbeatSettings,
+    extras: { terms?: ContractTerms | undefined; resume?: ResumeLimits | undefined } = {},
+  ): void {
     if (this.state !== "handshake") return;
     this.state = "open";
-    this.terms = terms;
+    this.terms = extras.terms;
+    if (extras.resume !== undefined) {
+      this.resume = new ResumeState(extras.resume);
+      this.output.log = this.resume.log;
+      this.output.writer.log = this.resume.log;
+    }
     this.output.peerMaxFrameBytes = peerMaxFrameBytes;
     this.liveness.setHeartbeat(heartbeat);
     this.liveness.received(Date.now());
@@ -228,6 +243,44 @@ export class Session
     return refusal && rejected(refusal);
   }
 
+  /**
+   * Resolves once the peer has acknowledged every message sent so far (events, requests,
+   * answers): it has them, and handled the events. Only a resumable session has
+   * acknowledgements; without, it rejects with `ERR_NOT_RESUMABLE`. Rejects with the close's
+   * error if the session ends first.
+   */
+  delivered(): Promise<void> {
+    const resume = this.resume;
+    if (resume === undefined) return rejected(notResumable());
+    // Ended: what is unacknowledged now never will be (the waiters of before were told so).
+    if (this.finished) return rejected(notConnected("closed"));
+    return resume.delivered();
+  }
+
+  /**
+   * Takes over `donor`'s link (a new connection whose hello or welcome resumed this session),
+   * with the limits and heartbeat of that handshake. The owner then sends its handshake answer,
+   * if any, and calls {@link replayFrom}.
+   */
+  takeOver(donor: Session, peerMaxFrameBytes: number, heartbeat: HeartbeatSettings): void {
+    takeLink(this, donor, peerMaxFrameBytes, heartbeat);
+  }
+
+  /** Drops a link that still looks alive, because the session resumes on another. */
+  dropLink(): void {
+    this.closer.linkReplaced();
+  }
+
+  /** Whether what the peer lacks, having received `wireCount` of our frames, can be sent again. */
+  canResumeFrom(wireCount: number): boolean {
+    return canReplayFrom(this, wireCount);
+  }
+
+  /** Sends again what the peer lacks, having received `wireCount` of our sequenced frames. */
+  replayFrom(wireCount: number): boolean {
+    return replayFrom(this, wireCount);
+  }
+
   /** Measures a round trip with a ping; resolves with milliseconds (NaN if the connection ends). */
   ping(timeoutMs = 5000): Promise<number> {
     if (this.state !== "open") return rejected(notConnected(this.state));
@@ -244,6 +297,11 @@ export class Session
    */
   close(code: string = WireCode.NORMAL, message = "", reconnectAfterMs?: number): void {
     if (!this.closer.active) return;
+    if (this.state === "detached") {
+      // No link to say goodbye on: the session ends here, and what waited for the peer fails.
+      this.closer.destroy(code, undefined);
+      return;
+    }
     const wasOpen = this.state === "open";
     this.closer.reasons.record(code, message, "local", undefined);
     if (wasOpen) {
@@ -289,7 +347,7 @@ export class Session
 
   /** Periodic check from the shared ticker: heartbeat and frame deadline (session-liveness.ts). */
   tick(now: number): void {
-    if (!this.finished) onTick(this, now);
+    if (!this.finished && this.state !== "detached") onTick(this, now);
   }
 
   // ── for the parts (InboundSink, DispatchTarget, IncomingHost, OutputHost, CloserHost) ─────
@@ -350,6 +408,53 @@ export class Session
     this.hooks.error(isSockwireError(error) ? error : handlerFailed("a handler", error));
   }
 
+  /** @internal A chunk's frames were dispatched: a resumable session acknowledges them. */
+  afterRead(): void {
+    const resume = this.resume;
+    if (resume !== undefined) resume.afterRead(this);
+  }
+
+  /** @internal */
+  sendAck(frame: Buffer): void {
+    this.output.sendRaw(frame);
+  }
+
+  /**
+   * @internal Whether a lost link detaches the session instead of ending it. A replay log that
+   * overflowed still detaches: the peer may have received what was dropped (its acks had not
+   * come back), which the resume's count will tell.
+   */
+  get detachable(): boolean {
+    return this.state === "open" && this.resume !== undefined;
+  }
+
+  /** @internal The link is lost; the session waits for another (session-link.ts). */
+  linkLost(info: CloseInfo): void {
+    detachLink(this, info);
+  }
+
+  /** @internal */
+  clearPings(): void {
+    this.pings?.clear();
+    this.pings = undefined;
+  }
+
+  /** @internal This session's link went to the session it resumed: it ends without a word. */
+  handedOver(): void {
+    this.state = "closed";
+    this.options.ticker.delete(this);
+  }
+
+  /** @internal While detached, a frame was kept for replay: the owner's bounds may apply. */
+  replayGrew(): void {
+    this.hooks.replayGrew?.();
+  }
+
+  /** @internal While detached, the replay log passed its limits: the session cannot resume. */
+  replayOverflowed(): void {
+    this.destroy(WireCode.SESSION_EXPIRED, replayFull());
+  }
+
   /** @internal A pong arrived. */
   pongReceived(id: number): void {
     this.pings?.pong(id);
@@ -385,6 +490,7 @@ export class Session
     this.state = "closed";
     this.options.ticker.delete(this);
     this.pings?.clear();
+    this.resume?.ended(info.error ?? notConnected("closed"));
     this.hooks.closed(info);
   }
 }

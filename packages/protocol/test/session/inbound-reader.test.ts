@@ -43,6 +43,11 @@ class Sink implements InboundSink {
     this.log.push(truncated ? `ended ${truncated.code}` : "ended");
     this.truncated = truncated;
   }
+  /** Counted, not logged: it follows every read, and the log is about frames and ends. */
+  reads = 0;
+  afterRead(): void {
+    this.reads++;
+  }
 }
 
 function setup(frameTimeoutMs = 0) {

@@ -32,6 +32,8 @@ export class FakeHost implements ConnectionHost<FakeConn> {
   readonly calls: string[] = [];
   readonly errors: SockwireError[] = [];
   readonly closes: Array<{ conn: FakeConn; info: DisconnectInfo; outcome: CloseOutcome }> = [];
+  /** Resumption is left to the registry's tests; this host has none. */
+  readonly resumption = undefined;
 
   constructor(contract: AnyContract, options: ServerOptions<AnyContract, unknown> = {}) {
     this.contract = contract;
@@ -74,6 +76,14 @@ export class FakeHost implements ConnectionHost<FakeConn> {
     this.closes.push({ conn, info, outcome });
   }
 
+  handedOver(conn: FakeConn): void {
+    this.calls.push(`handed over ${conn.id}`);
+  }
+
+  resumed(conn: FakeConn): void {
+    this.calls.push(`resumed ${conn.id}`);
+  }
+
   reportError(error: SockwireError): void {
     this.errors.push(error);
   }
@@ -87,6 +97,7 @@ export function connect(host: FakeHost) {
     remoteAddress: "127.0.0.1",
     remotePort: 40_000,
     encrypted: false,
+    relinked: () => {},
   };
   const core = new ConnectionCore(server, host, conn);
   const peer = RawPeer.over(client);
