@@ -97,6 +97,12 @@ export const ErrorCode = {
    * them, each with its status and first reason. The connection itself works.
    */
   CONTRACT_DIFFERS: "ERR_CONTRACT_DIFFERS",
+  /**
+   * The server does not describe its contract (reflection is off, the default): a client that
+   * asked for it (`describeServer`, `sockwire describe`) was refused with the wire code
+   * `REFLECTION_DISABLED`. Give the client the contract itself instead.
+   */
+  REFLECTION_DISABLED: "ERR_REFLECTION_DISABLED",
 } as const;
 
 /** Union of every local error code. */

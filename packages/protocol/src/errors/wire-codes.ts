@@ -54,6 +54,8 @@ export const WireCode = {
   SOCKET_ERROR: "SOCKET_ERROR",
   /** The peer sent pings faster than allowed, past the strike limit. */
   TOO_MANY_PINGS: "TOO_MANY_PINGS",
+  /** Handshake (1.1): the client asked for the server's contract, and reflection is off. */
+  REFLECTION_DISABLED: "REFLECTION_DISABLED",
 } as const;
 
 /** Union of every registry wire code. */

@@ -24,7 +24,11 @@ const shortText = z.string().max(1024);
 /** A canonical contract digest: 32 lowercase hex characters (PROTOCOL.md 7.5). */
 const digest = z.string().regex(/^[0-9a-f]{32}$/);
 
-/** Payload of `hello` (client to server, always JSON). */
+/**
+ * Payload of `hello` (client to server, always JSON). With `reflect: true` (1.1) the client has no
+ * contract of its own and asks for the server's (PROTOCOL.md 8.1, "Reflection"): `contract.name`
+ * is then the name it expects, or empty for any, and the fingerprint is empty.
+ */
 export const helloSchema = z.object({
   protocol: version,
   contract: z.object({
@@ -39,6 +43,8 @@ export const helloSchema = z.object({
   heartbeat,
   credentials: z.unknown().optional(),
   agent: z.string().max(128).optional(),
+  /** 1.1: describe your contract instead of opening a connection (reflection). */
+  reflect: z.boolean().optional(),
 });
 export type Hello = z.infer<typeof helloSchema>;
 
