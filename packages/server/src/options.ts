@@ -84,6 +84,14 @@ export interface ServerOptions<C extends AnyContract = AnyContract, Ctx = undefi
    * servers into one logical service. Absent: this server is the whole service.
    */
   adapter?: ServerAdapter | undefined;
+  /**
+   * Describe the contract (every message, direction and schema, as its canonical form) to a
+   * client that asks (reflection, PROTOCOL.md 8.1), so that tools such as `sockwire describe`
+   * and `sockwire call` work without a copy of the contract. Off by default, as in gRPC: it shows
+   * the server's whole surface to anyone who passes the credentials check and `authenticate`
+   * (which is told `reflection: true` and may refuse). Default false.
+   */
+  reflection?: boolean | undefined;
 }
 
 /** Options with every default filled in. */
@@ -107,6 +115,7 @@ export interface ResolvedOptions {
   validateOutbound: boolean;
   maxRetainedChunks: number;
   adapter: ServerAdapter | undefined;
+  reflection: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -141,6 +150,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxPingStrikes: 2,
   validateOutbound: true,
   maxRetainedChunks: DEFAULT_MAX_RETAINED_CHUNKS,
+  reflection: false,
 });
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -186,6 +196,7 @@ const optionsSchema = z
         message: "must be a scale-out adapter (instanceId, attach(), start(), publish()...)",
       })
       .optional(),
+    reflection: z.boolean().default(SERVER_DEFAULTS.reflection),
   })
   .refine((o) => o.sendSoftBytes <= o.sendHardBytes, {
     message: "sendSoftBytes must not exceed sendHardBytes",

@@ -18,6 +18,7 @@ export class ServerCounters {
   accepted = 0;
   opened = 0;
   rejected = 0;
+  reflected = 0;
   private readonly closesByReason: Record<string, number> = {};
   private readonly errorsByCode: Record<string, number> = {};
   private readonly closedTotals = {
@@ -51,6 +52,7 @@ export class ServerCounters {
       accepted: this.accepted,
       opened: this.opened,
       rejected: this.rejected,
+      reflected: this.reflected,
       closesByReason: { ...this.closesByReason },
       errorsByCode: { ...this.errorsByCode },
       ...this.closedTotals,

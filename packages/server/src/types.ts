@@ -26,6 +26,11 @@ export interface AuthenticateInfo {
   agent: string | undefined;
   /** Aborts when the handshake times out or the socket closes: stop any lookup then. */
   signal: AbortSignal;
+  /**
+   * True when the hello asks for the server's contract (the `reflection` option) rather than a
+   * connection: throw to keep the contract from this caller. What is returned is not used.
+   */
+  reflection: boolean;
 }
 
 /**
@@ -191,6 +196,8 @@ export interface ServerStats {
   opened: number;
   /** Connections refused (reject sent: bad hello, authentication, server full, timeout...). */
   rejected: number;
+  /** Hellos answered with the contract (the `reflection` option), each on a connection of its own. */
+  reflected: number;
   /** Closed sockets by wire code (`NORMAL`, `SLOW_CONSUMER`, `SERVER_FULL`...). */
   closesByReason: Record<string, number>;
   /** Errors reported to `onError`, by error code. */
