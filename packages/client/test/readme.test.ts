@@ -36,6 +36,7 @@ const SURFACED: string[] = [
   ErrorCode.EVENT_BUFFER_FULL,
   ErrorCode.MESSAGE_DISABLED,
   ErrorCode.CONTRACT_DIFFERS,
+  ErrorCode.REFLECTION_DISABLED,
 ];
 
 describe("README", () => {
