@@ -26,6 +26,7 @@ describe("createServer options", () => {
       maxPingStrikes: 2,
       validateOutbound: true,
       maxRetainedChunks: 1024,
+      reflection: false,
     });
   });
 

@@ -74,6 +74,19 @@ describe("sockwire describe", () => {
       code: ExitCode.OK,
       stdout: "0 breaking of 0 changed messages\n",
     });
+    // The built bin's breaking-change check fails a breaking change with exit 1.
+    const v1 = join(dir, "jobs.snapshot.json");
+    const options = { cwd: packageDir };
+    await sockwire("contract", "write", "test/fixtures/jobs-v1.ts", "--snapshot", v1, options);
+    const breaking = await sockwire(
+      "contract",
+      "check",
+      "test/fixtures/jobs-v2-breaking.ts",
+      "--snapshot",
+      v1,
+      options,
+    );
+    expect(breaking.code).toBe(ExitCode.BREAKING);
   });
 
   test("reflection off: exit 5 with ERR_REFLECTION_DISABLED and what to do instead", async () => {
