@@ -17,8 +17,8 @@ export const BENCH_HELP = `sockwire bench: throughput and latency of one message
 Usage:
   sockwire bench HOST:PORT NAME [JSON] [options]
 
-Sends the client event or request NAME with the value JSON (or the JSON on stdin; none for a
-message that takes no value) over one connection, as fast as the connection takes it or at
+Sends the client event or request NAME with the value JSON (or the JSON on stdin, or with -;
+none for a message that takes no value) over one connection, as fast as the connection takes it or at
 --rate, until --count messages or --duration. A progress line goes to stderr once a second; the
 summary goes to stdout: messages per second and payload bytes per second, and for requests the
 round-trip latency (min, p50, p90, p99, max, mean), with failures counted by error code. Ctrl+C
@@ -81,11 +81,12 @@ export async function bench(argv: readonly string[], io: CliIo): Promise<ExitCod
     timeoutMs: values.timeout === undefined ? 30_000 : duration(values.timeout, "--timeout"),
     signal,
   };
-  const value = await readValue(json, io);
   const { contract } = await contractFor(settings, io, signal);
   const message = clientMessage(contract, name);
   const schema = message.kind === "event" ? message.schema : message.schema.input;
-  checkValue(schema, value, `the value of ${message.kind} ${name}`);
+  const what = `the value of ${message.kind} ${name}`;
+  const value = await readValue(json, io, schema, what);
+  checkValue(schema, value, what);
   const client = await openClient(contract, settings, { requestTimeoutMs: plan.timeoutMs, signal });
   const run = new BenchRun();
   const label = `bench ${name}`;

@@ -17,9 +17,9 @@ Usage:
 
 Sends the client request NAME with the input JSON and prints the server's answer as one line of
 JSON on stdout (nothing for an answer with no value). Without JSON, or with -, the input is read
-from stdin when stdin is not a terminal; a request that takes no input needs none. The input is
-checked against the contract first: a value it does not allow fails before anything is sent,
-with one line per field that is wrong. Errors go to stderr with their code (as JSON with --json),
+from stdin; a request that takes no input is sent without one (stdin is read only with -). The
+input is checked against the contract first: a value it does not allow fails before anything is
+sent, with one line per field that is wrong. Errors go to stderr with their code (as JSON with --json),
 and the exit code says what kind of failure it was.
 
 Options:
@@ -62,10 +62,12 @@ export async function call(argv: readonly string[], io: CliIo): Promise<ExitCode
   const settings = connectionSettings(address, values, io);
   if (name === undefined) throw usage("call needs the NAME of a request");
   const timeoutMs = values.timeout === undefined ? 30_000 : duration(values.timeout, "--timeout");
-  const input = await readValue(json, io);
   const signal = io.interrupted?.();
   const { contract } = await contractFor(settings, io, signal);
-  checkValue(clientRequest(contract, name).input, input, `the input of request ${name}`);
+  const schema = clientRequest(contract, name).input;
+  const what = `the input of request ${name}`;
+  const input = await readValue(json, io, schema, what);
+  checkValue(schema, input, what);
   const client = await openClient(contract, settings, { requestTimeoutMs: timeoutMs, signal });
   try {
     const output = await client.request(name as never, input as never, { signal });

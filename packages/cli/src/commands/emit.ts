@@ -7,7 +7,7 @@ import { closeClient, openClient } from "../connect/open-client.js";
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectionSettings } from "../connect/settings.js";
 import { CliFailure, ExitCode, exitCodeHelp } from "../exit-codes.js";
 import { failureFrom } from "../failures.js";
-import type { CliIo } from "../io.js";
+import type { CliInput, CliIo } from "../io.js";
 import { checkValue } from "../values/check-value.js";
 import { clientEvent } from "../values/find-message.js";
 import { parseJson } from "../values/read-value.js";
@@ -16,13 +16,13 @@ export const EMIT_HELP = `sockwire emit: send events
 
 Usage:
   sockwire emit HOST:PORT NAME [JSON] [options]
-  producer | sockwire emit HOST:PORT NAME [options]
+  producer | sockwire emit HOST:PORT NAME [-] [options]
 
-Sends the client event NAME with the value JSON. Without JSON, each line of stdin is one event
-(NDJSON: one JSON value per line, blank lines skipped), sent as it arrives until stdin ends. Each
-value is checked against the contract before it is sent; the first one that is not valid stops
-the command (exit 7, naming the line and the field), the events before it having been sent.
-An event that takes no value needs no JSON (with empty input, one such event is sent).
+Sends the client event NAME with the value JSON. Without JSON (or with -), each line of stdin is
+one event (NDJSON: one JSON value per line, blank lines skipped), sent as it arrives until stdin
+ends. Each value is checked against the contract before it is sent; the first one that is not
+valid stops the command (exit 7, naming the line and the field), the events before it having
+been sent. An event that takes no value is sent once, without one, unless - asks for stdin.
 Everything sent is flushed before exit.
 Prints nothing, or {"emitted":N} with --json.
 
@@ -52,11 +52,11 @@ export async function emit(argv: readonly string[], io: CliIo): Promise<ExitCode
   if (extra.length > 0) throw usage(`unexpected argument ${extra[0]}`);
   const settings = connectionSettings(address, values, io);
   if (name === undefined) throw usage("emit needs the NAME of an event");
-  const stdin = json === undefined && io.stdin?.isTerminal === false ? io.stdin : undefined;
-  const single = json === undefined ? undefined : parseJson(json, "the value");
+  const single = json === undefined || json === "-" ? undefined : parseJson(json, "the value");
   const signal = io.interrupted?.();
   const { contract } = await contractFor(settings, io, signal);
   const schema = clientEvent(contract, name);
+  const stdin = linesFrom(json, schema, io);
   if (stdin === undefined) checkValue(schema, single, `the value of event ${name}`);
   const client = await openClient(contract, settings, { signal });
   let emitted = 0;
@@ -67,11 +67,6 @@ export async function emit(argv: readonly string[], io: CliIo): Promise<ExitCode
     } else {
       // Read from here on only: lines read before the loop starts would be lost.
       await sendLines(client, name, schema, stdin.lines(signal), signal, () => emitted++);
-      // Empty input for an event that takes no value: the one event it can be.
-      if (emitted === 0 && !signal?.aborted && schema.safeParse(undefined).success) {
-        await send(client, name, undefined);
-        emitted = 1;
-      }
     }
   } finally {
     await closeClient(client);
@@ -80,6 +75,24 @@ export async function emit(argv: readonly string[], io: CliIo): Promise<ExitCode
   if (signal?.aborted)
     throw new CliFailure(ExitCode.INTERRUPTED, `interrupted after ${emitted} events`);
   return ExitCode.OK;
+}
+
+/**
+ * Where the events come from: stdin, line by line, with `-`, or without JSON for an event that
+ * takes a value; otherwise (JSON given, or an event that takes no value) the command line. Stdin
+ * is never waited for by an event that needs nothing from it.
+ */
+function linesFrom(json: string | undefined, schema: z.ZodType, io: CliIo): CliInput | undefined {
+  const wanted = json === "-" || (json === undefined && !schema.safeParse(undefined).success);
+  if (!wanted) return undefined;
+  if (io.stdin === undefined || io.stdin.isTerminal) {
+    throw usage(
+      json === "-"
+        ? "- reads events from stdin, which is a terminal"
+        : "emit needs the event's value: JSON after NAME, or NDJSON lines on stdin",
+    );
+  }
+  return io.stdin;
 }
 
 async function send(

@@ -1,21 +1,37 @@
+import type { z } from "zod";
 import { CliFailure, ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 
 /**
- * The value a message carries, as the user gives it: the JSON argument, or standard input when
- * the argument is absent (or `-`) and stdin is not a terminal. `undefined` when there is neither,
- * or the input is empty: the message then carries no value (an empty payload).
+ * The value a message carries, as the user gives it: the JSON argument; or, with `-` or without
+ * an argument, standard input, read to its end (empty input is no value). A message that takes no
+ * value needs none: without an argument, stdin is not even read, so a command in a script whose
+ * stdin never closes does not wait for it.
  *
  * @throws a failure with exit code `INVALID` for text that is not JSON (its position, never its
- * content, since values may hold secrets).
+ * content, since values may hold secrets), `USAGE` when a value is needed and stdin is a terminal.
+ *
+ * @example
+ * ```ts
+ * const input = await readValue(positionals[2], io, request.input, "the input of request join");
+ * ```
  */
-export async function readValue(arg: string | undefined, io: CliIo): Promise<unknown> {
+export async function readValue(
+  arg: string | undefined,
+  io: CliIo,
+  schema: z.ZodType,
+  what: string,
+): Promise<unknown> {
   if (arg !== undefined && arg !== "-") return parseJson(arg, "the value");
+  if (arg === undefined && schema.safeParse(undefined).success) return undefined;
   const stdin = io.stdin;
   if (stdin === undefined || stdin.isTerminal) {
-    if (arg === "-")
-      throw new CliFailure(ExitCode.USAGE, "- reads the value from stdin, which is a terminal");
-    return undefined;
+    throw new CliFailure(
+      ExitCode.USAGE,
+      arg === "-"
+        ? "- reads the value from stdin, which is a terminal"
+        : `${what} is needed: give it as JSON after the name, or on stdin`,
+    );
   }
   const text = await stdin.text();
   return text.trim() === "" ? undefined : parseJson(text, "the value on stdin");

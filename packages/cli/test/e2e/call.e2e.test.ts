@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ExitCode } from "../../src/index.js";
 import { ensureBuilt } from "../support/build.js";
 import { deadAddress, startShop, TOKEN } from "../support/shop-server.js";
-import { type Run, sockwire } from "../support/sockwire.js";
+import { type Run, Sockwire, sockwire } from "../support/sockwire.js";
 
 // `sockwire call` through the built bin: one request against a real server, the answer on
 // stdout, and one distinct exit code per kind of failure, with the coded error on stderr.
@@ -51,6 +51,9 @@ describe("sockwire call", () => {
     expect(dash.code).toBe(ExitCode.OK);
     const whoami = await sockwire("call", shop.address, "whoami", ...auth, { env });
     expect(whoami).toMatchObject({ code: ExitCode.OK, stdout: '{"user":"ada"}\n' });
+    // Stdin left open (a script under a supervisor): a request without input does not wait for it.
+    const open = new Sockwire(["call", shop.address, "whoami", ...auth], { env });
+    expect(await open.done).toMatchObject({ code: ExitCode.OK, stdout: '{"user":"ada"}\n' });
   });
 
   test("an invalid value fails before anything is sent, naming each wrong field (exit 7)", async () => {

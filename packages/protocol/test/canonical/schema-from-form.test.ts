@@ -162,6 +162,24 @@ describe("contractFromForm", () => {
     expect(copy.schema.credentials?.safeParse({ token: "" }).success).toBe(false);
   });
 
+  test.prop([recipeArb, recipeArb], { numRuns: Math.ceil(RUNS / 3) })(
+    "a contract of random schemas is rebuilt with its digest (and a fingerprint zod can make)",
+    (event, output) => {
+      const [a, b] = [formOf(event), formOf(output)];
+      fc.pre(a !== undefined && b !== undefined);
+      const form = {
+        form: 1,
+        name: "random",
+        credentials: null,
+        client: { events: { e: a }, requests: { r: { input: b, output: a } } },
+        server: { events: { s: b }, requests: {} },
+      };
+      const copy = contractFromForm(form);
+      expect(contractDigest(copy)).toBe(contractDigest(form as never));
+      expect(copy.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    },
+  );
+
   it("sends a missing default as missing, for the receiver to fill in with its own", () => {
     const copy = contractFromForm(canonicalContract(chat));
     const frame = encodeEvent(copy, "client", "typing", {});
