@@ -2,9 +2,9 @@
 // Import rules, checked rather than hoped for (part of `pnpm lint`):
 //
 //   1. no import cycle among the source files of a package, type-only imports included;
-//   2. inside packages/protocol/src and packages/server/src, imports run downward: a file may
-//      import from its own folder or from a lower layer, never from a higher one, and never
-//      from a sibling folder of its own layer.
+//   2. inside packages/protocol/src, packages/server/src and packages/cli/src, imports run
+//      downward: a file may import from its own folder or from a lower layer, never from a
+//      higher one, and never from a sibling folder of its own layer.
 //
 // The layer order of each package is written below and in that package's README or index. The
 // check reads `import ... from "./x.js"`, `export ... from`, `import("./x.js")` and
@@ -54,7 +54,17 @@ export const PACKAGES = {
     ],
   },
   "packages/client/src": { layers: null },
-  "packages/cli/src": { layers: null },
+  "packages/cli/src": {
+    layers: [
+      ["exit-codes.ts", "io.ts"],
+      ["args/", "failures.ts", "load-contract.ts"],
+      ["values/", "describe/", "bench/"],
+      ["connect/"],
+      ["commands/"],
+      ["main.ts"],
+      ["bin.ts", "index.ts"],
+    ],
+  },
   "packages/redis/src": { layers: null },
 };
 

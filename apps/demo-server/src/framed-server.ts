@@ -25,7 +25,8 @@ export async function startFramedServer(
   options: ListenOptions,
   env: ServerEnvironment,
 ): Promise<RunningServer> {
-  const server = createServer(demoContract);
+  // Reflection is off unless asked for: it shows the contract to every caller.
+  const server = createServer(demoContract, { reflection: options.reflection === true });
   const endpointOf = (conn: ServerConnection<DemoContract>): string =>
     formatEndpoint(conn.remoteAddress, conn.remotePort);
 

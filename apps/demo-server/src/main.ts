@@ -44,7 +44,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const start = options.wire === "raw" ? startRawServer : startFramedServer;
     let server: Awaited<ReturnType<typeof start>>;
     try {
-      server = await start({ host: options.host, port: options.port }, env);
+      const { host, port, reflection } = options;
+      server = await start({ host, port, reflection }, env);
     } catch (err) {
       if (!(err instanceof ListenError)) throw err;
       env.print(env.lines.listenFailed(err.endpoint, err.reason));

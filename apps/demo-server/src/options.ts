@@ -8,6 +8,7 @@ import {
   parseLang,
   parsePort,
   parseWire,
+  UsageError,
   type Wire,
 } from "demo-contract";
 
@@ -18,6 +19,8 @@ export interface ServerOptions {
   port: number;
   lang: Lang;
   wire: Wire;
+  /** Describe the contract to clients that ask (`sockwire describe`); framed wire only. */
+  reflection: boolean;
 }
 
 /** Result of {@link parseServerOptions}: run with options, or print help. */
@@ -28,6 +31,7 @@ const SPEC = {
   port: { type: "string" },
   lang: { type: "string" },
   wire: { type: "string" },
+  reflection: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -38,19 +42,25 @@ const SPEC = {
  * @example
  * ```ts
  * parseServerOptions(["--port", "0", "--lang", "en"]);
- * // { kind: "run", options: { host: "127.0.0.1", port: 0, lang: "en", wire: "framed" } }
+ * // { kind: "run", options: { host: "127.0.0.1", port: 0, lang: "en", wire: "framed", reflection: false } }
  * ```
  */
 export function parseServerOptions(argv: readonly string[]): ServerCommand {
   const values = parseCommandLine(argv, SPEC);
   if (values.help === true) return { kind: "help" };
+  const wire = parseWire(values.wire);
+  const reflection = values.reflection === true;
+  if (reflection && wire === "raw") {
+    throw new UsageError("--reflection describes the sockwire contract: it needs --wire framed");
+  }
   return {
     kind: "run",
     options: {
       host: parseHost(values.host, DEFAULT_HOST),
       port: parsePort(values.port, DEFAULT_PORT, { allowZero: true }),
       lang: parseLang(values.lang),
-      wire: parseWire(values.wire),
+      wire,
+      reflection,
     },
   };
 }
@@ -70,6 +80,15 @@ ${formatOptions([
     usage: "--wire framed|raw",
     text: ["framed: sockwire typed events;", "raw: the article's unframed ASCII bytes"],
     default: "framed",
+  },
+  {
+    usage: "--reflection",
+    text: [
+      "describe the contract to clients that",
+      "ask, for sockwire describe, call, tail;",
+      "it shows every caller the whole contract",
+    ],
+    default: "off",
   },
   { usage: "-h, --help", text: "show this help" },
 ])}

@@ -25,6 +25,8 @@ export interface ServerEnvironment {
 export interface ListenOptions {
   host: string;
   port: number;
+  /** Framed wire: describe the contract to clients that ask (the server's `reflection` option). */
+  reflection?: boolean;
 }
 
 /**

@@ -8,7 +8,7 @@ describe("parseServerOptions", () => {
   test("defaults are the article's", () => {
     expect(parseServerOptions([])).toEqual({
       kind: "run",
-      options: { host: "127.0.0.1", port: 18888, lang: "zh", wire: "framed" },
+      options: { host: "127.0.0.1", port: 18888, lang: "zh", wire: "framed", reflection: false },
     });
   });
 
@@ -17,13 +17,14 @@ describe("parseServerOptions", () => {
       parseServerOptions(["--host", "::1", "--port", "0", "--lang", "en", "--wire", "raw"]),
     ).toEqual({
       kind: "run",
-      options: { host: "::1", port: 0, lang: "en", wire: "raw" },
+      options: { host: "::1", port: 0, lang: "en", wire: "raw", reflection: false },
     });
+    expect(parseServerOptions(["--reflection"])).toMatchObject({ options: { reflection: true } });
   });
 
   test("--help", () => {
     expect(parseServerOptions(["-h"])).toEqual({ kind: "help" });
-    for (const option of ["--host", "--port", "--lang", "--wire", "--help"])
+    for (const option of ["--host", "--port", "--lang", "--wire", "--reflection", "--help"])
       expect(SERVER_USAGE).toContain(option);
   });
 
@@ -32,6 +33,7 @@ describe("parseServerOptions", () => {
     ["a client option", ["--count", "3"]],
     ["unknown language", ["--lang", "jp"]],
     ["missing value", ["--host"]],
+    ["reflection on the raw wire", ["--wire", "raw", "--reflection"]],
   ])("rejects %s", (_name, argv) => {
     expect(() => parseServerOptions(argv)).toThrow(UsageError);
   });

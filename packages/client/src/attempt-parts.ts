@@ -99,3 +99,25 @@ export function helloFor(
     ...(resume === undefined ? {} : { resume }),
   };
 }
+
+/**
+ * The hello of a client with no contract that asks for the server's (PROTOCOL.md 8.1,
+ * "Reflection"): protocol 1.1, `reflect: true`, the contract name it expects (`""`: any), no
+ * fingerprint or digest. The codec is not checked by the server; the answer is JSON.
+ */
+export function reflectingHello(
+  name: string,
+  options: ResolvedOptions,
+  credentials: unknown,
+): Hello {
+  return {
+    protocol: { ...PROTOCOL_VERSION },
+    contract: { name, fingerprint: "" },
+    codec: options.codec.name,
+    maxFrameBytes: options.maxFrameBytes,
+    heartbeat: { intervalMs: 0, timeoutMs: 0 },
+    ...(credentials === undefined ? {} : { credentials }),
+    agent: AGENT,
+    reflect: true,
+  };
+}

@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import {
   type AnyContract,
+  type CanonicalContract,
   decodeControl,
   type Envelope,
   ErrorCode,
@@ -25,11 +26,18 @@ import {
   localContract,
   type PendingExchange,
   type RequestContext,
+  reflectedForm,
   Session,
   type Ticker,
   tlsMismatch,
 } from "@sockwire/protocol/internal";
-import { connectFailed, describeEarlyClose, helloFor, openSocket } from "./attempt-parts.js";
+import {
+  connectFailed,
+  describeEarlyClose,
+  helloFor,
+  openSocket,
+  reflectingHello,
+} from "./attempt-parts.js";
 import { exchangeFailure, termsAtWelcome } from "./contract-reply.js";
 import { rejectError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
@@ -53,7 +61,8 @@ export interface AttemptHooks {
   goaway(attempt: Attempt, reason: Reason): void;
   /**
    * The socket is gone. `failure` is set when the handshake never completed: it is the coded
-   * reason `connect()` reports (refused, timed out, rejected, mismatch...).
+   * reason `connect()` reports (refused, timed out, rejected, mismatch...). A reflecting attempt
+   * that got the server's form has none (`attempt.reflection` holds the form).
    */
   closed(attempt: Attempt, info: CloseInfo, failure: SockwireError | undefined): void;
 }
@@ -67,6 +76,10 @@ export interface AttemptHooks {
  *
  * The session is opened synchronously inside the welcome handler, so frames that arrive in the
  * same chunk right after the welcome are routed as events and requests, not lost.
+ *
+ * A reflecting attempt (`reflect` given) asks for the server's contract instead (PROTOCOL.md 8.1,
+ * "Reflection"): it never opens, and ends with the form in `reflection` once the server has
+ * closed, or with the failure (`ERR_REFLECTION_DISABLED` for a server with reflection off).
  */
 export class Attempt {
   readonly session: Session;
@@ -90,6 +103,8 @@ export class Attempt {
   private exchange: PendingExchange | undefined;
   /** Set when the server's contract is another version of ours: what this connection allows. */
   terms: ContractTerms | undefined;
+  /** A reflecting attempt: the server's contract form, once it has arrived. */
+  reflection: CanonicalContract | undefined;
 
   constructor(
     contract: AnyContract,
@@ -99,6 +114,8 @@ export class Attempt {
     private readonly hooks: AttemptHooks,
     /** The hello's `resume` member: which session to resume, or `{}` for a new resumable one. */
     resume: Hello["resume"],
+    /** Ask for the server's contract, expecting this name (`""`: any), instead of connecting. */
+    private readonly reflect?: { readonly name: string },
   ) {
     const { host, port, tls } = options;
     this.local = localContract(contract, "client");
@@ -124,7 +141,9 @@ export class Attempt {
         detached: (info) => hooks.detached(this, info),
       },
     );
-    const hello = helloFor(this.local, options, credentials, resume);
+    const hello = reflect
+      ? reflectingHello(reflect.name, options, credentials)
+      : helloFor(this.local, options, credentials, resume);
     this.socket.once(tls ? "secureConnect" : "connect", () => {
       this.helloSent = true;
       this.session.sendControl(Kind.HELLO, hello);
@@ -157,17 +176,24 @@ export class Attempt {
   }
 
   private onHandshake(envelope: Envelope): void {
-    // Once an exchange has started, the welcome comes only after the server's forms.
-    if (envelope.kind === Kind.WELCOME && (!this.exchange || this.terms)) this.onWelcome(envelope);
-    else if (envelope.kind === Kind.REJECT) this.onReject(envelope);
-    else if (envelope.kind === Kind.CONTRACT && this.terms === undefined) this.onContract(envelope);
-    else {
-      const error = new SockwireError(
-        ErrorCode.UNEXPECTED_FRAME,
-        `unexpected ${kindName(envelope.kind)} frame from the server`,
-      );
-      this.abort(connectFailed("the server broke the handshake", error));
+    const kind = envelope.kind;
+    if (kind === Kind.REJECT) this.onReject(envelope);
+    else if (this.reflect) {
+      if (kind === Kind.CONTRACT && this.reflection === undefined) this.onReflection(envelope);
+      else this.unexpected(kind);
     }
+    // Once an exchange has started, the welcome comes only after the server's forms.
+    else if (kind === Kind.WELCOME && (!this.exchange || this.terms)) this.onWelcome(envelope);
+    else if (kind === Kind.CONTRACT && this.terms === undefined) this.onContract(envelope);
+    else this.unexpected(kind);
+  }
+
+  private unexpected(kind: number): void {
+    const error = new SockwireError(
+      ErrorCode.UNEXPECTED_FRAME,
+      `unexpected ${kindName(kind)} frame from the server`,
+    );
+    this.abort(connectFailed("the server broke the handshake", error));
   }
 
   /**
@@ -186,6 +212,17 @@ export class Attempt {
     } catch (error) {
       this.abort(exchangeFailure(error));
     }
+  }
+
+  /** The server's whole form: kept, and our side closed after the server's (it half-closes). */
+  private onReflection(envelope: Envelope): void {
+    try {
+      this.reflection = reflectedForm(envelope);
+    } catch (error) {
+      this.abort(connectFailed("the server sent an invalid contract form", error));
+      return;
+    }
+    this.session.close();
   }
 
   private onWelcome(envelope: Envelope): void {
@@ -262,7 +299,7 @@ export class Attempt {
 
   private onClosed(info: CloseInfo): void {
     this.clearTimer();
-    if (this.opened) {
+    if (this.opened || this.reflection !== undefined) {
       this.hooks.closed(this, info, undefined);
       return;
     }

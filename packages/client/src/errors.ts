@@ -10,6 +10,7 @@ const PERMANENT_WIRE_CODES = new Set<string>([
   WireCode.CONTRACT_MISMATCH,
   WireCode.UNSUPPORTED_CODEC,
   WireCode.UNAUTHORIZED,
+  WireCode.REFLECTION_DISABLED,
 ]);
 
 /** Local codes that no reconnect attempt can fix. */
@@ -19,6 +20,7 @@ const PERMANENT_ERROR_CODES = new Set<string>([
   ErrorCode.UNSUPPORTED_CODEC,
   ErrorCode.VALIDATION_FAILED,
   ErrorCode.INVALID_ARGUMENT,
+  ErrorCode.REFLECTION_DISABLED,
 ]);
 
 /** True when a wire code from the server means "do not come back with the same hello". */
@@ -61,6 +63,12 @@ export function rejectError(reason: Reason): SockwireError {
       return new SockwireError(
         ErrorCode.UNSUPPORTED_CODEC,
         `the server does not know our codec${text}`,
+        options,
+      );
+    case WireCode.REFLECTION_DISABLED:
+      return new SockwireError(
+        ErrorCode.REFLECTION_DISABLED,
+        `the server does not describe its contract (reflection is off)${text}`,
         options,
       );
     case WireCode.HANDSHAKE_TIMEOUT:

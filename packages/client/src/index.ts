@@ -8,6 +8,8 @@ import type { ClientOptions } from "./options.js";
 
 export {
   AppError,
+  type CanonicalContract,
+  contractFromForm,
   defineContract,
   ErrorCode,
   isAppError,
@@ -18,6 +20,7 @@ export {
 export type { RequestContext } from "@sockwire/protocol/internal";
 export { type ClientRequestHandler, SockwireClient } from "./client.js";
 export { type ConnectionEvent, type ConnectionState, transition } from "./connection-state.js";
+export { type DescribeOptions, describeServer } from "./describe.js";
 export { DEFAULT_EVENT_BUFFER, type EventStreamOptions } from "./event-stream.js";
 export type {
   ClientOptions,

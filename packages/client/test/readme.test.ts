@@ -39,6 +39,7 @@ const SURFACED: string[] = [
   ErrorCode.CONTRACT_DIFFERS,
   ErrorCode.SESSION_EXPIRED,
   ErrorCode.NOT_RESUMABLE,
+  ErrorCode.REFLECTION_DISABLED,
 ];
 
 describe("README", () => {

@@ -48,6 +48,11 @@ export {
   MESSAGE_NAME_PATTERN,
 } from "./contract/define-contract.js";
 export { canonicalJson, contractFingerprint } from "./contract/fingerprint.js";
+export {
+  contractFromForm,
+  type FormContract,
+} from "./contract/from-form/contract-from-form.js";
+export { schemaFromForm } from "./contract/from-form/schema-from-form.js";
 export type * from "./contract/types.js";
 export { type IssueSummary, summarizeIssues, validatePayload } from "./contract/validate.js";
 export { type Envelope, type EnvelopeHeader, encodeEnvelope } from "./envelope/envelope.js";

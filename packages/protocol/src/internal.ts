@@ -43,6 +43,7 @@ export {
   LocalContract,
   localContract,
 } from "./negotiation/local-contract.js";
+export { reflectedForm, reflectionFrame } from "./negotiation/reflection.js";
 export { type Deferred, deferred, isThenable, noop, rejected } from "./session/deferred.js";
 export type { RequestContext } from "./session/incoming-requests.js";
 export { agreeHeartbeat, type HeartbeatSettings } from "./session/liveness.js";

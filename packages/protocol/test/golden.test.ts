@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import {
+  canonicalContract,
   contractDigest,
   decodeControl,
   decodeEvent,
@@ -17,7 +18,7 @@ import {
   reasonSchema,
   welcomeSchema,
 } from "../src/index.js";
-import { decodeContractFrame } from "../src/internal.js";
+import { decodeContractFrame, reflectedForm } from "../src/internal.js";
 import { chat } from "./fixtures/chat.js";
 
 // Named golden vectors, quoted in PROTOCOL.md. Each is checked both ways: the header fields and
@@ -74,6 +75,7 @@ describe("golden vectors", () => {
         "contract-answer",
         "contract-forms",
         "contract-offer",
+        "contract-reflection",
         "error",
         "error-connection",
         "event-advisory-flag",
@@ -84,10 +86,12 @@ describe("golden vectors", () => {
         "hello",
         "hello-1.1",
         "hello-resume",
+        "hello-reflect",
         "ping",
         "ping-with-id",
         "pong",
         "reject",
+        "reject-reflection-disabled",
         "request",
         "request-with-deadline",
         "response",
@@ -136,6 +140,12 @@ describe("golden vectors", () => {
       switch (vector.header.kind) {
         case "hello": {
           const hello = decodeControl(helloSchema, envelope.payload, "hello");
+          if (hello.reflect === true) {
+            // A reflecting client has no contract: any name, no fingerprint, no digest.
+            expect(hello.contract).toEqual({ name: "", fingerprint: "" });
+            expect(hello.protocol.minor).toBe(1);
+            break;
+          }
           expect(hello.contract.fingerprint).toBe(chat.fingerprint);
           // The 1.1 hello carries the canonical digest too (the 1.0 one does not).
           expect(hello.contract.digest).toBe(
@@ -143,9 +153,13 @@ describe("golden vectors", () => {
           );
           break;
         }
-        case "contract":
-          decodeContractFrame(envelope);
+        case "contract": {
+          const frame = decodeContractFrame(envelope);
+          // A reflection answer carries the server's whole form: here, chat's.
+          if (frame.form !== undefined)
+            expect(reflectedForm(envelope)).toEqual(canonicalContract(chat));
           break;
+        }
         case "welcome":
           decodeControl(welcomeSchema, envelope.payload, "welcome");
           break;

@@ -20,12 +20,13 @@ import {
   differsReport,
   handlerFailed,
   isThenable,
+  reflectionFrame,
   Session,
   type SessionHooks,
   type RequestContext as SessionRequestContext,
 } from "@sockwire/protocol/internal";
 import type { CloseOutcome, ConnectionHost, CoreOwner } from "./connection-host.js";
-import { exchangeRefusal } from "./contract-exchange.js";
+import { exchangeRefusal, frameOrRefusal } from "./contract-exchange.js";
 import {
   authenticateInfo,
   checkHello,
@@ -45,14 +46,15 @@ import type { AuthenticateInfo, ConnectionState, DisconnectInfo } from "./types.
 export const CORE = Symbol("sockwire.connectionCore");
 
 /**
- * Where the handshake is. `hello`, `contract` and `auth` are undecided; `open` and `rejected`
- * are final.
+ * Where the handshake is. `hello`, `contract` and `auth` are undecided; `open`, `rejected` and
+ * `reflected` are final.
  *
  * ```
  *  hello ──valid hello, our contract──────────────────► auth ──authenticate returns──► open
- *    │  └─valid hello, another version of our contract:   ▲      (welcome sent, session.open())
- *    │    our form sent ──► contract ──client's form──────┘
- *    │                         │                           │
+ *    │  ├─valid hello, another version of our contract:   ▲ │    (welcome sent, session.open())
+ *    │  │ our form sent ──► contract ──client's form──────┘ │
+ *    │  └─hello asking for our contract (reflection on)───► auth ──returns──► reflected
+ *    │                         │                           │  (contract frame, FIN, linger)
  *    └──bad hello / bad or missing form / timeout / server closing / auth throws──► rejected
  *                                                 (reject frame, FIN, destroyed after a linger)
  * ```
@@ -60,7 +62,14 @@ export const CORE = Symbol("sockwire.connectionCore");
  * Without an `authenticate` option, `auth` lasts no time at all. A hello that resumes a session
  * ends in `handed-over`: the resumed session takes the socket (see {@link ConnectionCore.adopt}).
  */
-export type HandshakePhase = "hello" | "contract" | "auth" | "open" | "rejected" | "handed-over";
+export type HandshakePhase =
+  | "hello"
+  | "contract"
+  | "auth"
+  | "open"
+  | "rejected"
+  | "reflected"
+  | "handed-over";
 
 const NO_ROOMS: ReadonlySet<string> = new Set<string>();
 
@@ -120,7 +129,7 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
       const state = this.session.state;
       return state === "open" || state === "detached" ? state : "closing";
     }
-    return this.phase === "rejected" ? "closing" : "handshake";
+    return this.phase === "rejected" || this.phase === "reflected" ? "closing" : "handshake";
   }
 
   get rooms(): ReadonlySet<string> {
@@ -239,7 +248,7 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
 
   /** Checks the hello, then authenticates it (or opens at once without `authenticate`). */
   private hello(envelope: Envelope): void {
-    const check = checkHello(envelope, this.host.local, this.host.options.codec.name);
+    const check = checkHello(envelope, this.host.local, this.host.options);
     if (!check.ok) {
       this.refuse(check.reason, check.error);
       return;
@@ -250,18 +259,18 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     }
     const { hello, credentials } = check;
     this.agent = hello.agent;
+    if (check.contract === "reflect") {
+      this.authenticate(hello, credentials, undefined, true);
+      return;
+    }
     if (check.contract === "differs") {
       // Another version of our contract: the message digests and forms are exchanged first.
-      let offer: Buffer;
-      try {
-        offer = contractOffer(
-          this.host.local,
-          this.host.options.maxFrameBytes,
-          hello.maxFrameBytes,
-        );
-      } catch (error) {
-        const refusal = exchangeRefusal(error);
-        this.refuse(refusal.reason, refusal.error);
+      const { local, options } = this.host;
+      const offer = frameOrRefusal(() =>
+        contractOffer(local, options.maxFrameBytes, hello.maxFrameBytes),
+      );
+      if (!Buffer.isBuffer(offer)) {
+        this.refuse(offer.reason, offer.error);
         return;
       }
       this.phase = "contract";
@@ -289,14 +298,20 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   }
 
   /**
-   * Runs `authenticate` (or opens at once without it). `terms`, when the client's contract
-   * differs from ours, say what stays usable on the connection.
+   * Runs `authenticate` (or goes on at once without it). `terms`, when the client's contract
+   * differs from ours, say what stays usable on the connection; `reflect`, that the hello asked
+   * for our contract.
    */
-  private authenticate(hello: Hello, credentials: unknown, terms?: ContractTerms): void {
+  private authenticate(
+    hello: Hello,
+    credentials: unknown,
+    terms?: ContractTerms,
+    reflect = false,
+  ): void {
     this.phase = "auth";
     const authenticate = this.host.options.authenticate;
     if (!authenticate) {
-      this.open(hello, undefined, terms);
+      this.accepted(hello, undefined, terms, reflect);
       return;
     }
     this.abort = new AbortController();
@@ -310,10 +325,41 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     }
     if (isThenable(result)) {
       result.then(
-        (context) => this.open(hello, context, terms),
+        (context) => this.accepted(hello, context, terms, reflect),
         (error: unknown) => this.authFailed(error),
       );
-    } else this.open(hello, result, terms);
+    } else this.accepted(hello, result, terms, reflect);
+  }
+
+  /** The hello passed every check: open the connection, or describe our contract if it asked. */
+  private accepted(
+    hello: Hello,
+    context: unknown,
+    terms: ContractTerms | undefined,
+    reflect: boolean,
+  ): void {
+    // The handshake may have timed out, or the peer gone, while authenticate was running.
+    if (!this.undecided || this.session.state !== "handshake") return;
+    if (!this.host.accepting) this.refuseClosing();
+    else if (reflect) this.describe(hello);
+    else this.open(hello, context, terms);
+  }
+
+  /**
+   * Answers a hello that asked for our contract: one contract frame with our whole form, then
+   * the close of a refusal (FIN, destroyed after a linger). The connection never opens.
+   */
+  private describe(hello: Hello): void {
+    const answer = frameOrRefusal(() => reflectionFrame(this.host.local, hello.maxFrameBytes));
+    if (!Buffer.isBuffer(answer)) {
+      this.refuse(answer.reason, answer.error);
+      return;
+    }
+    this.phase = "reflected";
+    this.clearTimer();
+    this.abort = undefined;
+    this.session.closeAfter(answer, WireCode.NORMAL, "contract described");
+    this.linger(WireCode.NORMAL);
   }
 
   private open(hello: Hello, context: unknown, terms: ContractTerms | undefined): void {
@@ -410,9 +456,14 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     this.clearTimer();
     this.abort?.abort(error);
     this.session.closeWith(Kind.REJECT, reason, error);
+    this.linger(reason.code, error);
+  }
+
+  /** After our last frame: a peer that does not close its side soon is destroyed. */
+  private linger(code: string, error?: SockwireError): void {
     if (this.session.state === "closed") return;
     const lingerMs = Math.min(this.host.options.closeTimeoutMs, REJECT_LINGER_MS);
-    this.timer = setTimeout(() => this.session.destroy(reason.code, error), lingerMs);
+    this.timer = setTimeout(() => this.session.destroy(code, error), lingerMs);
   }
 
   private authFailed(thrown: unknown): void {
@@ -439,7 +490,9 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
   /** The session has closed: stop the timer and say how the handshake ended. */
   private settle(): CloseOutcome {
     this.clearTimer();
-    if (this.phase === "open" || this.phase === "rejected") return this.phase;
+    if (this.phase === "open" || this.phase === "rejected" || this.phase === "reflected") {
+      return this.phase;
+    }
     this.abort?.abort(
       new SockwireError(ErrorCode.CONNECTION_LOST, "the connection closed during the handshake"),
     );

@@ -13,9 +13,10 @@ import type { DisconnectInfo } from "./types.js";
 
 /**
  * How a socket ended, from the server's point of view: it completed the handshake (`open`),
- * we refused it (`rejected`), or it went away or failed before finishing the handshake.
+ * we refused it (`rejected`), we described the contract to it (`reflected`), or it went away or
+ * failed before finishing the handshake.
  */
-export type CloseOutcome = "open" | "rejected" | "abandoned";
+export type CloseOutcome = "open" | "rejected" | "reflected" | "abandoned";
 
 /**
  * What a connection needs from its server: one object per server (the registry), whose methods

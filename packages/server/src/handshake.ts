@@ -51,23 +51,32 @@ export interface Refusal {
 
 /**
  * Result of checking a hello: the parsed hello, its validated credentials and whether its
- * contract is ours (`same`) or another version of it (`differs`: the forms are exchanged before
- * the welcome), or a refusal.
+ * contract is ours (`same`), another version of it (`differs`: the forms are exchanged before
+ * the welcome), or asked for (`reflect`: the answer is our form, PROTOCOL.md 8.1), or a refusal.
  */
 export type HelloCheck =
-  | { ok: true; hello: Hello; credentials: unknown; contract: "same" | "differs" }
+  | { ok: true; hello: Hello; credentials: unknown; contract: "same" | "differs" | "reflect" }
   | ({ ok: false } & Refusal);
+
+/** What a hello is checked against besides our contract (the resolved options are one). */
+export interface HelloPolicy {
+  /** The codec, whose name the hello must name. */
+  readonly codec: { readonly name: string };
+  /** Whether a hello may ask for our contract (the `reflection` option). */
+  readonly reflection: boolean;
+}
 
 /**
  * Checks the first frame of a connection, in the order a client can best act on: the frame must
  * be a well-formed hello, then the protocol major, the contract (name and fingerprint), the codec
- * and finally the shape of the credentials. Authentication itself comes after, in the
- * connection's core.
+ * and finally the shape of the credentials. A hello that asks for our contract is checked as
+ * PROTOCOL.md 8.1 "Reflection" says: whether reflection is on first, then the name it expects, no
+ * codec. Authentication itself comes after, in the connection's core.
  */
 export function checkHello(
   envelope: Envelope,
   local: LocalContract,
-  codecName: string,
+  policy: HelloPolicy,
 ): HelloCheck {
   const contract = local.contract;
   if (envelope.kind !== Kind.HELLO) {
@@ -96,6 +105,8 @@ export function checkHello(
       `protocol ${hello.protocol.major}.x is not supported; this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`,
     );
   }
+  if (hello.reflect === true && hello.protocol.minor >= 1)
+    return checkReflecting(hello, local, policy);
   const match = local.match(hello.contract, hello.protocol.minor);
   if (match === "mismatch") {
     // Naming our side's identity lets the operator see at once which end is out of date.
@@ -105,21 +116,45 @@ export function checkHello(
       `this server speaks contract ${JSON.stringify(contract.name)} with fingerprint ${contract.fingerprint} (digest ${local.digest})`,
     );
   }
-  if (hello.codec !== codecName) {
+  if (hello.codec !== policy.codec.name) {
     return refuse(
       WireCode.UNSUPPORTED_CODEC,
       ErrorCode.UNSUPPORTED_CODEC,
-      `this server speaks codec ${JSON.stringify(codecName)}`,
+      `this server speaks codec ${JSON.stringify(policy.codec.name)}`,
     );
   }
   return checkCredentials(hello, contract, match);
+}
+
+/**
+ * A hello that asks for our contract: refused before anything else when reflection is off (so a
+ * refused caller learns nothing, not even the contract's name), then checked for the contract
+ * name it expects (empty: any) and its credentials. The codec does not matter: the answer is JSON.
+ */
+function checkReflecting(hello: Hello, local: LocalContract, policy: HelloPolicy): HelloCheck {
+  if (!policy.reflection) {
+    return refuse(
+      WireCode.REFLECTION_DISABLED,
+      ErrorCode.REFLECTION_DISABLED,
+      "this server does not describe its contract (reflection is off)",
+    );
+  }
+  const name = hello.contract.name;
+  if (name !== "" && name !== local.contract.name) {
+    return refuse(
+      WireCode.CONTRACT_MISMATCH,
+      ErrorCode.CONTRACT_MISMATCH,
+      `this server speaks contract ${JSON.stringify(local.contract.name)}, not ${JSON.stringify(name)}`,
+    );
+  }
+  return checkCredentials(hello, local.contract, "reflect");
 }
 
 /** The last check of a hello: its credentials against the contract's `credentials` schema. */
 function checkCredentials(
   hello: Hello,
   contract: AnyContract,
-  match: "same" | "differs",
+  match: "same" | "differs" | "reflect",
 ): HelloCheck {
   const schema = contract.schema.credentials;
   if (schema === undefined) return { ok: true, hello, credentials: undefined, contract: match };
@@ -180,6 +215,7 @@ export function authenticateInfo(
     agent: hello.agent,
     signal,
     resuming,
+    reflection: hello.reflect === true && hello.protocol.minor >= 1,
   };
 }
 

@@ -98,6 +98,14 @@ export interface ServerOptions<C extends AnyContract = AnyContract, Ctx = undefi
   maxDetachedSessions?: number | undefined;
   /** Replay bytes all detached sessions may hold together; past it the oldest ends. Default 64 MiB. */
   maxDetachedBytes?: number | undefined;
+  /**
+   * Describe the contract (every message, direction and schema, as its canonical form) to a
+   * client that asks (reflection, PROTOCOL.md 8.1), so that tools such as `sockwire describe`
+   * and `sockwire call` work without a copy of the contract. Off by default, as in gRPC: it shows
+   * the server's whole surface to anyone who passes the credentials check and `authenticate`
+   * (which is told `reflection: true` and may refuse). Default false.
+   */
+  reflection?: boolean | undefined;
 }
 
 /** Options with every default filled in. */
@@ -126,6 +134,7 @@ export interface ResolvedOptions {
   resumeBufferFrames: number;
   maxDetachedSessions: number;
   maxDetachedBytes: number;
+  reflection: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -165,6 +174,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   resumeBufferFrames: 100_000,
   maxDetachedSessions: 1000,
   maxDetachedBytes: 64 * MiB,
+  reflection: false,
 });
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -215,6 +225,7 @@ const optionsSchema = z
         message: "must be a scale-out adapter (instanceId, attach(), start(), publish()...)",
       })
       .optional(),
+    reflection: z.boolean().default(SERVER_DEFAULTS.reflection),
   })
   .refine((o) => o.sendSoftBytes <= o.sendHardBytes, {
     message: "sendSoftBytes must not exceed sendHardBytes",

@@ -207,6 +207,7 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
     this.open.delete(conn.id);
     this.counters.closed(info.code, conn.stats());
     if (outcome === "rejected") this.counters.rejected++;
+    if (outcome === "reflected") this.counters.reflected++;
     if (outcome === "open") {
       this.tell("connectionClosed", (a) => a.connectionClosed(conn.id));
       if (info.code === WireCode.SESSION_EXPIRED) {

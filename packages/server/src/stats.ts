@@ -21,6 +21,7 @@ export class ServerCounters {
   rejected = 0;
   /** Sessions resumed on a new connection. */
   resumed = 0;
+  reflected = 0;
   private readonly closesByReason: Record<string, number> = {};
   private readonly errorsByCode: Record<string, number> = {};
   private readonly closedTotals = {
@@ -55,6 +56,7 @@ export class ServerCounters {
       opened: this.opened,
       rejected: this.rejected,
       resumed: this.resumed,
+      reflected: this.reflected,
       closesByReason: { ...this.closesByReason },
       errorsByCode: { ...this.errorsByCode },
       ...this.closedTotals,

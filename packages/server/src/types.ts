@@ -32,6 +32,11 @@ export interface AuthenticateInfo {
    * so that a token alone, with another account's valid credentials, cannot take a session over.
    */
   resuming: { sessionId: string; context: unknown } | undefined;
+  /**
+   * True when the hello asks for the server's contract (the `reflection` option) rather than a
+   * connection: throw to keep the contract from this caller. What is returned is not used.
+   */
+  reflection: boolean;
 }
 
 /**
@@ -206,6 +211,8 @@ export interface ServerStats {
   rejected: number;
   /** Sessions resumed on a new connection since start. */
   resumed: number;
+  /** Hellos answered with the contract (the `reflection` option), each on a connection of its own. */
+  reflected: number;
   /** Closed sockets by wire code (`NORMAL`, `SLOW_CONSUMER`, `SERVER_FULL`...). */
   closesByReason: Record<string, number>;
   /** Errors reported to `onError`, by error code. */

@@ -31,6 +31,7 @@ describe("createServer options", () => {
       resumeBufferFrames: 100_000,
       maxDetachedSessions: 1000,
       maxDetachedBytes: 64 * 1024 * 1024,
+      reflection: false,
     });
   });
 

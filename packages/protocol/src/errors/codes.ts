@@ -108,6 +108,12 @@ export const ErrorCode = {
    * `expired`, `overflow`, `evicted`). What it had sent and the peer had not acknowledged is lost.
    */
   SESSION_EXPIRED: "ERR_SESSION_EXPIRED",
+  /**
+   * The server does not describe its contract (reflection is off, the default): a client that
+   * asked for it (`describeServer`, `sockwire describe`) was refused with the wire code
+   * `REFLECTION_DISABLED`. Give the client the contract itself instead.
+   */
+  REFLECTION_DISABLED: "ERR_REFLECTION_DISABLED",
 } as const;
 
 /** Union of every local error code. */

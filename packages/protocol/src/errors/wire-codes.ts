@@ -59,6 +59,8 @@ export const WireCode = {
    * resume window passed, or its replay log overflowed).
    */
   SESSION_EXPIRED: "SESSION_EXPIRED",
+  /** Handshake (1.1): the client asked for the server's contract, and reflection is off. */
+  REFLECTION_DISABLED: "REFLECTION_DISABLED",
 } as const;
 
 /** Union of every registry wire code. */

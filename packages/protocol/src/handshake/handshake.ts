@@ -28,7 +28,11 @@ const resumeToken = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/);
 /** A count of sequenced frames, modulo 2^32 (PROTOCOL.md 8.6). */
 const frameCount = z.number().int().min(0).max(0xffff_ffff);
 
-/** Payload of `hello` (client to server, always JSON). */
+/**
+ * Payload of `hello` (client to server, always JSON). With `reflect: true` (1.1) the client has no
+ * contract of its own and asks for the server's (PROTOCOL.md 8.1, "Reflection"): `contract.name`
+ * is then the name it expects, or empty for any, and the fingerprint is empty.
+ */
 export const helloSchema = z.object({
   protocol: version,
   contract: z.object({
@@ -53,6 +57,8 @@ export const helloSchema = z.object({
       received: frameCount.optional(),
     })
     .optional(),
+  /** 1.1: describe your contract instead of opening a connection (reflection). */
+  reflect: z.boolean().optional(),
 });
 export type Hello = z.infer<typeof helloSchema>;
 

@@ -1,9 +1,14 @@
 import type { MessageKey } from "../contract/canonical/node-types.js";
 import type { Envelope } from "../envelope/envelope.js";
-import { Kind, kindName } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
-import { decodeContractFrame, encodeContractFrame, type ReceivedSchema } from "./contract-frame.js";
+import {
+  decodeContractFrame,
+  encodeContractFrame,
+  expectContract,
+  fitting,
+  type ReceivedSchema,
+} from "./contract-frame.js";
 import type { ContractTerms } from "./contract-terms.js";
 import type { LocalContract } from "./local-contract.js";
 
@@ -124,26 +129,6 @@ function checkSchemas(
       throw malformed(`the form of ${key} does not match its digest`);
     }
   }
-}
-
-function expectContract(envelope: Envelope): Envelope {
-  if (envelope.kind !== Kind.CONTRACT) {
-    throw new SockwireError(
-      ErrorCode.UNEXPECTED_FRAME,
-      `expected a contract frame, got ${kindName(envelope.kind)}`,
-    );
-  }
-  return envelope;
-}
-
-function fitting(frame: Buffer, peerLimit: number): Buffer {
-  const body = frame.length - 4;
-  if (body <= peerLimit) return frame;
-  throw new SockwireError(
-    ErrorCode.CONTRACT_MISMATCH,
-    `the contract frame (${body} bytes) exceeds the peer's receive limit (${peerLimit} bytes); raise maxFrameBytes on the peer`,
-    { details: { reason: "CONTRACT_MISMATCH", bytes: body, limit: peerLimit } },
-  );
 }
 
 function malformed(why: string): SockwireError {

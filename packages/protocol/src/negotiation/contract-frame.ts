@@ -2,23 +2,29 @@ import { JsonCodec } from "../codec/json-codec.js";
 import { MAX_FRAME_BYTES_LIMIT, MIN_FRAME_BYTES_LIMIT } from "../constants.js";
 import { canonicalDigest, canonicalText } from "../contract/canonical/canonical-json.js";
 import type {
+  CanonicalContract,
   CanonicalNode,
   CanonicalRequest,
   MessageKey,
 } from "../contract/canonical/node-types.js";
-import { validateCanonicalNode } from "../contract/canonical/validate-form.js";
+import {
+  validateCanonicalContract,
+  validateCanonicalNode,
+} from "../contract/canonical/validate-form.js";
 import { MESSAGE_NAME_PATTERN } from "../contract/define-contract.js";
 import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
-import { Kind } from "../envelope/kinds.js";
+import { Kind, kindName } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
 import { isSockwireError, SockwireError } from "../errors/sockwire-error.js";
 
 /**
  * The `contract` frame (kind 0x40, protocol 1.1), exchanged during the handshake when the two
- * peers' contract digests differ (PROTOCOL.md 8.1). Its payload is JSON with up to three members:
+ * peers' contract digests differ (PROTOCOL.md 8.1), and once to a client that asked for the
+ * server's contract (reflection, 8.1). Its payload is JSON with up to four members:
  * `maxFrameBytes` (the server's receive limit, in its first one), `messages` (the sender's message
- * digests by key) and `schemas` (the sender's canonical form of some messages, by key). Forms nest
- * deeper than other control payloads, so the frame's nesting limit is that of the form's own check.
+ * digests by key), `schemas` (the sender's canonical form of some messages, by key) and `form`
+ * (the server's whole contract form, for reflection). Forms nest deeper than other control
+ * payloads, so the frame's nesting limit is that of the form's own check.
  */
 
 /** Deepest nesting of a contract frame's payload: the form's limit (256) plus its wrappers. */
@@ -42,6 +48,8 @@ export interface ContractFrame {
   readonly messages: ReadonlyMap<MessageKey, string> | undefined;
   /** The schemas the sender sent, by key (empty when none). */
   readonly schemas: ReadonlyMap<MessageKey, ReceivedSchema>;
+  /** The server's whole contract form, in a reflection answer. */
+  readonly form: CanonicalContract | undefined;
 }
 
 /** What a contract frame carries, to encode: schema forms are written as canonical text. */
@@ -49,6 +57,7 @@ export interface ContractFrameParts {
   readonly maxFrameBytes?: number;
   readonly messages?: Readonly<Record<string, string>>;
   readonly schemas?: Readonly<Record<string, CanonicalNode | CanonicalRequest>>;
+  readonly form?: CanonicalContract;
 }
 
 /**
@@ -84,7 +93,47 @@ export function decodeContractFrame(envelope: Envelope): ContractFrame {
     maxFrameBytes: frameLimit(payload.maxFrameBytes),
     messages: payload.messages === undefined ? undefined : digests(payload.messages),
     schemas: payload.schemas === undefined ? new Map() : schemas(payload.schemas),
+    form: payload.form === undefined ? undefined : contractForm(payload.form),
   };
+}
+
+function contractForm(value: unknown): CanonicalContract {
+  try {
+    return validateCanonicalContract(value);
+  } catch (error) {
+    const why = isSockwireError(error) ? error.message : "invalid";
+    throw malformed(`its form is not a valid contract form: ${why}`, error);
+  }
+}
+
+/**
+ * `envelope` if it is a `contract` frame.
+ *
+ * @throws `ERR_UNEXPECTED_FRAME` for any other kind.
+ */
+export function expectContract(envelope: Envelope): Envelope {
+  if (envelope.kind !== Kind.CONTRACT) {
+    throw new SockwireError(
+      ErrorCode.UNEXPECTED_FRAME,
+      `expected a contract frame, got ${kindName(envelope.kind)}`,
+    );
+  }
+  return envelope;
+}
+
+/**
+ * `frame` if its body fits the receive limit the peer announced.
+ *
+ * @throws `ERR_CONTRACT_MISMATCH` saying which limit to raise, otherwise (PROTOCOL.md 8.1, "Bounds").
+ */
+export function fitting(frame: Buffer, peerLimit: number): Buffer {
+  const body = frame.length - 4;
+  if (body <= peerLimit) return frame;
+  throw new SockwireError(
+    ErrorCode.CONTRACT_MISMATCH,
+    `the contract frame (${body} bytes) exceeds the peer's receive limit (${peerLimit} bytes); raise maxFrameBytes on the peer`,
+    { details: { reason: "CONTRACT_MISMATCH", bytes: body, limit: peerLimit } },
+  );
 }
 
 function frameLimit(value: unknown): number | undefined {

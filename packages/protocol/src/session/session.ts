@@ -317,9 +317,15 @@ export class Session
 
   /** Sends a final control frame (reject) and closes without goaway. */
   closeWith(kind: Kind, payload: Reason, error?: SockwireError): void {
+    const frame = encodeEnvelope({ kind }, encodeControl(payload));
+    this.closeAfter(frame, payload.code, payload.message ?? "", error);
+  }
+
+  /** Sends a final frame the owner encoded (a reflection answer) and closes without goaway. */
+  closeAfter(frame: Buffer, code: string, message = "", error?: SockwireError): void {
     if (!this.closer.active) return;
-    this.closer.reasons.record(payload.code, payload.message ?? "", "local", error);
-    this.output.sendRaw(encodeEnvelope({ kind }, encodeControl(payload)));
+    this.closer.reasons.record(code, message, "local", error);
+    this.output.sendRaw(frame);
     this.closer.begin(false);
   }
 
