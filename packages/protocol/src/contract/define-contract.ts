@@ -8,6 +8,7 @@ import type {
   ContractSchema,
   DirectionSchema,
   RequestSchema,
+  StreamSchema,
 } from "./types.js";
 
 /** Message names: ASCII, so they fit the envelope's 1-byte-length type field and read the same everywhere. */
@@ -59,6 +60,7 @@ export function defineContract<const D extends ContractSchema>(schema: D): Contr
 function compileDirection(direction: DirectionSchema | undefined, side: string): CompiledDirection {
   const events = new Map<string, z.ZodType>();
   const requests = new Map<string, RequestSchema>();
+  const streams = new Map<string, StreamSchema>();
   for (const [name, schema] of Object.entries(direction?.events ?? {})) {
     assertName(name, `${side} event`);
     assertSchema(schema, `${side} event ${name}`);
@@ -70,7 +72,28 @@ function compileDirection(direction: DirectionSchema | undefined, side: string):
     assertSchema(request?.output, `${side} request ${name} output`);
     requests.set(name, request);
   }
-  return { events, requests };
+  for (const [name, stream] of Object.entries(direction?.streams ?? {})) {
+    assertName(name, `${side} stream`);
+    assertSchema(stream?.input, `${side} stream ${name} input`);
+    for (const part of ["item", "send", "result"] as const) {
+      if (stream[part] !== undefined) assertSchema(stream[part], `${side} stream ${name} ${part}`);
+    }
+    if (stream.item === undefined && stream.send === undefined) {
+      throw new SockwireError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${side} stream ${name} needs an item schema, a send schema, or both`,
+      );
+    }
+    // A name is one message: an event, a request and a stream of one side may not share it.
+    if (events.has(name) || requests.has(name)) {
+      throw new SockwireError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${side} stream ${name}: the name is already an event or a request`,
+      );
+    }
+    streams.set(name, stream);
+  }
+  return { events, requests, streams };
 }
 
 function assertName(name: string, what: string): void {

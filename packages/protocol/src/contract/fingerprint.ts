@@ -32,7 +32,19 @@ function directionJson(direction: DirectionSchema | undefined): unknown {
   for (const [name, r] of Object.entries(direction?.requests ?? {})) {
     requests[name] = { input: toJson(r.input), output: toJson(r.output) };
   }
-  return { events, requests };
+  const streams = direction?.streams;
+  // Streams are 1.1: present only when declared, so every contract without them keeps its fingerprint.
+  if (streams === undefined || Object.keys(streams).length === 0) return { events, requests };
+  const byName: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(streams)) {
+    const parts: Record<string, unknown> = { input: toJson(s.input) };
+    for (const part of ["item", "send", "result"] as const) {
+      const schema = s[part];
+      if (schema !== undefined) parts[part] = toJson(schema);
+    }
+    byName[name] = parts;
+  }
+  return { events, requests, streams: byName };
 }
 
 function toJson(schema: z.ZodType): unknown {

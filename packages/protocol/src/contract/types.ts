@@ -6,10 +6,33 @@ export interface RequestSchema<I extends z.ZodType = z.ZodType, O extends z.ZodT
   output: O;
 }
 
-/** The messages one side may send: one-way events and request/response pairs. */
+/**
+ * Schemas of one stream (PROTOCOL.md 8.7), opened by the side that declares it: the opener sends
+ * `input`; the responder answers with any number of `item`s (a server stream, or the way back of
+ * a bidirectional one) and ends with a `result`; the opener may send `send` items of its own (a
+ * client stream, or bidirectional). At least one of `item` and `send` is given.
+ */
+export interface StreamSchema<
+  I extends z.ZodType = z.ZodType,
+  It extends z.ZodType | undefined = z.ZodType | undefined,
+  Se extends z.ZodType | undefined = z.ZodType | undefined,
+  R extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  /** What the opener sends to open the stream. */
+  input: I;
+  /** Items the responder sends to the opener. */
+  item?: It;
+  /** Items the opener sends to the responder. */
+  send?: Se;
+  /** The value the responder ends the stream with; absent: none (`undefined`). */
+  result?: R;
+}
+
+/** The messages one side may send: one-way events, request/response pairs and streams it opens. */
 export interface DirectionSchema {
   events?: Record<string, z.ZodType>;
   requests?: Record<string, RequestSchema>;
+  streams?: Record<string, StreamSchema>;
 }
 
 /** What {@link defineContract} takes. */
@@ -34,6 +57,7 @@ export type Opposite<S extends Side> = S extends "client" ? "server" : "client";
 export interface CompiledDirection {
   readonly events: ReadonlyMap<string, z.ZodType>;
   readonly requests: ReadonlyMap<string, RequestSchema>;
+  readonly streams: ReadonlyMap<string, StreamSchema>;
 }
 
 /**
@@ -120,6 +144,59 @@ export type ResponseData<
   S extends Side,
   K extends RequestName<C, S>,
 > = z.output<RequestAt<C, S, K>["output"]>;
+
+type StreamsOf<C extends AnyContract, S extends Side> =
+  DirectionOf<C, S> extends { streams: infer T extends Record<string, StreamSchema> }
+    ? T
+    : Record<never, never>;
+type StreamAt<C extends AnyContract, S extends Side, K> = StreamsOf<C, S>[K &
+  keyof StreamsOf<C, S>] extends infer X extends StreamSchema
+  ? X
+  : never;
+/** The zod output of `T` (a schema or absent: `undefined`). */
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+/** The zod input of `T` (a schema or absent: `undefined`). */
+type In<T> = T extends z.ZodType ? z.input<T> : undefined;
+
+/** Names of the streams side `S` opens. */
+export type StreamName<C extends AnyContract, S extends Side> = Extract<
+  keyof StreamsOf<C, S>,
+  string
+>;
+/** What the opener of stream `K` passes to open it. */
+export type StreamInput<C extends AnyContract, S extends Side, K extends StreamName<C, S>> = In<
+  StreamAt<C, S, K>["input"]
+>;
+/** What the responder's handler of stream `K` receives as its input (validated). */
+export type StreamParams<C extends AnyContract, S extends Side, K extends StreamName<C, S>> = Out<
+  StreamAt<C, S, K>["input"]
+>;
+/** An item the responder of stream `K` yields. */
+export type StreamItemInput<C extends AnyContract, S extends Side, K extends StreamName<C, S>> = In<
+  StreamAt<C, S, K>["item"]
+>;
+/** An item the opener of stream `K` reads (validated). */
+export type StreamItem<C extends AnyContract, S extends Side, K extends StreamName<C, S>> = Out<
+  StreamAt<C, S, K>["item"]
+>;
+/** An item the opener of stream `K` sends. */
+export type StreamSendInput<C extends AnyContract, S extends Side, K extends StreamName<C, S>> = In<
+  StreamAt<C, S, K>["send"]
+>;
+/** An item the responder of stream `K` reads (validated). */
+export type StreamSent<C extends AnyContract, S extends Side, K extends StreamName<C, S>> = Out<
+  StreamAt<C, S, K>["send"]
+>;
+/** What the responder of stream `K` returns at its end. */
+export type StreamResultInput<
+  C extends AnyContract,
+  S extends Side,
+  K extends StreamName<C, S>,
+> = In<StreamAt<C, S, K>["result"]>;
+/** What the opener of stream `K` gets as its result (validated). */
+export type StreamResult<C extends AnyContract, S extends Side, K extends StreamName<C, S>> = Out<
+  StreamAt<C, S, K>["result"]
+>;
 
 /**
  * The type of a message-name parameter: `K` when it is one of `Names`, otherwise `Names`. The

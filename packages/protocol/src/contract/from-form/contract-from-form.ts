@@ -49,7 +49,10 @@ export function contractFromForm(form: unknown): FormContract {
   }) as FormContract;
 }
 
-function direction(form: CanonicalDirection, side: string): Required<DirectionSchema> {
+function direction(
+  form: CanonicalDirection,
+  side: string,
+): Required<Pick<DirectionSchema, "events" | "requests">> {
   const events: Record<string, z.ZodType> = {};
   const requests: Record<string, RequestSchema> = {};
   for (const [name, node] of Object.entries(form.events)) {
