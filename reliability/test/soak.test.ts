@@ -6,7 +6,7 @@ import { runSoak } from "../src/soak/run-soak.js";
 // one (2 minutes, 200 clients by default) is `pnpm soak`; its figures are in docs/RELIABILITY.md.
 
 describe("chaos soak (CI size)", () => {
-  test("30 clients, 8 s of delays, pauses, black holes, cuts and a server restart: every invariant holds", async () => {
+  test("30 clients with resumable sessions, 8 s of delays, pauses, black holes, cuts and a server restart: every invariant holds", async () => {
     const report = await runSoak({
       durationMs: 8000,
       clients: 30,
@@ -17,13 +17,19 @@ describe("chaos soak (CI size)", () => {
     const text = formatReport(report);
     console.info(`chaos soak (CI size)\n${text}`);
     for (const check of report.checks) expect(check, text).toMatchObject({ ok: true });
-    // The run did what it claims: faults of every kind, a restart, reconnects, traffic both ways.
+    // The run did what it claims: faults of every kind, a restart, sessions resumed after lost
+    // links and sessions not resumed after the restart, traffic and requests both ways.
+    const f = report.figures;
     expect(report.restarts).toBe(1);
     expect(report.faults.delay + report.faults.pause).toBeGreaterThan(0);
     expect(report.reconnects).toBeGreaterThanOrEqual(30);
-    expect(report.figures.eventsReceived).toBeGreaterThan(1000);
-    expect(report.figures.ticksReceived).toBeGreaterThan(500);
-    expect(report.figures.requestsOk).toBeGreaterThan(100);
-    expect(report.figures.eventsLostGraceful).toBe(0);
+    expect(f.resumes).toBeGreaterThan(0);
+    expect(f.intactResumed).toBeGreaterThan(0);
+    expect(f.failuresByReason.ended ?? 0).toBeGreaterThan(0);
+    expect(f.eventsReceived).toBeGreaterThan(1000);
+    expect(f.ticksReceived).toBeGreaterThan(500);
+    expect(f.requestsOk).toBeGreaterThan(100);
+    expect(f.workOk).toBeGreaterThan(50);
+    expect(f.eventsLostIntact + f.ticksLostIntact + f.handlersRunTwice).toBe(0);
   }, 90_000);
 });

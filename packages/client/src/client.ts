@@ -22,6 +22,7 @@ import { Listeners, listenerFailed } from "./listeners.js";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { Outbox } from "./outbox.js";
 import type { EmitOptions, RequestOptions } from "./send-options.js";
+import { rejoining } from "./rejoining.js";
 import type { ClientStats, ClientStatus, ResumeFailure } from "./status.js";
 
 const NO_MESSAGES: readonly string[] = Object.freeze([]);
@@ -457,16 +458,21 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
 
   // ── internals ──────────────────────────────────────────────────────────────────────────
 
-  /** Runs the `onResumeFailed` listeners; a promise while any still runs, else undefined. */
+  /**
+   * Runs the `onResumeFailed` listeners; a promise while any still runs, else undefined. They run
+   * inside {@link rejoining}, so what they send (and only that) goes out before the queue.
+   */
   private runResumeFailed(failure: ResumeFailure): Promise<void> | undefined {
     if (this.resumeFailedListeners.size === 0) return undefined;
-    const runs = [...this.resumeFailedListeners].map(async (listener) => {
-      try {
-        await listener(failure);
-      } catch (error) {
-        this.report(handlerFailed("an onResumeFailed listener", error));
-      }
-    });
+    const runs = [...this.resumeFailedListeners].map((listener) =>
+      rejoining.run(true, async () => {
+        try {
+          await listener(failure);
+        } catch (error) {
+          this.report(handlerFailed("an onResumeFailed listener", error));
+        }
+      }),
+    );
     return Promise.all(runs).then(() => undefined);
   }
 

@@ -9,6 +9,7 @@ import {
 import type { ConnectionManager } from "./connection-manager.js";
 import { closedError, notConnected } from "./errors.js";
 import { OfflineQueue } from "./offline-queue.js";
+import { rejoining } from "./rejoining.js";
 import type { ResolvedOptions } from "./options.js";
 import { type Outgoing, QueuedEvent, type QueuedRequest } from "./outgoing.js";
 import {
@@ -59,9 +60,7 @@ export class Outbox {
     const session = this.manager.session;
     // The open session validates and encodes with the same contract, codec and settings, straight
     // into the outgoing batch.
-    if (session && (this.queue.size === 0 || this.manager.holdingQueue)) {
-      return session.emit(name, data);
-    }
+    if (session && this.direct) return session.emit(name, data);
     let frame: Buffer;
     try {
       const { contract, options: o } = this;
@@ -93,7 +92,7 @@ export class Outbox {
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const session = this.manager.session;
     const idempotent = options.idempotent === true;
-    if (session && (this.queue.size === 0 || this.manager.holdingQueue) && !idempotent) {
+    if (session && this.direct && !idempotent) {
       return session.request(name, input, { timeoutMs, signal: options.signal });
     }
     // A request not written yet can wait for the connection as an event does; `idempotent` only
@@ -119,7 +118,7 @@ export class Outbox {
     } catch (error) {
       return rejected(error);
     }
-    if (session && (this.queue.size === 0 || this.manager.holdingQueue)) {
+    if (session && this.direct) {
       item.send(session);
       return item.promise;
     }
@@ -161,6 +160,17 @@ export class Outbox {
       const failure = error ?? closedError("the client was closed");
       for (const waiter of this.roomWaiters.splice(0)) waiter.reject(failure);
     }
+  }
+
+  /**
+   * Whether a send may go straight to the open session: when nothing is queued (nothing may
+   * overtake what is), except while `onResumeFailed` listeners run after a reconnect to a new
+   * session: then only their own sends (re-joining rooms, re-subscribing) go out, and every
+   * other send queues until they are done.
+   */
+  private get direct(): boolean {
+    if (this.manager.holdingQueue) return rejoining.getStore() === true;
+    return this.queue.size === 0;
   }
 
   private get hasRoom(): boolean {

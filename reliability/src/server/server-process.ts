@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ServerStats } from "@sockwire/server";
 import { within } from "../wait.js";
 import type { ChildCommand, ChildConfig } from "./child.js";
-import type { ConnectionReport } from "./records.js";
+import type { SessionReport } from "./records.js";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
@@ -27,9 +27,9 @@ export type ChildStats = Partial<ServerStats> & { records: number; crashes: numb
  * ```
  */
 export class ServerProcess {
-  /** Connection reports, in the order the connections closed (unless not kept, see start()). */
-  readonly reports: ConnectionReport[] = [];
-  /** Connection reports received, kept or not. */
+  /** Session reports, in the order the sessions ended (unless not kept, see start()). */
+  readonly reports: SessionReport[] = [];
+  /** Session reports received, kept or not. */
   reportsReceived = 0;
   /** Crash notices from the child (uncaught exception, unhandled rejection). */
   readonly crashes: string[] = [];
@@ -118,6 +118,14 @@ export class ServerProcess {
     return this.call({ cmd: "handles" });
   }
 
+  /**
+   * Ends the sessions still detached (waiting for a client to resume them); resolves with their
+   * ids once their reports are out.
+   */
+  endDetached(): Promise<{ ended: string[] }> {
+    return this.call({ cmd: "endDetached" });
+  }
+
   /** Closes the server gracefully (the process keeps running). */
   close(timeoutMs = 2000): Promise<{ records: number }> {
     return this.call({ cmd: "close", timeoutMs }, timeoutMs + 20_000);
@@ -151,7 +159,7 @@ export class ServerProcess {
   private onMessage(message: Record<string, unknown>): void {
     if (message.type === "closed") {
       this.reportsReceived++;
-      if (this.keepReports) this.reports.push(message.report as ConnectionReport);
+      if (this.keepReports) this.reports.push(message.report as SessionReport);
     } else if (message.type === "crash") this.crashes.push(String(message.error));
     else if (typeof message.id === "number") {
       const waiter = this.waiting.get(message.id);

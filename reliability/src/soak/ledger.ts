@@ -1,65 +1,84 @@
+import type { ResumeFailure } from "@sockwire/client";
+import { OK, Outcomes } from "../outcomes.js";
 import { IntRanges } from "../ranges.js";
+import { SeqLog } from "../seq-log.js";
 
-/** Server ticks one client received on one session. */
-export class TickLog {
-  readonly got = new IntRanges();
-  private last = 0;
-  /** Ticks that arrived with a number not above the previous one. */
-  orderViolations = 0;
-  duplicates = 0;
+/** One `open` status of a client, as it was published. */
+export interface OpenRecord {
+  sessionId: string;
+  resumed: boolean;
+  failure: ResumeFailure | undefined;
+}
 
-  receive(n: number): void {
-    if (n <= this.last) this.orderViolations++;
-    this.last = Math.max(this.last, n);
-    if (!this.got.add(n)) this.duplicates++;
-  }
+/** What one client knows of one of its sessions, over all of that session's links. */
+export class SessionLog {
+  /** Event numbers whose `emit` resolved while this session was the client's. */
+  readonly accepted = new IntRanges();
+  /** Ticks received (server to client). */
+  readonly ticks = new SeqLog();
+  /** `work` requests whose handler ran, in the order they ran. */
+  readonly work = new SeqLog();
+  /** `open` statuses with `resumed: true` for this session. */
+  resumes = 0;
 }
 
 /**
- * Everything the driver knows about one soak client: what it tried to send, what was accepted
- * (the promise resolved: handed to the socket) and on which session, what was refused and why,
- * what it received, and how each request ended. The server's side of the story arrives as
- * connection reports; `verify` compares the two.
+ * Everything the driver knows about one soak client: each `open` status (resumed or not, and
+ * the resume failure it reported), and per session id what it had accepted, what it received
+ * and which server requests it ran; what it refused and why; how each of its requests ended.
+ * The server's side of the story arrives as session reports; `verify` compares the two.
  */
 export class ClientLedger {
+  /** Every `open` status, in order. */
+  readonly opens: OpenRecord[] = [];
+  /** Per session id, in the order they first opened. */
+  readonly sessions = new Map<string, SessionLog>();
+  /** `onResumeFailed` calls: the session each one named. */
+  readonly resumeFailedCalls: string[] = [];
+
   eventsIssued = 0;
-  /** Event numbers whose `emit` resolved, per session id that took them. */
-  readonly acceptedBySession = new Map<string, IntRanges>();
   readonly accepted = new IntRanges();
   readonly refused = new IntRanges();
   readonly refusedByCode: Record<string, number> = {};
-  /** Session ids in the order they opened. */
-  readonly sessions: string[] = [];
-  readonly ticks = new Map<string, TickLog>();
 
   requestsIssued = 0;
-  requestsSettled = 0;
-  requestsOk = 0;
+  /** How each request ended, by number: `OK` or an error code. */
+  readonly requests = new Outcomes();
   /** Answers whose value did not match the request. */
   requestMismatches = 0;
-  readonly requestFailures: Record<string, number> = {};
+  /** Requests that settled twice (must stay 0). */
+  requestsSettledTwice = 0;
+  /** Ticks naming a session this client never opened (must stay 0). */
+  strayTicks = 0;
   /** How the client's final close ended. */
   closed: { graceful: boolean; error: string | undefined } | undefined;
 
+  private current: SessionLog | undefined;
+
   constructor(readonly client: number) {}
 
-  /** The session that opened last (the one sends are handed to). */
+  /** The session id that opened last (the one sends are handed to). */
   get lastSession(): string | undefined {
-    return this.sessions.at(-1);
+    return this.opens.at(-1)?.sessionId;
   }
 
-  opened(sessionId: string): void {
-    this.sessions.push(sessionId);
+  get requestsSettled(): number {
+    return this.requests.size;
+  }
+
+  opened(open: OpenRecord): void {
+    this.opens.push(open);
+    let log = this.sessions.get(open.sessionId);
+    if (!log) {
+      log = new SessionLog();
+      this.sessions.set(open.sessionId, log);
+    }
+    if (open.resumed) log.resumes++;
+    this.current = log;
   }
 
   accept(n: number): void {
-    const session = this.lastSession ?? "";
-    let set = this.acceptedBySession.get(session);
-    if (!set) {
-      set = new IntRanges();
-      this.acceptedBySession.set(session, set);
-    }
-    set.add(n);
+    this.current?.accepted.add(n);
     this.accepted.add(n);
   }
 
@@ -69,22 +88,19 @@ export class ClientLedger {
   }
 
   tick(session: string, n: number): void {
-    let log = this.ticks.get(session);
-    if (!log) {
-      log = new TickLog();
-      this.ticks.set(session, log);
-    }
-    log.receive(n);
+    // A tick names its session itself; one for a session this client never opened is a stray.
+    const log = this.sessions.get(session);
+    if (log) log.ticks.receive(n);
+    else this.strayTicks++;
   }
 
-  requestSettled(ok: boolean, codeOrMatch: string | boolean): void {
-    this.requestsSettled++;
-    if (ok) {
-      this.requestsOk++;
-      if (codeOrMatch !== true) this.requestMismatches++;
-    } else {
-      const code = String(codeOrMatch);
-      this.requestFailures[code] = (this.requestFailures[code] ?? 0) + 1;
-    }
+  /** The `work` handler ran for request `n` of the current session. */
+  worked(n: number): void {
+    this.current?.work.receive(n);
+  }
+
+  requestSettled(n: number, code: string, answer?: number): void {
+    if (code === OK && answer !== n) this.requestMismatches++;
+    if (!this.requests.add(code, n)) this.requestsSettledTwice++;
   }
 }

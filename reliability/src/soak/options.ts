@@ -11,8 +11,10 @@ export interface SoakOptions {
   eventsPerSecond: number;
   /** Requests each client sends per second. Default 2. */
   requestsPerSecond: number;
-  /** The server sends each connection a tick this often, ms. Default 250. */
+  /** The server sends each session a tick this often, ms. Default 250. */
   tickMs: number;
+  /** Requests the server sends each session per second (drawn at each tick). Default 1. */
+  serverRequestsPerSecond: number;
   /** Graceful server restarts on the same port, spread over the run. Default 3. */
   restarts: number;
   /** How long the server stays down at each restart, ms. Default 300. */
@@ -36,6 +38,7 @@ export const SOAK_DEFAULTS = {
   eventsPerSecond: 10,
   requestsPerSecond: 2,
   tickMs: 250,
+  serverRequestsPerSecond: 1,
   restarts: 3,
   downMs: 300,
   heartbeatMs: 250,
@@ -81,18 +84,21 @@ export function parseDuration(text: string): number {
 export const SOAK_USAGE = `Usage: pnpm soak [options]
 
 Hundreds of real clients through a chaos TCP proxy (delays, pauses, black holes, cuts) while the
-server restarts; checks delivery, order, request settlement and resources at the end.
+server restarts, with resumable sessions on (the defaults); checks, session by session over all
+its links, delivery, order, request settlement, the reporting of every session not resumed, and
+resources at the end.
 
-  --duration <t>      chaos phase length: 120, 90s, 2m, 500ms      (default 120s)
-  --clients <n>       clients                                       (default 200)
-  --rate <n>          events per client per second                  (default 10)
-  --requests <n>      requests per client per second                (default 2)
-  --restarts <n>      graceful server restarts during the run       (default 3)
-  --faults <n>        faults per second across all links            (default clients/40)
-  --heartbeat <ms>    heartbeat interval = timeout on both sides    (default 250)
-  --seed <n>          seed of the fault plan                        (default random)
-  --quiet             no progress lines
-  -h, --help          this text
+  --duration <t>           chaos phase length: 90 (seconds), 90s, 2m, 500ms   (default 120s)
+  --clients <n>            clients                                            (default 200)
+  --rate <n>               events per client per second                       (default 10)
+  --requests <n>           requests per client per second                     (default 2)
+  --server-requests <n>    requests the server sends each session per second  (default 1)
+  --restarts <n>           graceful server restarts during the run            (default 3)
+  --faults <n>             faults per second across all links                 (default clients/40)
+  --heartbeat <ms>         heartbeat interval = timeout on both sides         (default 250)
+  --seed <n>               seed of the fault plan and of the traffic          (default random)
+  --quiet                  no progress lines
+  -h, --help               this text
 `;
 
 /** Parses `pnpm soak` flags; `undefined` means print the usage. */
@@ -104,6 +110,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions | undefined 
       clients: { type: "string" },
       rate: { type: "string" },
       requests: { type: "string" },
+      "server-requests": { type: "string" },
       restarts: { type: "string" },
       faults: { type: "string" },
       heartbeat: { type: "string" },
@@ -125,6 +132,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions | undefined 
     clients: num("clients", values.clients, 1),
     eventsPerSecond: num("rate", values.rate, 0),
     requestsPerSecond: num("requests", values.requests, 0),
+    serverRequestsPerSecond: num("server-requests", values["server-requests"], 0),
     restarts: num("restarts", values.restarts, 0),
     faultsPerSecond: num("faults", values.faults, 0),
     heartbeatMs: num("heartbeat", values.heartbeat, 20),

@@ -1,6 +1,7 @@
 import { FAULT_KINDS, type FaultKind } from "../chaos/faults.js";
+import { entries, type Figures } from "./figures.js";
 import type { SoakOptions } from "./options.js";
-import type { Check, Figures } from "./verify.js";
+import type { Check } from "./verify.js";
 
 /** The result of a soak run. */
 export interface SoakReport {
@@ -29,44 +30,53 @@ function table(rows: string[][]): string {
 /** The end-of-run summary: what was run, the figures, and each invariant with its verdict. */
 export function formatReport(report: SoakReport): string {
   const { options: o, figures: f } = report;
-  const failures = Object.entries(f.requestFailures)
-    .map(([code, count]) => `${code} ${n(count)}`)
-    .join(", ");
+  const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
   const figures = table([
     ["figure", "value"],
     ["run", `${(report.elapsedMs / 1000).toFixed(1)} s, ${o.clients} clients, seed ${o.seed}`],
     ["faults", FAULT_KINDS.map((k) => `${k} ${report.faults[k]}`).join(", ")],
-    ["server restarts", `${report.restarts}`],
-    ["client reconnects", n(report.reconnects)],
-    ["connections", `${n(f.connections)} (${n(f.gracefulConnections)} closed gracefully)`],
+    ["server restarts / client reconnects", `${report.restarts} / ${n(report.reconnects)}`],
     [
-      "closes by reason",
-      Object.entries(f.closesByCode)
-        .map(([c, k]) => `${c} ${k}`)
-        .join(", "),
+      "sessions / resumed (resumes)",
+      `${n(f.sessions)} / ${n(f.resumedSessions)} (${n(f.resumes)} resumes; the server counted ${n(f.serverResumes)})`,
     ],
     [
-      "events sent / accepted / refused",
-      `${n(f.eventsIssued)} / ${n(f.eventsAccepted)} / ${n(f.eventsRefused)}`,
-    ],
-    ["events received", n(f.eventsReceived)],
-    [
-      "events lost on abrupt cuts (allowed)",
-      `${n(f.eventsLostAbrupt)} (${pct(f.eventsLostAbrupt, f.eventsAccepted)} of accepted)`,
-    ],
-    ["events lost before a graceful close", n(f.eventsLostGraceful)],
-    [
-      "ticks accepted / received / lost on cuts",
-      `${n(f.ticksAccepted)} / ${n(f.ticksReceived)} / ${n(f.ticksLostAbrupt)}`,
+      "sessions ended gracefully",
+      `${n(f.intactSessions)} (${n(f.intactResumed)} of them resumed on the way)`,
     ],
     [
-      "requests issued / answered",
-      `${n(f.requestsIssued)} / ${n(f.requestsOk)} (${pct(f.requestsOk, f.requestsIssued)})`,
+      "sessions not resumed (reported)",
+      `${n(f.lostSessions)} lost; resume failures by reason: ${entries(f.failuresByReason)}; server ends: ${entries(f.lostByServerEnd)}`,
     ],
-    ["request failures", failures || "none"],
+    [
+      "welcomes lost in a cut / detached at the end",
+      `${n(f.orphanSessions)} / ${n(f.detachedAtEnd)}`,
+    ],
+    ["session closes on the server", entries(f.closesByCode)],
+    [
+      "events sent / accepted / refused / received",
+      `${n(f.eventsIssued)} / ${n(f.eventsAccepted)} / ${n(f.eventsRefused)} / ${n(f.eventsReceived)}`,
+    ],
+    [
+      "events lost: reported sessions / graceful ones",
+      `${n(f.eventsLostReported)} (${pct(f.eventsLostReported, f.eventsAccepted)} of accepted; ${n(f.unacknowledgedReported)} reported unacknowledged) / ${n(f.eventsLostIntact)}`,
+    ],
+    [
+      "ticks accepted / received / lost (reported sessions)",
+      `${n(f.ticksAccepted)} / ${n(f.ticksReceived)} / ${n(f.ticksLostReported)}`,
+    ],
+    [
+      "client requests issued / answered",
+      `${n(f.requestsIssued)} / ${n(f.requestsOk)} (${pct(f.requestsOk, f.requestsIssued)}); failures: ${entries(f.requestFailures)}`,
+    ],
+    [
+      "server requests issued / answered",
+      `${n(f.workIssued)} / ${n(f.workOk)} (${pct(f.workOk, f.workIssued)}); failures: ${entries(f.workFailures)}`,
+    ],
+    ["handlers run twice", n(f.handlersRunTwice)],
     [
       "server heap after gc",
-      `${(report.server.heapBaseline / 1048576).toFixed(1)} MiB before, ${(report.server.heapFinal / 1048576).toFixed(1)} MiB after; RSS peak ${(report.server.rssPeak / 1048576).toFixed(0)} MiB`,
+      `${mib(report.server.heapBaseline)} MiB before, ${mib(report.server.heapFinal)} MiB after; RSS peak ${(report.server.rssPeak / 1048576).toFixed(0)} MiB`,
     ],
   ]);
   const checks = table([

@@ -2,8 +2,10 @@ import { ChaosProxy } from "../chaos/chaos-proxy.js";
 import { FaultInjector, seededRandom } from "../chaos/faults.js";
 import { handleCounts, settledHandles } from "../resources.js";
 import { ServerProcess } from "../server/server-process.js";
-import { sleep, until } from "../wait.js";
+import { eventually, sleep } from "../wait.js";
+import { startClientTraffic } from "./client-traffic.js";
 import { faultPlan, type SoakOptions, soakOptions } from "./options.js";
+import { progressLine } from "./progress.js";
 import type { SoakReport } from "./report.js";
 import { SoakClient } from "./soak-client.js";
 import { verify } from "./verify.js";
@@ -19,9 +21,11 @@ async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) =>
 
 /**
  * The chaos soak: a server in its own process, `clients` real clients connected through a chaos
- * proxy, numbered events and requests flowing both ways while links are delayed, paused,
- * black-holed and cut and the server restarts; then calm, a graceful close of every client, and
- * the invariants of `verify`. Every phase is bounded in time.
+ * proxy with resumable sessions on (the defaults of both), numbered events and requests flowing
+ * both ways while links are delayed, paused, black-holed and cut and the server restarts; then
+ * calm, a graceful close of every client, and the invariants of `verify`. Every phase is bounded
+ * in time; a wait that runs out (a client that never comes back, a session never reported)
+ * becomes a failed invariant with its details, not an exception.
  *
  * @example
  * ```ts
@@ -42,6 +46,15 @@ export async function runSoak(
 
   const server = await ServerProcess.start({
     tickMs: options.tickMs,
+    work:
+      options.serverRequestsPerSecond > 0
+        ? {
+            perSecond: options.serverRequestsPerSecond,
+            timeoutMs: options.requestTimeoutMs,
+            seed: (options.seed ^ 0x5bd1e995) >>> 0,
+          }
+        : undefined,
+    // Resumption stays at its defaults (window 2 minutes, replay 4 MiB): the soak tests them.
     options: {
       heartbeatIntervalMs: options.heartbeatMs,
       heartbeatTimeoutMs: options.heartbeatMs,
@@ -75,7 +88,7 @@ export async function runSoak(
 
     // ── chaos phase ──
     faults = new FaultInjector(proxy, faultPlan(options), random);
-    stopTraffic = startTraffic(clients, options, random);
+    stopTraffic = startClientTraffic(clients, options, random);
     faults.start();
     let restarts = 0;
     let rssPeak = 0;
@@ -102,17 +115,7 @@ export async function runSoak(
         if (options.progressMs > 0 && elapsed >= nextProgress) {
           nextProgress += options.progressMs;
           const stats = await server.stats().catch(() => undefined);
-          log(
-            progressLine(
-              elapsed,
-              options,
-              clients,
-              faults.counts,
-              restarts,
-              stats?.connections,
-              usage?.rss,
-            ),
-          );
+          log(progressLine(elapsed, options, clients, faults.counts, restarts, stats, usage?.rss));
         }
       }
     }
@@ -120,24 +123,24 @@ export async function runSoak(
     // ── calm: no more faults or restarts; every client must come back ──
     await restarting;
     faults.calm();
-    await until(
-      () => clients.every((c) => c.isOpen),
-      "every client open again after the chaos",
-      30_000,
-      20,
-    );
-    await sleep(1000); // a last stretch of clean traffic on the final connections
+    await eventually(() => clients.every((c) => c.isOpen), 30_000, 20);
+    const clientsNotBack = clients
+      .filter((c) => !c.isOpen)
+      .map((c) => `client ${c.id} still ${c.client.state} 30 s after the chaos`);
+    await sleep(1000); // a last stretch of clean traffic on the final sessions
     stopTraffic();
-    await until(
+    await eventually(
       () => clients.every((c) => c.ledger.requestsSettled === c.ledger.requestsIssued),
-      "every request settled",
       options.requestTimeoutMs + 10_000,
       20,
     );
     const clientsInFlight = clients.reduce((sum, c) => sum + c.client.stats().inFlightRequests, 0);
     await inBatches(clients, 50, (c) => c.close());
-    const sessions = clients.reduce((sum, c) => sum + c.ledger.sessions.length, 0);
-    await until(() => server.reports.length >= sessions, "every connection reported", 15_000, 20);
+    // Every session a client knew has ended by now (closed, or ended by a restart); the server
+    // reports each one. What it still holds detached is ended next: none may be a known one.
+    const known = clients.flatMap((c) => [...c.ledger.sessions.keys()]);
+    await eventually(() => reported(server, known), 15_000, 20);
+    const { ended: detachedAtEnd } = await server.endDetached();
     const final = await server.stats();
     const heapFinal = (await server.memory()).heapUsed;
     const serverHandlesAfter = await settledHandles(serverHandlesBefore, () => server.handles());
@@ -154,6 +157,8 @@ export async function runSoak(
         serverCrashes: server.crashes,
         serverExitedUnexpectedly: server.crashed && server.crashes.length === 0,
         driverUnhandled,
+        clientsNotBack,
+        detachedAtEnd,
         serverInFlight: {
           inFlightRequests: final.inFlightRequests ?? 0,
           pendingRequests: final.pendingRequests ?? 0,
@@ -188,58 +193,9 @@ export async function runSoak(
   }
 }
 
-/**
- * Drives the traffic: every 10 ms each client emits and requests with the probability that gives
- * its per-second rates, so 200 clients cost one timer. Returns the stop function.
- */
-function startTraffic(
-  clients: SoakClient[],
-  options: SoakOptions,
-  random: () => number,
-): () => void {
-  const stepMs = 10;
-  const eventChance = (options.eventsPerSecond * stepMs) / 1000;
-  const requestChance = (options.requestsPerSecond * stepMs) / 1000;
-  const timer = setInterval(() => {
-    for (const client of clients) {
-      if (random() < eventChance) client.sendEvent();
-      if (random() < requestChance) {
-        // Mostly quick answers, some slow, a few past the request timeout (late answers).
-        const r = random();
-        client.sendRequest(
-          r < 0.9 ? Math.floor(random() * 20) : r < 0.98 ? 100 + Math.floor(random() * 300) : 3000,
-        );
-      }
-    }
-  }, stepMs);
-  return () => clearInterval(timer);
-}
-
-function progressLine(
-  elapsed: number,
-  options: SoakOptions,
-  clients: SoakClient[],
-  faults: Record<string, number>,
-  restarts: number,
-  serverConnections: number | undefined,
-  serverRss: number | undefined,
-): string {
-  let open = 0;
-  let accepted = 0;
-  let requests = 0;
-  let ok = 0;
-  for (const c of clients) {
-    if (c.isOpen) open++;
-    accepted += c.ledger.accepted.size;
-    requests += c.ledger.requestsSettled;
-    ok += c.ledger.requestsOk;
-  }
-  const f = faults as Record<"delay" | "pause" | "blackhole" | "cut", number>;
-  return (
-    `[soak ${(elapsed / 1000).toFixed(0).padStart(4)}s/${(options.durationMs / 1000).toFixed(0)}s] ` +
-    `open ${open}/${clients.length}, server ${serverConnections ?? "?"} conns | ` +
-    `events accepted ${accepted.toLocaleString("en-US")} | requests ${requests.toLocaleString("en-US")} settled, ${requests ? ((100 * ok) / requests).toFixed(1) : "0"} % ok | ` +
-    `faults delay ${f.delay} pause ${f.pause} blackhole ${f.blackhole} cut ${f.cut} | restarts ${restarts}/${options.restarts} | ` +
-    `server rss ${serverRss === undefined ? "?" : (serverRss / 1048576).toFixed(0)} MiB`
-  );
+/** True once the server has reported every session in `ids`. */
+function reported(server: ServerProcess, ids: readonly string[]): boolean {
+  if (server.reports.length < ids.length) return false;
+  const got = new Set(server.reports.map((r) => r.sessionId));
+  return ids.every((id) => got.has(id));
 }

@@ -1,5 +1,8 @@
-import { createClient, isSockwireError, type SockwireClient } from "@sockwire/client";
+import { createClient, type SockwireClient } from "@sockwire/client";
 import { type ReliabilityContract, reliabilityContract } from "../contract.js";
+import { codeOf, OK } from "../outcomes.js";
+import { REJOIN_PREFIX } from "../server/records.js";
+import { abortableSleep } from "../wait.js";
 import { ClientLedger } from "./ledger.js";
 
 /** Client settings shared by every soak client. */
@@ -10,20 +13,19 @@ export interface SoakClientSettings {
   closeTimeoutMs: number;
 }
 
-/** Error code of a rejection, or a marker for something that is not a coded error. */
-function codeOf(error: unknown): string {
-  if (isSockwireError(error))
-    return error.remoteCode ? `${error.code}/${error.remoteCode}` : error.code;
-  return `uncoded:${String(error)}`;
-}
-
 /**
- * One real `@sockwire/client` under soak: it emits numbered events and numbered requests when the
- * driver tells it to, and writes down in its {@link ClientLedger} every outcome.
+ * One real `@sockwire/client` under soak, with resumption on (the default): it emits numbered
+ * events and numbered requests when the driver tells it to, answers the server's numbered
+ * `work` requests, and writes down in its {@link ClientLedger} every outcome and every `open`
+ * status. When a session cannot be resumed, its `onResumeFailed` listener does what an
+ * application re-joining its rooms does: it sends a rejoin event and waits until the server has
+ * it; the server checks that it came before anything queued meanwhile.
  */
 export class SoakClient {
   readonly ledger: ClientLedger;
   readonly client: SockwireClient<ReliabilityContract>;
+  /** `onResumeFailed` listeners whose rejoin failed (the new session was lost in turn). */
+  rejoinsFailed = 0;
   private nextEvent = 0;
   private nextRequest = 0;
 
@@ -43,15 +45,31 @@ export class SoakClient {
       reconnect: { initialDelayMs: 50, factor: 1.6, maxDelayMs: 500, jitter: 0.2 },
     });
     this.client.onStatus((status) => {
-      if (status.state === "open") this.ledger.opened(status.sessionId);
-      else if (status.state === "closed")
+      if (status.state === "open") {
+        const { sessionId, resumed, resumeFailure: failure } = status;
+        this.ledger.opened({ sessionId, resumed, failure });
+      } else if (status.state === "closed")
         this.ledger.closed = {
           graceful: status.graceful,
           error: status.error ? codeOf(status.error) : undefined,
         };
     });
+    this.client.onResumeFailed(async (failure) => {
+      this.ledger.resumeFailedCalls.push(failure.previousSessionId);
+      try {
+        const data = `${REJOIN_PREFIX}${failure.previousSessionId}`;
+        await this.client.emit("blob", { n: 0, data });
+        await this.client.delivered();
+      } catch {
+        this.rejoinsFailed++;
+      }
+    });
     this.client.on("tick", ({ s, n }) => this.ledger.tick(s, n));
-    this.client.handle("work", ({ n }) => ({ n }));
+    this.client.handle("work", async ({ n, delayMs }, { signal }) => {
+      this.ledger.worked(n);
+      if (delayMs > 0) await abortableSleep(delayMs, signal);
+      return { n };
+    });
   }
 
   get isOpen(): boolean {
@@ -77,8 +95,8 @@ export class SoakClient {
     const n = ++this.nextRequest;
     this.ledger.requestsIssued++;
     this.client.request("echo", { n, delayMs }).then(
-      (answer) => this.ledger.requestSettled(true, answer.n === n),
-      (error: unknown) => this.ledger.requestSettled(false, codeOf(error)),
+      (answer) => this.ledger.requestSettled(n, OK, answer.n),
+      (error: unknown) => this.ledger.requestSettled(n, codeOf(error)),
     );
   }
 

@@ -120,6 +120,20 @@ export class ResumeState {
     this.waiters = undefined;
   }
 
+  /**
+   * Before our FIN: acknowledges whatever arrived since the last ack, so the peer can tell at our
+   * FIN whether everything it sent reached us (see {@link unacknowledged}).
+   */
+  finalAck(host: AckHost): void {
+    if (this.received !== this.ackedOut) this.sendAck(host);
+    else this.stopTimer();
+  }
+
+  /** Sequenced frames we sent that the peer has not acknowledged (yet). */
+  get unacknowledged(): number {
+    return this.log.sent - this.log.acked;
+  }
+
   /** The ack frame for what we received, modulo 2^32 on the wire. */
   ackFrame(): Buffer {
     this.ackedOut = this.received;

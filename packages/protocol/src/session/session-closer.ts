@@ -37,6 +37,14 @@ export interface CloserHost {
    * resume it, it is open, and its replay log kept everything.
    */
   readonly detachable: boolean;
+  /** Sends an ack of everything read so far (resumable sessions), just before our FIN. */
+  finalAck(): void;
+  /**
+   * Sequenced frames we sent that the peer has not acknowledged; 0 when sessions do not resume.
+   * Each side acknowledges all it read just before its FIN, so at the peer's FIN anything left
+   * here never reached it.
+   */
+  readonly unacknowledged: number;
   /** The link is lost and the session detaches (see `detachable`), for the reason `info`. */
   linkLost(info: CloseInfo): void;
   /** The session starts closing: no new work from now on. */
@@ -138,6 +146,17 @@ export class SessionCloser {
         );
       return lost(name, cause);
     });
+    // A request of ours went unanswered, or the peer's last ack (sent just before its FIN) left
+    // frames of ours unread (a middlebox that dropped them): whatever the peer thinks, this
+    // close lost something.
+    const unread = this.host.unacknowledged;
+    if (cause === undefined && unread > 0) {
+      cause = new SockwireError(
+        ErrorCode.CONNECTION_LOST,
+        `the peer closed the connection before acknowledging ${unread} frame(s) sent to it`,
+      );
+    }
+    if (cause !== undefined) this.reasons.failed(cause);
     this.move({ type: "peer-fin" });
   }
 
@@ -224,8 +243,10 @@ export class SessionCloser {
     const before = this.state;
     const after = closeTransition(before, event, this.host.options.side);
     if (after === before) return;
-    this.state = after;
     const parts = this.host;
+    // Our last frame before the FIN (written while output is still open): the ack of all we read.
+    if (after.phase === "fin-sent" && before.phase !== "fin-sent") parts.finalAck();
+    this.state = after;
     if (before.phase === "active") {
       this.host.closingStarted();
       this.timer = setTimeout(() => this.timedOut(), timeoutMs);

@@ -25,10 +25,15 @@ export interface LivenessTarget {
 export function onTick(target: LivenessTarget, now: number): void {
   switch (target.liveness.check(now)) {
     case "ping":
-      if (target.state === "open")
+      // Also while closing: a close that waits for work in flight keeps the peer hearing of us.
+      // Once our FIN is out nothing more may be written (and "dead" is left to the close timer).
+      if (!target.closer.outputEnded)
         target.output.sendRaw(encodeEnvelope({ kind: Kind.PING }, undefined));
       return;
     case "dead":
+      // After our FIN we cannot ping, so the peer's silence proves nothing: the close timeout
+      // bounds the wait for its FIN instead.
+      if (target.closer.outputEnded) return;
       target.closer.destroy(
         WireCode.HEARTBEAT_TIMEOUT,
         new SockwireError(

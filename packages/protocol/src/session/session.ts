@@ -420,6 +420,16 @@ export class Session
     if (resume !== undefined) resume.afterRead(this);
   }
 
+  /** @internal Our FIN is next: a resumable session acknowledges all it read first. */
+  finalAck(): void {
+    this.resume?.finalAck(this);
+  }
+
+  /** @internal Sequenced frames the peer has not acknowledged (0 when sessions do not resume). */
+  get unacknowledged(): number {
+    return this.resume?.unacknowledged ?? 0;
+  }
+
   /** @internal */
   sendAck(frame: Buffer): void {
     this.output.sendRaw(frame);

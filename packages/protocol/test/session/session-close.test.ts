@@ -182,7 +182,7 @@ describe("graceful close started by the peer", () => {
     expect(log.closedInfo).toMatchObject({ initiator: "remote", graceful: true });
   });
 
-  test("a plain FIN fails our requests, still answers the peer's, then FINs", async () => {
+  test("a plain FIN fails our requests (a close that is then not graceful), still answers the peer's, then FINs", async () => {
     const { session, log, peer } = startSession();
     const answer = deferred<unknown>();
     log.onRequest = () => answer.promise;
@@ -197,11 +197,53 @@ describe("graceful close started by the peer", () => {
     await settle();
     expect(peer.labels()).toEqual(["request 1 whoami", "response 1"]);
     expect(peer.ended).toBe(true);
+    // Our request went unanswered: the FINs were in order, but this close lost something.
     expect(log.closedInfo).toMatchObject({
       code: WireCode.NORMAL,
       initiator: "remote",
-      graceful: true,
+      graceful: false,
+      error: { code: ErrorCode.CONNECTION_CLOSED },
     });
+  });
+
+  test("a plain FIN with nothing of ours waiting is graceful", async () => {
+    const { log, peer } = startSession();
+    peer.end();
+    await settle();
+    expect(peer.ended).toBe(true);
+    expect(log.closedInfo).toMatchObject({ initiator: "remote", graceful: true });
+  });
+});
+
+describe("graceful close of a resumable session", () => {
+  const resume = { resumeBufferBytes: 1 << 20, resumeBufferFrames: 1000 };
+  const ack = (count: number) => encodeEnvelope({ kind: Kind.ACK, id: count }, undefined);
+
+  test("each side acknowledges all it read just before its FIN; a peer that did is graceful", async () => {
+    const { session, log, peer } = startSession({ resume });
+    peer.send(say(1), say(2));
+    await settle();
+    void session.emit("greeting", { text: "bye" });
+    session.close();
+    await settle();
+    // The ack of both events comes after the goaway and right before our FIN.
+    expect(peer.labels().slice(-2)).toEqual(["goaway 0 NORMAL", "ack 2"]);
+    expect(peer.ended).toBe(true);
+    peer.send(ack(1));
+    peer.end();
+    await settle();
+    expect(log.closedInfo).toMatchObject({ graceful: true });
+  });
+
+  test("a peer whose FIN comes without acknowledging what we sent: not graceful, ERR_CONNECTION_LOST", async () => {
+    const { session, log, peer } = startSession({ resume });
+    void session.emit("greeting", { text: "dropped by a middlebox" });
+    session.close();
+    await settle();
+    peer.end();
+    await settle();
+    expect(log.closedInfo).toMatchObject({ graceful: false });
+    expect(log.closedInfo?.error?.code).toBe(ErrorCode.CONNECTION_LOST);
   });
 });
 

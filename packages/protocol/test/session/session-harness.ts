@@ -14,6 +14,7 @@ import {
 import {
   type CloseInfo,
   type HeartbeatSettings,
+  type ResumeLimits,
   Session,
   type SessionHooks,
   type SessionLimits,
@@ -194,6 +195,8 @@ export interface StartOptions {
   /** Open the session at once (default), with the peer's receive limit and the heartbeat. */
   open?: false | { peerMaxFrameBytes?: number; heartbeat?: HeartbeatSettings };
   socket?: SocketPairOptions;
+  /** Both peers agreed to resume the session after a lost link (PROTOCOL.md 8.6). */
+  resume?: ResumeLimits;
 }
 
 /** A session on one end of a socket pair, its hooks recorded, a peer on the other end. */
@@ -221,6 +224,7 @@ export function startSession(options: StartOptions = {}) {
     session.open(
       open.peerMaxFrameBytes ?? limits.maxFrameBytes,
       open.heartbeat ?? { intervalMs: 0, timeoutMs: 0 },
+      { resume: options.resume },
     );
   }
   return { session, log, peer: new WirePeer(remote), socket: local, ticker, limits };
