@@ -44,6 +44,7 @@ export const PACKAGES = {
       ["listeners.ts", "options.ts", "stats.ts", "validate.ts"],
       ["connection-host.ts", "handshake.ts", "listener.ts", "resume-terms.ts"],
       ["contract-exchange.ts"],
+      ["connection-handshake.ts"],
       ["connection-core.ts"],
       ["connection.ts"],
       ["broadcast.ts", "router.ts"],
