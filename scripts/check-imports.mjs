@@ -50,6 +50,7 @@ export const PACKAGES = {
       ["broadcast.ts", "router.ts"],
       ["registry.ts"],
       ["cluster.ts"],
+      ["lifecycle.ts"],
       ["server.ts"],
       ["index.ts"],
     ],

@@ -20,8 +20,9 @@
  *   L7  broadcast.ts, router.ts
  *   L8  registry.ts             the host of every connection: accept, open, close, counters
  *   L9  cluster.ts
- *   L10 server.ts
- *   L11 index.ts                the public API
+ *   L10 lifecycle.ts            the listener, the raw sockets, listen() and close()
+ *   L11 server.ts
+ *   L12 index.ts                the public API
  *
  * connection-core.ts exports CORE, the key of a connection's core (`conn[CORE]`). Only
  * connection.ts, broadcast.ts and registry.ts use it, and this index never exports it.
