@@ -1,29 +1,25 @@
 import {
   type AnyContract,
   ErrorCode,
-  type EventData,
   type EventInput,
   type EventName,
   type NameArg,
   type NameKey,
   type RequestInput,
   type RequestName,
-  type RequestParams,
   type ResponseData,
-  type ResponseInput,
   SockwireError,
 } from "@sockwire/protocol";
-import { handlerFailed, type RequestContext } from "@sockwire/protocol/internal";
+import { ClientHandlers } from "./client-handlers.js";
 import { ConnectionManager } from "./connection-manager.js";
 import type { ConnectionState } from "./connection-state.js";
 import { notConnected } from "./errors.js";
-import { EventStream, type EventStreamOptions } from "./event-stream.js";
-import { Listeners, listenerFailed } from "./listeners.js";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { Outbox } from "./outbox.js";
 import type { EmitOptions, RequestOptions } from "./send-options.js";
-import { rejoining } from "./rejoining.js";
-import type { ClientStats, ClientStatus, ResumeFailure } from "./status.js";
+import type { ClientStats } from "./status.js";
+
+export type { ClientRequestHandler } from "./client-handlers.js";
 
 const NO_MESSAGES: readonly string[] = Object.freeze([]);
 
@@ -31,24 +27,12 @@ const NO_MESSAGES: readonly string[] = Object.freeze([]);
 const NO_EMIT_OPTIONS: EmitOptions = Object.freeze({});
 
 /**
- * Handler of a request the server sends to the client: gets the validated input and the request's
- * id and `signal` (aborted when the server cancels, the deadline passes or the connection ends).
- *
- * @example
- * ```ts
- * const whoami: ClientRequestHandler<typeof chat, "whoami"> = (_input, { signal }) => ({ user: "ada" });
- * client.handle("whoami", whoami);
- * ```
- */
-export type ClientRequestHandler<C extends AnyContract, K extends RequestName<C, "server">> = (
-  input: RequestParams<C, "server", K>,
-  context: RequestContext,
-) => ResponseInput<C, "server", K> | Promise<ResponseInput<C, "server", K>>;
-
-/**
  * A typed, reconnecting sockwire client for one contract. Create it with {@link createClient}
  * (register handlers, then `connect()`) or {@link connect}. See the package README for the
  * lifecycle, every option and every error code.
+ *
+ * The listeners and handlers it calls (`on`, `handle`, `onStatus`, `events`...) are registered
+ * through its base class, {@link ClientHandlers}; the connection and the send side are here.
  *
  * @example
  * ```ts
@@ -58,27 +42,17 @@ export type ClientRequestHandler<C extends AnyContract, K extends RequestName<C,
  * const { members } = await client.request("join", { room: "lobby" }, { timeoutMs: 5000 });
  * ```
  */
-export class SockwireClient<C extends AnyContract = AnyContract> implements AsyncDisposable {
-  /** The contract this client speaks. */
-  readonly contract: C;
+export class SockwireClient<C extends AnyContract = AnyContract>
+  extends ClientHandlers<C>
+  implements AsyncDisposable
+{
   private readonly options: ResolvedOptions;
   private readonly manager: ConnectionManager;
   private readonly outbox: Outbox;
-  private readonly listeners = new Listeners();
-  private readonly handlers = new Map<
-    string,
-    (input: unknown, context: RequestContext) => unknown
-  >();
-  private readonly statusListeners = new Set<(status: ClientStatus) => void>();
-  private readonly errorListeners = new Set<(error: SockwireError) => void>();
-  private readonly resumeFailedListeners = new Set<
-    (failure: ResumeFailure) => void | Promise<void>
-  >();
-  private readonly streams = new Set<EventStream<unknown>>();
 
   /** Prefer {@link createClient}. Throws `ERR_INVALID_ARGUMENT` for bad options. */
   constructor(contract: C, options: ClientOptions<C>) {
-    this.contract = contract;
+    super(contract);
     this.options = resolveOptions(contract, options as ClientOptions);
     this.manager = new ConnectionManager(contract, this.options, {
       event: (name, data) => this.listeners.dispatch(name, data, (error) => this.report(error)),
@@ -159,27 +133,6 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
   }
 
   /**
-   * Runs `listener` when a reconnect could not resume the interrupted session and a new one
-   * began (the server restarted, the window passed...): before anything queued while
-   * disconnected is sent, so the application can re-join rooms and re-subscribe first. What the
-   * listener sends meanwhile goes out at once; the queue follows when every listener's promise
-   * has settled. The `open` status that precedes it carries the same `resumeFailure`. Returns the
-   * unsubscribe function.
-   *
-   * @example
-   * ```ts
-   * client.onResumeFailed(async ({ reason, unacknowledged }) => {
-   *   log.warn(`session lost (${reason}), ${unacknowledged} message(s) may not have arrived`);
-   *   await client.request("join", { room: "lobby" });
-   * });
-   * ```
-   */
-  onResumeFailed(listener: (failure: ResumeFailure) => void | Promise<void>): () => void {
-    this.resumeFailedListeners.add(listener);
-    return () => this.resumeFailedListeners.delete(listener);
-  }
-
-  /**
    * Resolves once the server has acknowledged every message sent so far: it has them, and ran
    * its handlers for the events. It survives resumed connections; it rejects with
    * `ERR_NOT_RESUMABLE` when there are no acknowledgements (resumption off on either side), and
@@ -193,126 +146,6 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
    */
   delivered(): Promise<void> {
     return this.manager.delivered();
-  }
-
-  /**
-   * Subscribes to status changes; returns the unsubscribe function.
-   *
-   * @example
-   * ```ts
-   * const stop = client.onStatus((s) => console.log(s.state));
-   * ```
-   */
-  onStatus(listener: (status: ClientStatus) => void): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
-  }
-
-  /**
-   * Subscribes to non-fatal errors: invalid server events (dropped), listeners or handlers that
-   * threw, late or invalid answers. Returns the unsubscribe function.
-   *
-   * @example
-   * ```ts
-   * client.onError((err) => log.warn({ code: err.code }, err.message));
-   * ```
-   */
-  onError(listener: (error: SockwireError) => void): () => void {
-    this.errorListeners.add(listener);
-    return () => this.errorListeners.delete(listener);
-  }
-
-  /**
-   * Listens to a server event (validated against the contract before it reaches you).
-   *
-   * @example
-   * ```ts
-   * client.on("message", ({ from, text }) => console.log(`${from}: ${text}`));
-   * ```
-   */
-  on<K extends string>(
-    name: NameArg<K, EventName<C, "server">>,
-    listener: (data: EventData<C, "server", NameKey<K, EventName<C, "server">>>) => unknown,
-  ): this {
-    this.listeners.on(this.serverEvent(name), listener as (data: unknown) => unknown);
-    return this;
-  }
-
-  /**
-   * Listens to the next occurrence of a server event only.
-   *
-   * @example
-   * ```ts
-   * client.once("greeting", (g) => console.log(g.text));
-   * ```
-   */
-  once<K extends string>(
-    name: NameArg<K, EventName<C, "server">>,
-    listener: (data: EventData<C, "server", NameKey<K, EventName<C, "server">>>) => unknown,
-  ): this {
-    this.listeners.once(this.serverEvent(name), listener as (data: unknown) => unknown);
-    return this;
-  }
-
-  /**
-   * Removes a listener added with `on` or `once`, or every listener of `name` when none is given.
-   *
-   * @example
-   * ```ts
-   * client.off("message", print);
-   * ```
-   */
-  off<K extends string>(
-    name: NameArg<K, EventName<C, "server">>,
-    listener?: (data: EventData<C, "server", NameKey<K, EventName<C, "server">>>) => unknown,
-  ): this {
-    this.listeners.off(name, listener as ((data: unknown) => unknown) | undefined);
-    return this;
-  }
-
-  /**
-   * A server event as an async iterator with a bounded buffer (see {@link EventStreamOptions}).
-   * It survives reconnects and ends when the client closes or the signal aborts.
-   *
-   * @example
-   * ```ts
-   * for await (const m of client.events("message", { signal })) console.log(m.text);
-   * ```
-   */
-  events<K extends string>(
-    name: NameArg<K, EventName<C, "server">>,
-    options?: EventStreamOptions,
-  ): AsyncIterableIterator<EventData<C, "server", NameKey<K, EventName<C, "server">>>> {
-    const event = this.serverEvent(name);
-    const stream: EventStream<unknown> = new EventStream((push) => {
-      this.listeners.on(event, push);
-      return () => {
-        this.listeners.off(event, push);
-        this.streams.delete(stream);
-      };
-    }, options);
-    if (this.manager.state === "closed") stream.end();
-    else if (!stream.ended) this.streams.add(stream);
-    return stream as EventStream<EventData<C, "server", NameKey<K, EventName<C, "server">>>>;
-  }
-
-  /**
-   * Answers a request the server sends to this client; a second call for the same name replaces
-   * the handler. Input and output are validated like on the server; throw an `AppError` to answer
-   * with your own code; anything else thrown answers `INTERNAL` and is reported to `onError`.
-   *
-   * @example
-   * ```ts
-   * client.handle("whoami", () => ({ user: os.userInfo().username }));
-   * ```
-   */
-  handle<K extends string>(
-    name: NameArg<K, RequestName<C, "server">>,
-    handler: ClientRequestHandler<C, NameKey<K, RequestName<C, "server">>>,
-  ): this {
-    if (!this.contract.server.requests.has(name)) throw unknownName("server request", name);
-    this.handlers.set(name, handler as (input: unknown, context: RequestContext) => unknown);
-    return this;
   }
 
   /**
@@ -456,61 +289,9 @@ export class SockwireClient<C extends AnyContract = AnyContract> implements Asyn
     return this.close();
   }
 
-  // ── internals ──────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Runs the `onResumeFailed` listeners; a promise while any still runs, else undefined. They run
-   * inside {@link rejoining}, so what they send (and only that) goes out before the queue.
-   */
-  private runResumeFailed(failure: ResumeFailure): Promise<void> | undefined {
-    if (this.resumeFailedListeners.size === 0) return undefined;
-    const runs = [...this.resumeFailedListeners].map((listener) =>
-      rejoining.run(true, async () => {
-        try {
-          await listener(failure);
-        } catch (error) {
-          this.report(handlerFailed("an onResumeFailed listener", error));
-        }
-      }),
-    );
-    return Promise.all(runs).then(() => undefined);
-  }
-
   private finished(error: SockwireError | undefined): void {
     this.outbox.close(error);
     for (const stream of [...this.streams]) stream.end();
     this.streams.clear();
   }
-
-  private publish(status: ClientStatus): void {
-    for (const listener of [...this.statusListeners]) {
-      try {
-        listener(status);
-      } catch (error) {
-        this.report(listenerFailed("status", error));
-      }
-    }
-  }
-
-  private report(error: SockwireError): void {
-    for (const listener of [...this.errorListeners]) {
-      try {
-        listener(error);
-      } catch {
-        // An error listener that throws has nowhere left to report to; keep the others running.
-      }
-    }
-  }
-
-  private serverEvent(name: string): string {
-    if (!this.contract.server.events.has(name)) throw unknownName("server event", name);
-    return name;
-  }
-}
-
-function unknownName(what: string, name: string): SockwireError {
-  return new SockwireError(
-    ErrorCode.INVALID_ARGUMENT,
-    `the contract declares no ${what} named ${JSON.stringify(name)}`,
-  );
 }

@@ -8,100 +8,58 @@ import {
 } from "@sockwire/protocol";
 import {
   type CloseInfo,
-  type Deferred,
   deferred,
   differsReport,
   periodFor,
-  type RequestContext,
   rejected,
   type Session,
   Ticker,
 } from "@sockwire/protocol/internal";
 import { Attempt, type AttemptHooks } from "./attempt.js";
-import { type ConnectionEvent, type ConnectionState, transition } from "./connection-state.js";
+import type { ConnectionState } from "./connection-state.js";
 import { ConnectionTotals, type Counters } from "./counters.js";
 import { resolveCredentials } from "./credentials.js";
-import { closedError, isPermanentFailure, isPermanentWireCode, lostError } from "./errors.js";
+import { closedError, isPermanentWireCode, lostError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
-import { backoffDelay } from "./reconnect-policy.js";
+import { type ManagerHooks, ReconnectLoop } from "./reconnect-loop.js";
 import {
   endedSession,
   endInterrupted,
   helloResume,
-  type Interrupted,
   notConnectedError,
   resumeOutOfRange,
 } from "./session-resume.js";
-import type { ClientStatus, ResumeFailure } from "./status.js";
+import type { ResumeFailure } from "./status.js";
 
-/** What the connection manager tells the client facade. */
-export interface ManagerHooks {
-  event(name: string, data: unknown): unknown;
-  request(name: string, params: unknown, context: RequestContext): unknown;
-  error(error: SockwireError): void;
-  status(status: ClientStatus): void;
-  /** A connection opened; called synchronously, before any frame after the welcome is routed. */
-  opened(session: Session): void;
-  /** `close()` began: hand everything queued to `session` (open) or fail it (not open). */
-  closing(session: Session | undefined): void;
-  /** The client reached `closed`. */
-  finished(error: SockwireError | undefined): void;
-  /**
-   * A reconnect started a new session instead of resuming the interrupted one: the listeners run
-   * (awaited) before `opened` hands the queue to the session.
-   */
-  resumeFailed(failure: ResumeFailure): Promise<void> | undefined;
-}
+export type { ManagerHooks } from "./reconnect-loop.js";
 
 /**
  * Owns the connection lifecycle: attempts, the reconnect loop with backoff, the server's goaway,
  * graceful close and destroy. Every state change goes through the pure `transition()` and is
- * published as a status. It knows nothing about queues or listeners; the client facade does.
+ * published as a status (the state machine and the reconnect loop are its base class,
+ * {@link ReconnectLoop}). It knows nothing about queues or listeners; the client facade does.
  */
-export class ConnectionManager {
-  state: ConnectionState = "idle";
-  /** The state before the last change (for the status's `previous`). */
-  private previousState: ConnectionState = "idle";
-  /** True once a connection has opened; reconnecting only applies after that. */
-  everOpened = false;
+export class ConnectionManager extends ReconnectLoop {
   reconnects = 0;
   welcome: Welcome | undefined;
   /** The attempt in progress, or the open connection. */
   private current: Attempt | undefined;
-  /** A connection the server is closing (goaway) while we already prepare the next one. */
-  private draining: Attempt | undefined;
-  /** The session a lost link interrupted, waiting to be resumed (see session-resume.ts). */
-  private interrupted: Interrupted | undefined;
   /** A session that ended (not resumable, or by goaway) while the client goes on: reported at the next open. */
   private ended: ResumeFailure | undefined;
   /** What the last welcome said about resuming: the token for the next resume and its window. */
   private resumeTerms: Welcome["resume"];
   /** True while `onResumeFailed` listeners run: their sends go out before the queue. */
   holdingQueue = false;
-  private backoffTimer: NodeJS.Timeout | undefined;
-  private attemptDue = false;
-  private closeTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  /** Bumped whenever a pending asynchronous start must be abandoned. */
-  private generation = 0;
-  private openWaiters: Deferred<void>[] = [];
-  private closeDone: Deferred<void> | undefined;
-  /** Error to report when the client reaches `closed` after a remote-initiated close. */
-  private closingError: SockwireError | undefined;
   private readonly ticker: Ticker;
   private readonly totals = new ConnectionTotals();
   private readonly attemptHooks: AttemptHooks;
-  private readonly onAbort = () => {
-    const reason = this.options.signal?.reason;
-    if (this.everOpened) void this.close();
-    else this.destroy(closedError("connect was aborted by the client's signal", reason));
-  };
 
   constructor(
     private readonly contract: AnyContract,
-    private readonly options: ResolvedOptions,
-    private readonly hooks: ManagerHooks,
+    options: ResolvedOptions,
+    hooks: ManagerHooks,
   ) {
+    super(options, hooks);
     this.ticker = new Ticker(periodFor(options.frameTimeoutMs || 30_000));
     this.attemptHooks = {
       opened: (attempt, welcome) => this.onOpened(attempt, welcome),
@@ -126,15 +84,6 @@ export class ConnectionManager {
   /** The open connection's socket, if the client is open. */
   get socket(): Attempt["socket"] | undefined {
     return this.state === "open" ? this.current?.socket : undefined;
-  }
-
-  /** Whether a lost connection will be retried. */
-  get willReconnect(): boolean {
-    return (
-      this.options.reconnect !== false &&
-      this.everOpened &&
-      this.failures < this.options.reconnect.maxAttempts
-    );
   }
 
   connect(): Promise<void> {
@@ -228,7 +177,7 @@ export class ConnectionManager {
 
   // ── attempts ───────────────────────────────────────────────────────────────────────────
 
-  private async startAttempt(): Promise<void> {
+  protected async startAttempt(): Promise<void> {
     const generation = ++this.generation;
     const stale = () => generation !== this.generation || this.state !== "connecting";
     let credentials: unknown;
@@ -389,109 +338,4 @@ export class ConnectionManager {
       else this.scheduleReconnect(error, info.reconnectAfterMs);
     }
   }
-
-  private attemptFailed(error: SockwireError): void {
-    if (!this.everOpened) {
-      this.giveUp(error);
-      return;
-    }
-    this.failures++;
-    if (isPermanentFailure(error)) this.giveUp(error);
-    else this.scheduleReconnect(error);
-  }
-
-  private scheduleReconnect(error: SockwireError, hintMs?: number): void {
-    if (!this.willReconnect || this.options.reconnect === false) {
-      this.giveUp(error);
-      return;
-    }
-    const delayMs = Math.max(hintMs ?? 0, backoffDelay(this.failures, this.options.reconnect));
-    this.move(
-      { type: "drop", retry: true },
-      { state: "reconnecting", attempt: this.failures + 1, delayMs, error },
-    );
-    if (this.state !== "reconnecting") return; // a status listener closed or destroyed the client
-    this.attemptDue = false;
-    this.backoffTimer = setTimeout(() => {
-      this.backoffTimer = undefined;
-      if (this.draining) this.attemptDue = true;
-      else this.beginReconnect();
-    }, delayMs);
-  }
-
-  private beginReconnect(): void {
-    this.attemptDue = false;
-    if (
-      !this.move(
-        { type: "backoff" },
-        { state: "connecting", attempt: this.failures + 1, reconnect: true },
-      )
-    )
-      return;
-    void this.startAttempt();
-  }
-
-  /** Closes for good because of `error` (first connect failed, permanent failure, attempts exhausted). */
-  private giveUp(error: SockwireError): void {
-    this.move({ type: "drop", retry: false });
-    this.stopBackoff();
-    this.finish(false, error);
-  }
-
-  /** The last step into `closed`: release timers, settle waiters, tell the facade, publish. */
-  private finish(graceful: boolean, error: SockwireError | undefined): void {
-    if (this.state === "closing") this.move({ type: "ended" });
-    const interrupted = this.interrupted;
-    this.interrupted = undefined;
-    interrupted?.attempt.session.destroy(
-      WireCode.NORMAL,
-      error ?? closedError("the client was closed"),
-    );
-    this.stopBackoff();
-    if (this.closeTimer) clearTimeout(this.closeTimer);
-    this.closeTimer = undefined;
-    this.generation++;
-    this.options.signal?.removeEventListener("abort", this.onAbort);
-    this.hooks.finished(error);
-    if (this.openWaiters.length > 0) {
-      // Built only when someone waits: each error captures a stack.
-      const failure = error ?? closedError("the client was closed");
-      for (const waiter of this.openWaiters.splice(0)) waiter.reject(failure);
-    }
-    this.publish({ state: "closed", previous: this.previousState, graceful, error });
-    this.closeDone?.resolve();
-  }
-
-  // ── helpers ────────────────────────────────────────────────────────────────────────────
-
-  /** Applies `event`; publishes `status` (with `previous` filled in) when the state changed. */
-  private move(
-    event: ConnectionEvent,
-    status?: DistributiveOmit<ClientStatus, "previous">,
-  ): boolean {
-    const next = transition(this.state, event);
-    if (next === undefined) return false;
-    this.previousState = this.state;
-    this.state = next;
-    if (status) this.publish({ ...status, previous: this.previousState } as ClientStatus);
-    return true;
-  }
-
-  private publish(status: ClientStatus): void {
-    this.hooks.status(status);
-  }
-
-  private waitOpen(): Promise<void> {
-    const waiter = deferred<void>(true);
-    this.openWaiters.push(waiter);
-    return waiter.promise;
-  }
-
-  private stopBackoff(): void {
-    if (this.backoffTimer) clearTimeout(this.backoffTimer);
-    this.backoffTimer = undefined;
-    this.attemptDue = false;
-  }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

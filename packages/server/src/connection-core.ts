@@ -1,42 +1,20 @@
-import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
-import {
-  type Envelope,
-  ErrorCode,
-  type Hello,
-  Kind,
-  kindName,
-  type Reason,
-  SockwireError,
-  WireCode,
-} from "@sockwire/protocol";
+import { ErrorCode, type Hello, Kind, SockwireError, WireCode } from "@sockwire/protocol";
 import {
   type CloseInfo,
   type ContractTerms,
-  contractForms,
-  contractOffer,
   type Deferred,
   deferred,
   differsReport,
-  handlerFailed,
-  isThenable,
-  reflectionFrame,
-  Session,
-  type SessionHooks,
   type RequestContext as SessionRequestContext,
 } from "@sockwire/protocol/internal";
-import type { CloseOutcome, ConnectionHost, CoreOwner } from "./connection-host.js";
-import { exchangeRefusal, frameOrRefusal } from "./contract-exchange.js";
-import {
-  authenticateInfo,
-  checkHello,
-  REJECT_LINGER_MS,
-  refusalFromAuth,
-  welcomeFor,
-} from "./handshake.js";
+import { ConnectionHandshake } from "./connection-handshake.js";
+import type { CoreOwner } from "./connection-host.js";
+import { welcomeFor } from "./handshake.js";
 import { newSessionTerms, resumedTerms, resumptionFor, sessionExpired } from "./resume-terms.js";
 import { tlsClientOnPlainServer } from "./tls-failure.js";
-import type { AuthenticateInfo, ConnectionState, DisconnectInfo } from "./types.js";
+import type { ConnectionState, DisconnectInfo } from "./types.js";
+
+export type { HandshakePhase } from "./connection-handshake.js";
 
 /**
  * The key under which a `ServerConnection` keeps its {@link ConnectionCore}: `conn[CORE]`. The
@@ -45,82 +23,29 @@ import type { AuthenticateInfo, ConnectionState, DisconnectInfo } from "./types.
  */
 export const CORE = Symbol("sockwire.connectionCore");
 
-/**
- * Where the handshake is. `hello`, `contract` and `auth` are undecided; `open`, `rejected` and
- * `reflected` are final.
- *
- * ```
- *  hello ──valid hello, our contract──────────────────► auth ──authenticate returns──► open
- *    │  ├─valid hello, another version of our contract:   ▲ │    (welcome sent, session.open())
- *    │  │ our form sent ──► contract ──client's form──────┘ │
- *    │  └─hello asking for our contract (reflection on)───► auth ──returns──► reflected
- *    │                         │                           │  (contract frame, FIN, linger)
- *    └──bad hello / bad or missing form / timeout / server closing / auth throws──► rejected
- *                                                 (reject frame, FIN, destroyed after a linger)
- * ```
- *
- * Without an `authenticate` option, `auth` lasts no time at all. A hello that resumes a session
- * ends in `handed-over`: the resumed session takes the socket (see {@link ConnectionCore.adopt}).
- */
-export type HandshakePhase =
-  | "hello"
-  | "contract"
-  | "auth"
-  | "open"
-  | "rejected"
-  | "reflected"
-  | "handed-over";
-
 const NO_ROOMS: ReadonlySet<string> = new Set<string>();
 
 /**
  * The private half of a `ServerConnection`: it owns the connection's `Session`, is that
- * session's hooks, and runs the server side of the handshake. Until `open`, the session passes
- * only handshake frames here and never reaches application handlers; any other frame fails the
- * session as a protocol error.
+ * session's hooks, and runs the server side of the handshake (its base class,
+ * {@link ConnectionHandshake}, up to the decision; the open, here). Once open it holds the
+ * connection's rooms, hands validated messages to the server, and takes over the link of a new
+ * connection that resumes its session ({@link ConnectionCore.adopt}).
  *
  * One object per connection, with its methods on the prototype: hooks as closures, or a separate
  * object for the hooks and one for the handshake, cost bytes on every idle connection, and at
  * 10,000 of them that is megabytes. It creates the session itself, passing itself as the hooks,
  * so nothing here is assigned after construction.
  */
-export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
-  readonly session: Session;
-  /** Where the handshake is; only this class moves it. */
-  phase: HandshakePhase = "hello";
-  /** What `authenticate` returned (`undefined` without the hook); set when the handshake opens. */
-  context: unknown = undefined;
-  /** The session id sent in the welcome; empty before. */
-  sessionId = "";
-  /** The `agent` string of the hello, if it had one. */
-  agent: string | undefined = undefined;
+export class ConnectionCore<Conn extends CoreOwner> extends ConnectionHandshake<Conn> {
   /** How the connection ended; set once its session has closed. */
   info: DisconnectInfo | undefined = undefined;
-  private readonly conn: Conn;
-  private readonly host: ConnectionHost<Conn>;
-  /** The current link's socket (a resumed session moves to the new connection's). */
-  private socket: Socket | TLSSocket;
   /** Created on first join: most connections never join a room. */
   private joined: Set<string> | undefined = undefined;
-  /** The handshake deadline while undecided, then the linger of a refused socket. */
-  private timer: NodeJS.Timeout | undefined = undefined;
-  /** Aborts a running `authenticate` when the handshake ends without it. */
-  private abort: AbortController | undefined = undefined;
   /** Created when someone waits for the close. */
   private closeWaiter: Deferred<DisconnectInfo> | undefined = undefined;
   /** The digest of the contract the client opened the session with (a resume must match it). */
   clientDigest: string | undefined = undefined;
-  /** The checked hello, kept while the client's contract form is awaited. */
-  private checked: { hello: Hello; credentials: unknown } | undefined = undefined;
-
-  constructor(socket: Socket | TLSSocket, host: ConnectionHost<Conn>, conn: Conn) {
-    this.conn = conn;
-    this.host = host;
-    this.socket = socket;
-    this.session = new Session(host.sessionOptions, socket, this);
-    const ms = host.options.handshakeTimeoutMs;
-    if (ms > 0) this.timer = setTimeout(() => this.timedOut(ms), ms);
-  }
 
   /** Where the connection is in its lifecycle, as `conn.state` reports it. */
   get state(): ConnectionState {
@@ -167,19 +92,6 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     if (this.info) return Promise.resolve(this.info);
     this.closeWaiter ??= deferred<DisconnectInfo>(true);
     return this.closeWaiter.promise;
-  }
-
-  /** Session hook: a frame before `open()` (the hello, or a stray welcome or reject). */
-  handshake(envelope: Envelope): void {
-    if (this.phase === "hello") {
-      this.hello(envelope);
-    } else if (this.phase === "contract") {
-      this.contractAnswered(envelope);
-    } else if (this.phase === "auth") {
-      const what = `unexpected ${kindName(envelope.kind)} frame while the hello is being authenticated`;
-      this.refuseAs(WireCode.PROTOCOL_ERROR, ErrorCode.UNEXPECTED_FRAME, what);
-    }
-    // Once refused, the rest of the input is discarded; once open, the session stops calling.
   }
 
   /** Session hook: a validated client event. */
@@ -242,127 +154,8 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     this.closeWaiter?.resolve(this.info);
   }
 
-  private get undecided(): boolean {
-    return this.phase === "hello" || this.phase === "contract" || this.phase === "auth";
-  }
-
-  /** Checks the hello, then authenticates it (or opens at once without `authenticate`). */
-  private hello(envelope: Envelope): void {
-    const check = checkHello(envelope, this.host.local, this.host.options);
-    if (!check.ok) {
-      this.refuse(check.reason, check.error);
-      return;
-    }
-    if (!this.host.accepting) {
-      this.refuseClosing();
-      return;
-    }
-    const { hello, credentials } = check;
-    this.agent = hello.agent;
-    if (check.contract === "reflect") {
-      this.authenticate(hello, credentials, undefined, true);
-      return;
-    }
-    if (check.contract === "differs") {
-      // Another version of our contract: the message digests and forms are exchanged first.
-      const { local, options } = this.host;
-      const offer = frameOrRefusal(() =>
-        contractOffer(local, options.maxFrameBytes, hello.maxFrameBytes),
-      );
-      if (!Buffer.isBuffer(offer)) {
-        this.refuse(offer.reason, offer.error);
-        return;
-      }
-      this.phase = "contract";
-      this.checked = { hello, credentials };
-      this.session.sendHandshakeFrame(offer);
-      return;
-    }
-    this.authenticate(hello, credentials);
-  }
-
-  /** The client's answer to our offer: the terms follow, and we send our forms of what differs. */
-  private contractAnswered(envelope: Envelope): void {
-    const checked = this.checked as { hello: Hello; credentials: unknown };
-    this.checked = undefined;
-    let forms: { frame: Buffer; terms: ContractTerms };
-    try {
-      forms = contractForms(this.host.local, envelope, checked.hello.maxFrameBytes);
-    } catch (error) {
-      const refusal = exchangeRefusal(error);
-      this.refuse(refusal.reason, refusal.error);
-      return;
-    }
-    this.session.sendHandshakeFrame(forms.frame);
-    this.authenticate(checked.hello, checked.credentials, forms.terms);
-  }
-
-  /**
-   * Runs `authenticate` (or goes on at once without it). `terms`, when the client's contract
-   * differs from ours, say what stays usable on the connection; `reflect`, that the hello asked
-   * for our contract.
-   */
-  private authenticate(
-    hello: Hello,
-    credentials: unknown,
-    terms?: ContractTerms,
-    reflect = false,
-  ): void {
-    this.phase = "auth";
-    const authenticate = this.host.options.authenticate;
-    if (!authenticate) {
-      this.accepted(hello, undefined, terms, reflect);
-      return;
-    }
-    this.abort = new AbortController();
-    let result: unknown;
-    try {
-      const info = authenticateInfo(this.socket, hello, this.abort.signal, this.resuming(hello));
-      result = authenticate(credentials, info);
-    } catch (error) {
-      this.authFailed(error);
-      return;
-    }
-    if (isThenable(result)) {
-      result.then(
-        (context) => this.accepted(hello, context, terms, reflect),
-        (error: unknown) => this.authFailed(error),
-      );
-    } else this.accepted(hello, result, terms, reflect);
-  }
-
-  /** The hello passed every check: open the connection, or describe our contract if it asked. */
-  private accepted(
-    hello: Hello,
-    context: unknown,
-    terms: ContractTerms | undefined,
-    reflect: boolean,
-  ): void {
-    // The handshake may have timed out, or the peer gone, while authenticate was running.
-    if (!this.undecided || this.session.state !== "handshake") return;
-    if (!this.host.accepting) this.refuseClosing();
-    else if (reflect) this.describe(hello);
-    else this.open(hello, context, terms);
-  }
-
-  /**
-   * Answers a hello that asked for our contract: one contract frame with our whole form, then
-   * the close of a refusal (FIN, destroyed after a linger). The connection never opens.
-   */
-  private describe(hello: Hello): void {
-    const answer = frameOrRefusal(() => reflectionFrame(this.host.local, hello.maxFrameBytes));
-    if (!Buffer.isBuffer(answer)) {
-      this.refuse(answer.reason, answer.error);
-      return;
-    }
-    this.phase = "reflected";
-    this.clearTimer();
-    this.abort = undefined;
-    this.session.closeAfter(answer, WireCode.NORMAL, "contract described");
-    this.linger(WireCode.NORMAL);
-  }
-
-  private open(hello: Hello, context: unknown, terms: ContractTerms | undefined): void {
+  /** The hello passed every check: a new session, or the resume of a detached one. */
+  protected open(hello: Hello, context: unknown, terms: ContractTerms | undefined): void {
     // The handshake may have timed out, or the peer gone, while authenticate was running.
     if (!this.undecided || this.session.state !== "handshake") return;
     if (!this.host.accepting) {
@@ -386,9 +179,7 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     this.context = context;
     this.sessionId = welcome.sessionId;
     this.clientDigest = hello.contract.digest;
-    this.phase = "open";
-    this.clearTimer();
-    this.abort = undefined;
+    this.decided("open");
     this.session.sendControl(Kind.WELCOME, welcome);
     // The resolved options carry the replay bounds, one object for every session.
     const resume = resumption && this.host.options;
@@ -438,69 +229,5 @@ export class ConnectionCore<Conn extends CoreOwner> implements SessionHooks {
     resumption.reattached(this);
     this.host.resumed(this.conn);
     return true;
-  }
-
-  /** The session `hello` would resume, for the authenticate hook: its id and context. */
-  private resuming(hello: Hello): AuthenticateInfo["resuming"] {
-    const token = hello.resume?.token;
-    const found = token && resumptionFor(hello, this.host.resumption)?.find(token);
-    if (!found) return undefined;
-    const previous = found as ConnectionCore<Conn>;
-    return { sessionId: previous.sessionId, context: previous.context };
-  }
-
-  /** Sends a reject with `reason`, half-closes, and destroys the socket if it lingers. */
-  private refuse(reason: Reason, error: SockwireError): void {
-    if (!this.undecided) return;
-    this.phase = "rejected";
-    this.clearTimer();
-    this.abort?.abort(error);
-    this.session.closeWith(Kind.REJECT, reason, error);
-    this.linger(reason.code, error);
-  }
-
-  /** After our last frame: a peer that does not close its side soon is destroyed. */
-  private linger(code: string, error?: SockwireError): void {
-    if (this.session.state === "closed") return;
-    const lingerMs = Math.min(this.host.options.closeTimeoutMs, REJECT_LINGER_MS);
-    this.timer = setTimeout(() => this.session.destroy(code, error), lingerMs);
-  }
-
-  private authFailed(thrown: unknown): void {
-    if (!this.undecided) return;
-    const refusal = refusalFromAuth(thrown);
-    if (refusal.internal) this.host.reportError(handlerFailed("authenticate", thrown));
-    this.refuse(refusal.reason, refusal.error);
-  }
-
-  private timedOut(ms: number): void {
-    const message = `the handshake did not complete within ${ms} ms`;
-    this.refuseAs(WireCode.HANDSHAKE_TIMEOUT, ErrorCode.HANDSHAKE_TIMEOUT, message);
-  }
-
-  private refuseClosing(): void {
-    this.refuseAs(WireCode.GOING_AWAY, ErrorCode.SERVER_CLOSED, "the server is shutting down");
-  }
-
-  /** A refusal whose reject frame and local error carry the same message. */
-  private refuseAs(code: WireCode, errorCode: ErrorCode, message: string): void {
-    this.refuse({ code, message }, new SockwireError(errorCode, message));
-  }
-
-  /** The session has closed: stop the timer and say how the handshake ended. */
-  private settle(): CloseOutcome {
-    this.clearTimer();
-    if (this.phase === "open" || this.phase === "rejected" || this.phase === "reflected") {
-      return this.phase;
-    }
-    this.abort?.abort(
-      new SockwireError(ErrorCode.CONNECTION_LOST, "the connection closed during the handshake"),
-    );
-    return "abandoned";
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
   }
 }

@@ -10,16 +10,19 @@
  * layer or above; type-only imports count too. So the files can be read from L0 up, each one
  * using only what has been read already.
  *
- *   L0  adapter.ts, rooms.ts, tls-failure.ts, types.ts  (nothing from the package)
+ *   L0  adapter.ts, resumption.ts, rooms.ts, tls-failure.ts, types.ts  (nothing from the package)
  *   L1  listeners.ts, options.ts, stats.ts, validate.ts
- *   L2  connection-host.ts, handshake.ts, listener.ts
- *   L3  connection-core.ts      a connection's private half: its session, handshake and rooms
- *   L4  connection.ts           ServerConnection, the public face of a core
- *   L5  broadcast.ts, router.ts
- *   L6  registry.ts             the host of every connection: accept, open, close, counters
- *   L7  cluster.ts
- *   L8  server.ts
- *   L9  index.ts                the public API
+ *   L2  connection-host.ts, handshake.ts, listener.ts, resume-terms.ts
+ *   L3  contract-exchange.ts
+ *   L4  connection-handshake.ts the server side of the handshake, up to its decision
+ *   L5  connection-core.ts      a connection's private half: its session, open, resumes and rooms
+ *   L6  connection.ts           ServerConnection, the public face of a core
+ *   L7  broadcast.ts, router.ts
+ *   L8  registry.ts             the host of every connection: accept, open, close, counters
+ *   L9  cluster.ts
+ *   L10 lifecycle.ts            the listener, the raw sockets, listen() and close()
+ *   L11 server.ts
+ *   L12 index.ts                the public API
  *
  * connection-core.ts exports CORE, the key of a connection's core (`conn[CORE]`). Only
  * connection.ts, broadcast.ts and registry.ts use it, and this index never exports it.

@@ -1,8 +1,8 @@
-// Over 300 lines on purpose: this is the package's public class, a quarter of it is the TSDoc of
-// its methods, and the work itself lives in the router, registry, cluster and listener. Splitting
-// the class over files would scatter its API without making any method simpler.
+// Over 300 lines on purpose: this is the package's public class, a third of it is the TSDoc of
+// its methods, and the work itself lives in the router, registry, cluster, listener and lifecycle
+// (listen and close). Splitting the class further would scatter its API without making any
+// method simpler.
 
-import type net from "node:net";
 import {
   type AnyContract,
   ErrorCode,
@@ -12,21 +12,13 @@ import {
   type NameKey,
   type RequestName,
   SockwireError,
-  WireCode,
 } from "@sockwire/protocol";
-import {
-  type MessageCodec,
-  messageCodecFor,
-  noop,
-  periodFor,
-  rejected,
-  Ticker,
-} from "@sockwire/protocol/internal";
+import { type MessageCodec, messageCodecFor, periodFor, Ticker } from "@sockwire/protocol/internal";
 import { type BroadcastOptions, deliver, type RoomTarget } from "./broadcast.js";
 import { Cluster, clusterFor } from "./cluster.js";
 import type { ServerConnection } from "./connection.js";
-import { createListener, type Listener } from "./listener.js";
-import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.js";
+import { ServerLifecycle } from "./lifecycle.js";
+import { resolveOptions, type ServerOptions } from "./options.js";
 import { ConnectionRegistry } from "./registry.js";
 import { checkRoomName } from "./rooms.js";
 import {
@@ -44,7 +36,7 @@ import type {
   ServerState,
   ServerStats,
 } from "./types.js";
-import { checkCloseOptions, checkContract, checkListenOptions } from "./validate.js";
+import { checkContract } from "./validate.js";
 
 /**
  * A typed message server: accepts TCP or TLS connections, runs the handshake on each, routes
@@ -68,34 +60,22 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
 {
   /** The contract this server speaks. */
   readonly contract: C;
-  readonly #options: ResolvedOptions;
   /** The message codec every session of this server shares; broadcasts encode with it too. */
   readonly #messages: MessageCodec;
   readonly #router: Router;
   readonly #registry: ConnectionRegistry<C, Ctx>;
   /** The scale-out adapter's link, when the `adapter` option is set. */
   readonly #cluster: Cluster<C, Ctx> | undefined;
-  /** Every raw socket, including TLS sockets still in their TLS handshake. */
-  readonly #sockets = new Set<net.Socket>();
-  #state: ServerState = "idle";
-  #listener: Listener | undefined;
-  #listening: Promise<ServerAddress> | undefined;
-  #address: ServerAddress | undefined;
-  #closing: Promise<void> | undefined;
+  /** The listener, the raw sockets, and the state from `idle` to `closed`. */
+  readonly #lifecycle: ServerLifecycle<C, Ctx>;
 
   /** Use {@link createServer}. */
   constructor(contract: C, options?: ServerOptions<C, Ctx>) {
     checkContract(contract);
     this.contract = contract;
-    this.#options = resolveOptions(options);
-    this.#messages = messageCodecFor(
-      contract,
-      "server",
-      this.#options.codec,
-      this.#options.validateOutbound,
-    );
+    const o = resolveOptions(options);
+    this.#messages = messageCodecFor(contract, "server", o.codec, o.validateOutbound);
     this.#router = new Router(contract);
-    const o = this.#options;
     const timers = [o.frameTimeoutMs, o.heartbeatIntervalMs, o.heartbeatTimeoutMs].filter(
       (ms) => ms > 0,
     );
@@ -105,19 +85,20 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
       o,
       ticker,
       this.#router,
-      () => this.#state === "listening",
+      () => this.#lifecycle.state === "listening",
     );
     this.#cluster = o.adapter && new Cluster(o.adapter, contract, this.#registry);
+    this.#lifecycle = new ServerLifecycle(o, this.#registry, this.#cluster);
   }
 
   /** Where the server is in its lifecycle. */
   get state(): ServerState {
-    return this.#state;
+    return this.#lifecycle.state;
   }
 
   /** The bound address once listening, else `undefined`. */
   get address(): ServerAddress | undefined {
-    return this.#address;
+    return this.#lifecycle.address;
   }
 
   /** Open connections (handshake completed), by `conn.id`. */
@@ -225,40 +206,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
    * `close()`, or `ERR_INVALID_ARGUMENT` for bad options or a second call.
    */
   listen(options: ListenOptions = {}): Promise<ServerAddress> {
-    let args: { host: string; port: number; backlog: number };
-    try {
-      args = checkListenOptions(options);
-    } catch (error) {
-      return rejected(error);
-    }
-    if (this.#state === "closing" || this.#state === "closed") {
-      return rejected(new SockwireError(ErrorCode.SERVER_CLOSED, "the server has been closed"));
-    }
-    if (this.#listening)
-      return rejected(new SockwireError(ErrorCode.INVALID_ARGUMENT, "listen() was already called"));
-    const listener = this.#listenerOrCreate();
-    this.#listening = new Promise<ServerAddress>((resolve, reject) => {
-      const onError = (error: Error) => {
-        this.#listening = undefined;
-        reject(
-          new SockwireError(
-            ErrorCode.SOCKET_ERROR,
-            `cannot listen on ${args.host}:${args.port}: ${error.message}`,
-            { cause: error },
-          ),
-        );
-      };
-      listener.once("error", onError);
-      listener.listen(args, () => {
-        listener.off("error", onError);
-        const bound = listener.address() as net.AddressInfo;
-        this.#address = { address: bound.address, port: bound.port, family: bound.family };
-        if (this.#state === "idle") this.#state = "listening";
-        this.#cluster?.start();
-        resolve(this.#address);
-      });
-    });
-    return this.#listening;
+    return this.#lifecycle.listen(options);
   }
 
   /**
@@ -334,7 +282,7 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
 
   /** Counters and gauges of the whole server. */
   stats(): ServerStats {
-    return this.#registry.stats(this.#state);
+    return this.#registry.stats(this.#lifecycle.state);
   }
 
   /**
@@ -346,79 +294,12 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
    * and the listener are closed. Calling it again returns the same promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closing) return this.#closing;
-    let args: { timeoutMs: number; reconnectAfterMs: number | undefined };
-    try {
-      args = checkCloseOptions(options, this.#options.closeTimeoutMs);
-    } catch (error) {
-      return rejected(error);
-    }
-    this.#closing = this.#shutdown(args.timeoutMs, args.reconnectAfterMs);
-    return this.#closing;
+    return this.#lifecycle.close(options);
   }
 
   /** `await using server = createServer(...)` closes it gracefully at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  async #shutdown(timeoutMs: number, reconnectAfterMs: number | undefined): Promise<void> {
-    this.#state = "closing";
-    await this.#listening?.catch(noop);
-    const listener = this.#listener;
-    const listenerClosed = new Promise<void>((resolve) => {
-      if (listener?.listening) listener.close(() => resolve());
-      else resolve();
-    });
-    this.#registry.shutdownAll(
-      WireCode.GOING_AWAY,
-      "the server is shutting down",
-      reconnectAfterMs,
-    );
-    const force = setTimeout(() => {
-      const message = `server close timed out after ${timeoutMs} ms`;
-      this.#registry.destroyAll(new SockwireError(ErrorCode.SERVER_CLOSED, message));
-      for (const socket of [...this.#sockets]) socket.destroy();
-    }, timeoutMs);
-    const drained = this.#registry.drained();
-    await Promise.all([listenerClosed, drained]);
-    clearTimeout(force);
-    // After the connections: their last membership changes go out before the adapter leaves.
-    await this.#cluster?.close();
-    this.#state = "closed";
-  }
-
-  #listenerOrCreate(): Listener {
-    if (this.#listener) return this.#listener;
-    const registry = this.#registry;
-    const listener = createListener(this.#options, {
-      accepted: (socket) => registry.accept(socket),
-      tlsStarted: () => registry.tlsStarted(),
-      tlsSecured: (socket) => registry.tlsSecured(socket),
-      tlsFailed: (failure) => registry.tlsFailed(failure),
-    });
-    // One close listener for all sockets of this server, and `on` rather than `once` ('close' is
-    // emitted once anyway): a closure plus once-wrapper per socket cost ~250 bytes per idle
-    // connection.
-    const sockets = this.#sockets;
-    const forget = function (this: net.Socket): void {
-      sockets.delete(this);
-    };
-    listener.on("connection", (socket: net.Socket) => {
-      sockets.add(socket);
-      socket.on("close", forget);
-    });
-    // After listen() succeeded, listener failures (EMFILE on accept...) must not crash the process.
-    listener.on("error", (error: Error) => {
-      if (this.#address === undefined) return; // a failing listen() rejects instead
-      this.#registry.reportError(
-        new SockwireError(ErrorCode.SOCKET_ERROR, `listener error: ${error.message}`, {
-          cause: error,
-        }),
-      );
-    });
-    this.#listener = listener;
-    return listener;
   }
 
   /** Validates and encodes a server event once, for every connection it goes to. */
