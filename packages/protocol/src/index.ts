@@ -20,6 +20,7 @@ export { canonicalSchema } from "./contract/canonical/schema-form.js";
 export {
   validateCanonicalContract,
   validateCanonicalNode,
+  validateCanonicalStream,
 } from "./contract/canonical/validate-form.js";
 export { accepts, type Compatibility } from "./contract/compat/accepts.js";
 export {

@@ -3,6 +3,7 @@ import { MAX_FRAME_BYTES_LIMIT, MIN_FRAME_BYTES_LIMIT } from "../constants.js";
 import { canonicalDigest, canonicalText } from "../contract/canonical/canonical-json.js";
 import type {
   CanonicalContract,
+  CanonicalMessage,
   CanonicalNode,
   CanonicalRequest,
   MessageKey,
@@ -36,7 +37,7 @@ const KEY = /^(client|server)\.(events|requests)\.(.+)$/;
 
 /** One message's form as a peer sent it, with its digest computed here. */
 export interface ReceivedSchema {
-  readonly form: CanonicalNode | CanonicalRequest;
+  readonly form: CanonicalMessage;
   readonly digest: string;
 }
 
@@ -56,7 +57,7 @@ export interface ContractFrame {
 export interface ContractFrameParts {
   readonly maxFrameBytes?: number;
   readonly messages?: Readonly<Record<string, string>>;
-  readonly schemas?: Readonly<Record<string, CanonicalNode | CanonicalRequest>>;
+  readonly schemas?: Readonly<Record<string, CanonicalMessage>>;
   readonly form?: CanonicalContract;
 }
 
@@ -172,7 +173,7 @@ function schemas(value: unknown): Map<MessageKey, ReceivedSchema> {
       throw malformed(`the schema of ${key} is not a valid form: ${why}`, error);
     }
     out.set(checked, {
-      form: form as CanonicalNode | CanonicalRequest,
+      form: form as CanonicalMessage,
       digest: canonicalDigest(form),
     });
   }

@@ -1,9 +1,5 @@
 import { compareUtf16 } from "../contract/canonical/canonical-json.js";
-import type {
-  CanonicalNode,
-  CanonicalRequest,
-  MessageKey,
-} from "../contract/canonical/node-types.js";
+import type { CanonicalMessage, MessageKey } from "../contract/canonical/node-types.js";
 import { compareMessage, type MessageComparison } from "../contract/compat/compare-contracts.js";
 import { formatIncompatibility } from "../contract/compat/slots.js";
 import type { Side } from "../contract/types.js";
@@ -31,7 +27,7 @@ const MAX_REASONS = 5;
 export interface MessageTable {
   readonly digests: ReadonlyMap<MessageKey, string>;
   /** The forms available: all of this peer's own, only the exchanged ones of the peer's. */
-  readonly forms: ReadonlyMap<MessageKey, CanonicalNode | CanonicalRequest>;
+  readonly forms: ReadonlyMap<MessageKey, CanonicalMessage>;
 }
 
 /**
@@ -85,7 +81,7 @@ function onlyOneSide(key: MessageKey, senderHasIt: boolean): MessageComparison {
 }
 
 /** The form of `key` in `table`, which must hold it (the exchange sent it). */
-function formOf(table: MessageTable, key: MessageKey): CanonicalNode | CanonicalRequest {
+function formOf(table: MessageTable, key: MessageKey): CanonicalMessage {
   const form = table.forms.get(key);
   if (form === undefined) {
     throw new SockwireError(ErrorCode.INVALID_ARGUMENT, `the form of ${key} is needed and missing`);

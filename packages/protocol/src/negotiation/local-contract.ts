@@ -10,8 +10,7 @@ import {
 } from "../contract/canonical/contract-form.js";
 import type {
   CanonicalContract,
-  CanonicalNode,
-  CanonicalRequest,
+  CanonicalMessage,
   MessageKey,
 } from "../contract/canonical/node-types.js";
 import type { AnyContract, Side } from "../contract/types.js";
@@ -59,7 +58,7 @@ export class LocalContract {
     this.form = canonicalContract(contract);
     this.digest = contractDigest(this.form);
     const digests = new Map<MessageKey, string>();
-    const forms = new Map<MessageKey, CanonicalNode | CanonicalRequest>();
+    const forms = new Map<MessageKey, CanonicalMessage>();
     for (const [key, form] of contractMessages(this.form)) {
       if (key === "credentials") continue;
       digests.set(key, canonicalDigest(form));
@@ -93,10 +92,9 @@ export class LocalContract {
   }
 
   /** Our forms of `keys`, as a contract frame's `schemas` member. */
-  schemasFor(keys: readonly MessageKey[]): Record<string, CanonicalNode | CanonicalRequest> {
-    const out: Record<string, CanonicalNode | CanonicalRequest> = {};
-    for (const key of keys)
-      out[key] = this.table.forms.get(key) as CanonicalNode | CanonicalRequest;
+  schemasFor(keys: readonly MessageKey[]): Record<string, CanonicalMessage> {
+    const out: Record<string, CanonicalMessage> = {};
+    for (const key of keys) out[key] = this.table.forms.get(key) as CanonicalMessage;
     return out;
   }
 
@@ -116,7 +114,7 @@ export class LocalContract {
       this.cache.set(id, cached);
       return cached;
     }
-    const forms = new Map<MessageKey, CanonicalNode | CanonicalRequest>();
+    const forms = new Map<MessageKey, CanonicalMessage>();
     for (const [key, schema] of schemas) forms.set(key, schema.form);
     const terms = termsBetween(this.side, this.table, { digests: remote, forms });
     this.cache.set(id, terms);

@@ -40,10 +40,15 @@ describe("schemaFromForm", () => {
   const dir = new URL("../vectors/canonical/", import.meta.url);
   const vectors = readdirSync(dir).map(
     (file) =>
-      JSON.parse(readFileSync(new URL(file, dir), "utf8")) as { name: string; canonical: string },
+      JSON.parse(readFileSync(new URL(file, dir), "utf8")) as {
+        name: string;
+        canonical: string;
+        messages?: unknown;
+      },
   );
 
-  it.each(vectors.filter((v) => v.name !== "contract-chat"))(
+  // The whole-contract vectors (those with message digests) are rebuilt by contractFromForm below.
+  it.each(vectors.filter((v) => v.messages === undefined))(
     "rebuilds the $name vector with the same form",
     ({ canonical }) => {
       expect(text(schemaFromForm(JSON.parse(canonical)))).toBe(canonical);

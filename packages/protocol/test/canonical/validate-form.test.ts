@@ -5,6 +5,7 @@ import {
   contractDigest,
   validateCanonicalContract,
   validateCanonicalNode,
+  validateCanonicalStream,
 } from "../../src/index.js";
 
 // Forms from outside (a peer, a snapshot file) are checked before use: strictly, so that the
@@ -78,5 +79,77 @@ describe("validateCanonicalContract", () => {
     ["a bad contract name", { ...form, name: "" }],
   ])("refuses %s", (_, value) => {
     expect(() => validateCanonicalContract(value)).toThrow(invalid);
+  });
+});
+
+describe("validateCanonicalContract with streams", () => {
+  const form = canonicalContract({
+    name: "logs",
+    client: {
+      streams: {
+        tail: { input: z.string(), item: z.string() },
+        chat: { input: z.undefined(), item: z.string(), send: z.string(), result: z.boolean() },
+      },
+    },
+  });
+  const withStreams = (streams: unknown) => ({
+    ...form,
+    server: { events: {}, requests: {}, streams },
+  });
+  const string = { type: "string" };
+
+  it("accepts the streams table, in either direction, and its JSON round trip", () => {
+    const copy = validateCanonicalContract(JSON.parse(JSON.stringify(form)));
+    expect(contractDigest(copy)).toBe(contractDigest(form));
+    expect(() =>
+      validateCanonicalContract(withStreams({ probe: { input: string, send: string } })),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ["an empty streams table (a second text for the same contract)", withStreams({})],
+    ["a streams table that is not an object", withStreams([])],
+    ["a bad stream name", withStreams({ "9x": { input: string, item: string } })],
+    ["a stream without input", withStreams({ probe: { item: string } })],
+    ["a stream with neither item nor send", withStreams({ probe: { input: string } })],
+    [
+      "a stream with neither item nor send, only a result",
+      withStreams({ probe: { input: string, result: string } }),
+    ],
+    [
+      "a stream with an unknown member",
+      withStreams({ probe: { input: string, item: string, output: string } }),
+    ],
+    [
+      "a stream whose item is not a node",
+      withStreams({ probe: { input: string, item: { type: "strng" } } }),
+    ],
+    [
+      "a stream member that is undefined",
+      withStreams({ probe: { input: string, item: undefined, send: string } }),
+    ],
+    ["a stream that is not an object", withStreams({ probe: [string] })],
+    [
+      "a stream named like an event of its direction",
+      {
+        ...form,
+        client: { ...form.client, events: { tail: string } },
+      },
+    ],
+  ])("refuses %s", (_, value) => {
+    expect(() => validateCanonicalContract(value)).toThrow(invalid);
+  });
+
+  it("validateCanonicalStream checks one stream's form, naming where", () => {
+    expect(validateCanonicalStream({ input: string, send: string })).toEqual({
+      input: string,
+      send: string,
+    });
+    expect(() =>
+      validateCanonicalStream({ input: string, result: string }, "client.streams.x"),
+    ).toThrow(/client\.streams\.x has neither "item" nor "send"/);
+    expect(() => validateCanonicalStream({ input: string, item: { type: "array" } }, "x")).toThrow(
+      /x\.item/,
+    );
   });
 });

@@ -110,14 +110,17 @@ describe("canonical form golden vectors", () => {
     expect(messageDigests(parsed)).toEqual(vector.messages);
   });
 
-  it("are named in PROTOCOL.md, which quotes the contract's form, digest and message digests", () => {
+  it("are named in PROTOCOL.md, which quotes the contracts' forms, digests and message digests", () => {
     const doc = readFileSync(new URL("../../PROTOCOL.md", import.meta.url), "utf8");
     for (const vector of vectors) expect(doc).toContain(`\`${vector.name}\``);
-    const contract = vectors.find((v) => v.messages !== undefined) as Vector;
-    expect(doc).toContain(contract.canonical);
-    expect(doc).toContain(`contract digest \`${contract.digest}\``);
-    for (const [key, digest] of Object.entries(contract.messages ?? {})) {
-      expect(doc).toContain(`| \`${key}\` | \`${digest}\` |`);
+    const contracts = vectors.filter((v) => v.messages !== undefined);
+    expect(contracts.map((v) => v.name).sort()).toEqual(["contract-chat", "contract-streams"]);
+    for (const contract of contracts) {
+      expect(doc).toContain(contract.canonical);
+      expect(doc).toContain(`contract digest \`${contract.digest}\``);
+      for (const [key, digest] of Object.entries(contract.messages ?? {})) {
+        expect(doc).toContain(`| \`${key}\` | \`${digest}\` |`);
+      }
     }
     const recursive = vectors.find((v) => v.name === "recursive-getter") as Vector;
     expect(doc).toContain(recursive.canonical);

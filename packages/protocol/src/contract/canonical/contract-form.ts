@@ -2,15 +2,17 @@ import type { z } from "zod";
 import { ErrorCode } from "../../errors/codes.js";
 import { SockwireError } from "../../errors/sockwire-error.js";
 import { CONTRACT_NAME_PATTERN, MESSAGE_NAME_PATTERN } from "../define-contract.js";
-import type { AnyContract, ContractSchema, DirectionSchema } from "../types.js";
+import type { AnyContract, ContractSchema, DirectionSchema, StreamSchema } from "../types.js";
 import { canonicalDigest, compareUtf16 } from "./canonical-json.js";
 import { deepFreeze } from "./freeze.js";
 import {
   CANONICAL_FORM_VERSION,
   type CanonicalContract,
   type CanonicalDirection,
+  type CanonicalMessage,
   type CanonicalNode,
   type CanonicalRequest,
+  type CanonicalStream,
   type MessageKey,
 } from "./node-types.js";
 import { canonicalSchema } from "./schema-form.js";
@@ -23,8 +25,9 @@ const cache = new WeakMap<object, CanonicalContract>();
 
 /**
  * The canonical form of a whole contract (PROTOCOL.md 7.3): `{ form, name, credentials, client,
- * server }`, each direction with both tables (`events`, `requests`) always present. Frozen, and
- * cached per contract object made by `defineContract`.
+ * server }`, each direction with both tables (`events`, `requests`) always present, and its
+ * `streams` table only when it declares streams. Frozen, and cached per contract object made by
+ * `defineContract`.
  *
  * @throws `ERR_INVALID_ARGUMENT` for a bad contract or message name, a value that is not a zod
  * schema, or a schema the form cannot state.
@@ -77,8 +80,33 @@ function directionForm(direction: DirectionSchema | undefined, side: string): Ca
       output: nodeFor(request?.output, `${side}.requests.${name}.output`),
     };
   }
-  return { events, requests };
+  const names = Object.keys(direction?.streams ?? {}).sort(compareUtf16);
+  // No streams, no table: the form of a contract without streams is the one it always had.
+  if (names.length === 0) return { events, requests };
+  const streams: Record<string, CanonicalStream> = {};
+  for (const name of names) {
+    checkName(name, side);
+    streams[name] = streamForm(direction?.streams?.[name], `${side}.streams.${name}`);
+  }
+  return { events, requests, streams };
 }
+
+/** A stream's form: `input`, and each of `item`, `send`, `result` that it declares. */
+function streamForm(stream: StreamSchema | undefined, where: string): CanonicalStream {
+  const form: { -readonly [P in keyof CanonicalStream]: CanonicalStream[P] } = {
+    input: nodeFor(stream?.input, `${where}.input`),
+  };
+  for (const part of STREAM_PARTS) {
+    const schema = stream?.[part];
+    if (schema !== undefined) form[part] = nodeFor(schema, `${where}.${part}`);
+  }
+  if (form.item === undefined && form.send === undefined) {
+    throw invalid(`${where}: a stream needs an item schema, a send schema, or both`);
+  }
+  return form;
+}
+
+const STREAM_PARTS = ["item", "send", "result"] as const;
 
 function checkName(name: string, side: string): void {
   if (!MESSAGE_NAME_PATTERN.test(name)) {
@@ -113,8 +141,8 @@ export function contractDigest(contract: ContractInput | CanonicalContract): str
 
 /**
  * One digest per message, keyed by {@link MessageKey} in sorted order: for an event the digest of
- * its schema's node, for a request of `{ input, output }`, and `credentials` when the contract
- * declares them. Two peers whose digests for a key agree have identical schemas for it; where they
+ * its schema's node, for a request of `{ input, output }`, for a stream of `{ input, item?, send?,
+ * result? }` (the members it declares), and `credentials` when the contract declares them. Two peers whose digests for a key agree have identical schemas for it; where they
  * differ, {@link compareContracts} says whether the message still works.
  *
  * @throws `ERR_INVALID_ARGUMENT` as {@link contractDigest}.
@@ -142,16 +170,14 @@ export function formOf(contract: ContractInput | CanonicalContract): CanonicalCo
 }
 
 /** Every message of a form by key, sorted: credentials, then client and server tables. */
-export function contractMessages(
-  form: CanonicalContract,
-): [MessageKey, CanonicalNode | CanonicalRequest][] {
-  const out: [MessageKey, CanonicalNode | CanonicalRequest][] = [];
+export function contractMessages(form: CanonicalContract): [MessageKey, CanonicalMessage][] {
+  const out: [MessageKey, CanonicalMessage][] = [];
   if (form.credentials !== null) out.push(["credentials", form.credentials]);
   for (const side of ["client", "server"] as const) {
-    for (const table of ["events", "requests"] as const) {
-      const entries = form[side][table] as Record<string, CanonicalNode | CanonicalRequest>;
+    for (const table of ["events", "requests", "streams"] as const) {
+      const entries: Readonly<Record<string, CanonicalMessage>> = form[side][table] ?? {};
       for (const name of Object.keys(entries).sort(compareUtf16)) {
-        out.push([`${side}.${table}.${name}`, entries[name] as CanonicalNode | CanonicalRequest]);
+        out.push([`${side}.${table}.${name}`, entries[name] as CanonicalMessage]);
       }
     }
   }

@@ -236,10 +236,31 @@ export interface CanonicalRequest {
   readonly output: CanonicalNode;
 }
 
-/** The messages one side sends. Both tables are always present. */
+/**
+ * A stream's schemas (PROTOCOL.md 7.3): what its opener sends to open it (`input`), the items the
+ * responder sends (`item`), the items the opener sends (`send`), and the value the responder ends
+ * it with (`result`). Each member but `input` is present exactly when declared; a stream has
+ * `item`, `send` or both, and one without `result` ends with no value.
+ */
+export interface CanonicalStream {
+  readonly input: CanonicalNode;
+  readonly item?: CanonicalNode;
+  readonly send?: CanonicalNode;
+  readonly result?: CanonicalNode;
+}
+
+/** One message's form: an event's node, a request's pair, a stream's schemas, or the credentials' node. */
+export type CanonicalMessage = CanonicalNode | CanonicalRequest | CanonicalStream;
+
+/**
+ * The messages one side sends. `events` and `requests` are always present; `streams` (the streams
+ * this side opens) only when it declares at least one, so a contract without streams has the form
+ * (and the digests) it had before streams existed.
+ */
 export interface CanonicalDirection {
   readonly events: Readonly<Record<string, CanonicalNode>>;
   readonly requests: Readonly<Record<string, CanonicalRequest>>;
+  readonly streams?: Readonly<Record<string, CanonicalStream>>;
 }
 
 /** The canonical form of a whole contract (PROTOCOL.md section 7.3). */
@@ -252,10 +273,12 @@ export interface CanonicalContract {
   readonly server: CanonicalDirection;
 }
 
+/** The tables of a direction: the second part of a message key. */
+export type DirectionTable = "events" | "requests" | "streams";
+
 /**
- * A message's stable key: `client.events.say`, `server.requests.whoami`, or `credentials` for the
- * hello's credentials (which the client sends).
+ * A message's stable key: `client.events.say`, `server.requests.whoami`, `client.streams.tail`,
+ * or `credentials` for the hello's credentials (which the client sends). A stream's key names the
+ * side that opens it.
  */
-export type MessageKey =
-  | `${"client" | "server"}.${"events" | "requests"}.${string}`
-  | "credentials";
+export type MessageKey = `${"client" | "server"}.${DirectionTable}.${string}` | "credentials";

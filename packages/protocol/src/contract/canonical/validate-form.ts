@@ -6,6 +6,7 @@ import {
   CANONICAL_FORM_VERSION,
   type CanonicalContract,
   type CanonicalNode,
+  type CanonicalStream,
   type NodeType,
 } from "./node-types.js";
 
@@ -22,7 +23,9 @@ const MAX_DEPTH = 256;
 const MAX_NODES = 200_000;
 
 /**
- * Returns `value` typed as a canonical contract form after checking every part of it.
+ * Returns `value` typed as a canonical contract form after checking every part of it: the
+ * members of the form and of each direction (`events`, `requests`, and `streams` when present and
+ * not empty), each message's name and form (PROTOCOL.md 7.3).
  *
  * @throws `ERR_INVALID_ARGUMENT` naming the first problem found.
  *
@@ -45,7 +48,10 @@ export function validateCanonicalContract(value: unknown): CanonicalContract {
   if (form.credentials !== null) validateCanonicalNode(form.credentials, "credentials");
   for (const side of ["client", "server"] as const) {
     const direction = record(form[side], side);
-    exactMembers(direction, ["events", "requests"], side);
+    const tables = Object.hasOwn(direction, "streams")
+      ? ["events", "requests", "streams"]
+      : ["events", "requests"];
+    exactMembers(direction, tables, side);
     for (const [name, node] of Object.entries(record(direction.events, `${side}.events`))) {
       messageName(name, side);
       validateCanonicalNode(node, `${side}.events.${name}`);
@@ -57,9 +63,49 @@ export function validateCanonicalContract(value: unknown): CanonicalContract {
       validateCanonicalNode(pair.input, `${side}.requests.${name}.input`);
       validateCanonicalNode(pair.output, `${side}.requests.${name}.output`);
     }
+    if (direction.streams === undefined) continue;
+    const streams = Object.entries(record(direction.streams, `${side}.streams`));
+    // An empty table would give a second text (and digest) for the same contract.
+    if (streams.length === 0) throw invalid(`${side}.streams is empty: leave the table out`);
+    for (const [name, stream] of streams) {
+      messageName(name, side);
+      // As defineContract: a name is one message of its direction.
+      if (
+        Object.hasOwn(direction.events as object, name) ||
+        Object.hasOwn(direction.requests as object, name)
+      ) {
+        throw invalid(`${side}.streams.${name}: the name is already an event or a request`);
+      }
+      validateCanonicalStream(stream, `${side}.streams.${name}`);
+    }
   }
   return value as CanonicalContract;
 }
+
+/**
+ * Returns `value` typed as the form of one stream after checking it: `input` and any of `item`,
+ * `send` and `result`, no other member, and at least one of `item` and `send`; each a valid node.
+ *
+ * @throws `ERR_INVALID_ARGUMENT` naming the first problem found.
+ *
+ * @example
+ * ```ts
+ * validateCanonicalStream({ input: { type: "undefined" }, item: { type: "string" } }, "tail"); // ok
+ * validateCanonicalStream({ input: { type: "undefined" } }, "tail"); // throws: no item, no send
+ * ```
+ */
+export function validateCanonicalStream(value: unknown, where = "stream"): CanonicalStream {
+  const stream = record(value, where);
+  const present = STREAM_MEMBERS.filter((member) => Object.hasOwn(stream, member));
+  exactMembers(stream, ["input", ...present.filter((m) => m !== "input")], where);
+  if (!present.includes("item") && !present.includes("send")) {
+    throw invalid(`${where} has neither "item" nor "send"`);
+  }
+  for (const member of present) validateCanonicalNode(stream[member], `${where}.${member}`);
+  return value as CanonicalStream;
+}
+
+const STREAM_MEMBERS = ["input", "item", "send", "result"] as const;
 
 /**
  * Returns `value` typed as the canonical form of one schema (a root node, with its `$defs`) after

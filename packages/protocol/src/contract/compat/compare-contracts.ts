@@ -3,6 +3,7 @@ import { SockwireError } from "../../errors/sockwire-error.js";
 import { canonicalText, compareUtf16 } from "../canonical/canonical-json.js";
 import type {
   CanonicalContract,
+  CanonicalMessage,
   CanonicalNode,
   CanonicalRequest,
   MessageKey,
@@ -104,11 +105,8 @@ function tables(client: CanonicalContract, server: CanonicalContract): MessageCo
   const out: MessageComparison[] = [];
   for (const side of ["client", "server"] as const) {
     for (const table of ["events", "requests"] as const) {
-      const mine = peers[side][side][table] as Record<string, CanonicalNode | CanonicalRequest>;
-      const theirs = peers[OTHER[side]][side][table] as Record<
-        string,
-        CanonicalNode | CanonicalRequest
-      >;
+      const mine = peers[side][side][table] as Record<string, CanonicalMessage>;
+      const theirs = peers[OTHER[side]][side][table] as Record<string, CanonicalMessage>;
       const names = new Set([...Object.keys(mine), ...Object.keys(theirs)]);
       for (const name of names) {
         const key = `${side}.${table}.${name}` as MessageKey;
@@ -133,8 +131,8 @@ function tables(client: CanonicalContract, server: CanonicalContract): MessageCo
  */
 export function compareMessage(
   key: MessageKey,
-  sent: CanonicalNode | CanonicalRequest | undefined,
-  received: CanonicalNode | CanonicalRequest | undefined,
+  sent: CanonicalMessage | undefined,
+  received: CanonicalMessage | undefined,
 ): MessageComparison {
   const [sender, table] = key.split(".") as [PeerSide, "events" | "requests"];
   return message(key, sender, table, sent, received);
@@ -145,8 +143,8 @@ function message(
   key: MessageKey,
   sender: PeerSide,
   table: "events" | "requests",
-  sent: CanonicalNode | CanonicalRequest | undefined,
-  received: CanonicalNode | CanonicalRequest | undefined,
+  sent: CanonicalMessage | undefined,
+  received: CanonicalMessage | undefined,
 ): MessageComparison {
   if (sent === undefined || received === undefined) {
     const status = sent === undefined ? "never-sent" : "unknown-to-receiver";
