@@ -11,6 +11,7 @@ import type {
 import {
   validateCanonicalContract,
   validateCanonicalNode,
+  validateCanonicalStream,
 } from "../contract/canonical/validate-form.js";
 import { MESSAGE_NAME_PATTERN } from "../contract/define-contract.js";
 import { type Envelope, encodeEnvelope } from "../envelope/envelope.js";
@@ -33,7 +34,7 @@ const CONTRACT_FRAME_DEPTH = 264;
 const contractCodec = new JsonCodec(CONTRACT_FRAME_DEPTH);
 
 const DIGEST = /^[0-9a-f]{32}$/;
-const KEY = /^(client|server)\.(events|requests)\.(.+)$/;
+const KEY = /^(client|server)\.(events|requests|streams)\.(.+)$/;
 
 /** One message's form as a peer sent it, with its digest computed here. */
 export interface ReceivedSchema {
@@ -166,7 +167,9 @@ function schemas(value: unknown): Map<MessageKey, ReceivedSchema> {
   for (const [key, form] of Object.entries(object(value, "schemas"))) {
     const checked = messageKeyOf(key);
     try {
-      if (checked.split(".")[1] === "events") validateCanonicalNode(form, key);
+      const table = checked.split(".")[1];
+      if (table === "events") validateCanonicalNode(form, key);
+      else if (table === "streams") validateCanonicalStream(form, key);
       else requestForm(form, key);
     } catch (error) {
       const why = isSockwireError(error) ? error.message : "invalid";
@@ -190,7 +193,7 @@ function requestForm(value: unknown, key: string): void {
   validateCanonicalNode(pair.output, `${key}.output`);
 }
 
-/** A message key as the exchange names messages: events and requests only, not credentials. */
+/** A message key as the exchange names messages: events, requests and streams, not credentials. */
 function messageKeyOf(key: string): MessageKey {
   const match = KEY.exec(key);
   if (match === null || !MESSAGE_NAME_PATTERN.test(match[3] as string)) {

@@ -1,5 +1,9 @@
 import { compareUtf16 } from "../contract/canonical/canonical-json.js";
-import type { CanonicalMessage, MessageKey } from "../contract/canonical/node-types.js";
+import type {
+  CanonicalMessage,
+  DirectionTable,
+  MessageKey,
+} from "../contract/canonical/node-types.js";
 import { compareMessage, type MessageComparison } from "../contract/compat/compare-contracts.js";
 import { formatIncompatibility } from "../contract/compat/slots.js";
 import type { Side } from "../contract/types.js";
@@ -124,7 +128,7 @@ export function reconcileTerms(
 }
 
 /** The key of message `name` that side `from` sends: `client.events.say`. */
-export function messageKey(from: Side, table: "events" | "requests", name: string): MessageKey {
+export function messageKey(from: Side, table: DirectionTable, name: string): MessageKey {
   return `${from}.${table}.${name}`;
 }
 

@@ -6,6 +6,7 @@ import type { Reason } from "../handshake/handshake.js";
 import { encodeControl } from "../message/control.js";
 import type { OutgoingFrame } from "../message/outgoing-frame.js";
 import { type ContractTerms, disabledRefusal, messageKey } from "../negotiation/contract-terms.js";
+import type { DirectionTable } from "../contract/canonical/node-types.js";
 import { noop, rejected } from "./deferred.js";
 import type { HeartbeatSettings } from "./liveness.js";
 import { PingWaiters } from "./ping-waiters.js";
@@ -154,13 +155,13 @@ export class Session extends SessionHost {
    * Whether this side's message `name` may be sent on this connection: false when the peer's
    * contract (another version) cannot read it. A broadcast skips such connections.
    */
-  canSend(table: "events" | "requests", name: string): boolean {
+  canSend(table: DirectionTable, name: string): boolean {
     const terms = this.terms;
     return terms === undefined || !terms.verdicts.has(messageKey(this.options.side, table, name));
   }
 
   /** A rejected promise (`ERR_MESSAGE_DISABLED`) when the terms disable the message. */
-  private refused(table: "events" | "requests", name: string): Promise<never> | undefined {
+  private refused(table: DirectionTable, name: string): Promise<never> | undefined {
     const terms = this.terms as ContractTerms;
     const refusal = disabledRefusal(terms, messageKey(this.options.side, table, name));
     return refusal && rejected(refusal);

@@ -140,3 +140,51 @@ describe("compareContracts", () => {
     );
   });
 });
+
+describe("compareContracts with streams", () => {
+  const base = (streams: ContractSchema["client"]): ContractSchema => ({ name: "logs", client: streams });
+  const tail = (item: z.ZodType, extra: object = {}) =>
+    base({ streams: { tail: { input: z.object({ file: z.string() }), item, ...extra } } });
+  const verdict = (client: ContractSchema, server: ContractSchema) =>
+    byKey(compareContracts(canonicalContract(client), canonicalContract(server), "client").messages)[
+      "client.streams.tail"
+    ];
+
+  it("checks input from the opener, items and the result from the responder", () => {
+    const old = tail(z.object({ line: z.string() }), { result: z.object({ lines: z.int() }) });
+    // The server adds an optional field to its items: an old opener still reads them.
+    const newer = tail(z.object({ line: z.string(), at: z.number().optional() }), {
+      result: z.object({ lines: z.int() }),
+    });
+    expect(verdict(old, newer)?.status).toBe("compatible");
+    expect(verdict(old, newer)?.flows.map((f) => `${f.flow}:${f.from}`)).toEqual([
+      "input:client",
+      "item:server",
+      "result:server",
+    ]);
+    // Items that grow a required field the old responder never writes cannot be read.
+    const stricter = tail(z.object({ line: z.string(), at: z.number() }), {
+      result: z.object({ lines: z.int() }),
+    });
+    const broken = verdict(stricter, old);
+    expect(broken?.status).toBe("incompatible");
+    expect(broken?.flows.find((f) => !f.compatible)?.flow).toBe("item");
+  });
+
+  it("items one side does not declare: none flow, or they cannot be read", () => {
+    const both = tail(z.string(), { send: z.string() });
+    const itemsOnly = tail(z.string());
+    // The opener would send items the responder has no schema for.
+    expect(verdict(both, itemsOnly)?.flows.find((f) => f.flow === "send")?.compatible).toBe(false);
+    // The responder declares `send`, this opener never sends: nothing flows, compatible.
+    expect(verdict(itemsOnly, both)?.status).toBe("compatible");
+    // A result the opener does not expect is compared with the undefined value.
+    expect(verdict(itemsOnly, tail(z.string(), { result: z.int() }))?.status).toBe("incompatible");
+  });
+
+  it("a stream only one side knows is handled like any message", () => {
+    const none = base({ events: { ping: z.undefined() } });
+    const m = verdict(tail(z.string()), none);
+    expect(m?.status).toBe("unknown-to-receiver");
+  });
+});

@@ -6,6 +6,7 @@ import type {
   CanonicalMessage,
   CanonicalNode,
   CanonicalRequest,
+  CanonicalStream,
   MessageKey,
 } from "../canonical/node-types.js";
 import { validateCanonicalContract } from "../canonical/validate-form.js";
@@ -27,7 +28,7 @@ export type MessageStatus = "compatible" | "incompatible" | "unknown-to-receiver
 
 /** One direction values travel in for a message: an event, a request's input or its output, credentials. */
 export interface FlowVerdict {
-  readonly flow: "event" | "input" | "output" | "credentials";
+  readonly flow: "event" | "input" | "output" | "item" | "send" | "result" | "credentials";
   /** The side that writes the values of this flow. */
   readonly from: PeerSide;
   readonly compatible: boolean;
@@ -104,9 +105,10 @@ function tables(client: CanonicalContract, server: CanonicalContract): MessageCo
   const peers: Record<PeerSide, CanonicalContract> = { client, server };
   const out: MessageComparison[] = [];
   for (const side of ["client", "server"] as const) {
-    for (const table of ["events", "requests"] as const) {
-      const mine = peers[side][side][table] as Record<string, CanonicalMessage>;
-      const theirs = peers[OTHER[side]][side][table] as Record<string, CanonicalMessage>;
+    for (const table of ["events", "requests", "streams"] as const) {
+      const mine: Readonly<Record<string, CanonicalMessage>> = peers[side][side][table] ?? {};
+      const theirs: Readonly<Record<string, CanonicalMessage>> =
+        peers[OTHER[side]][side][table] ?? {};
       const names = new Set([...Object.keys(mine), ...Object.keys(theirs)]);
       for (const name of names) {
         const key = `${side}.${table}.${name}` as MessageKey;
@@ -134,7 +136,7 @@ export function compareMessage(
   sent: CanonicalMessage | undefined,
   received: CanonicalMessage | undefined,
 ): MessageComparison {
-  const [sender, table] = key.split(".") as [PeerSide, "events" | "requests"];
+  const [sender, table] = key.split(".") as [PeerSide, Table];
   return message(key, sender, table, sent, received);
 }
 
@@ -142,7 +144,7 @@ export function compareMessage(
 function message(
   key: MessageKey,
   sender: PeerSide,
-  table: "events" | "requests",
+  table: Table,
   sent: CanonicalMessage | undefined,
   received: CanonicalMessage | undefined,
 ): MessageComparison {
@@ -151,7 +153,9 @@ function message(
     return { key, status, sender, identical: false, flows: [] };
   }
   const flows =
-    table === "events"
+    table === "streams"
+      ? streamFlows(sender, sent as CanonicalStream, received as CanonicalStream)
+      : table === "events"
       ? [flow("event", sender, received as CanonicalNode, sent as CanonicalNode)]
       : [
           flow(
@@ -179,6 +183,44 @@ function flow(
 ): FlowVerdict {
   const { compatible, reasons } = checkFlow(receiver, sender);
   return { flow: name, from, compatible, reasons };
+}
+
+type Table = "events" | "requests" | "streams";
+
+/**
+ * A stream's flows (PROTOCOL.md 7.6): `input` and `send` travel from its opener (`opener`, whose
+ * declaration is `sent`), `item` and `result` from the responder (`received`). An `item` or `send`
+ * the producing side does not declare never flows; one the consuming side does not declare cannot
+ * be read, so it is incompatible. A missing `result` is the undefined value, on either side.
+ */
+function streamFlows(
+  opener: PeerSide,
+  sent: CanonicalStream,
+  received: CanonicalStream,
+): FlowVerdict[] {
+  const responder = OTHER[opener];
+  const flows = [flow("input", opener, received.input, sent.input)];
+  const items = optionalFlow("item", responder, sent.item, received.item);
+  if (items !== undefined) flows.push(items);
+  const sends = optionalFlow("send", opener, received.send, sent.send);
+  if (sends !== undefined) flows.push(sends);
+  flows.push(flow("result", responder, sent.result ?? UNDEFINED, received.result ?? UNDEFINED));
+  return flows;
+}
+
+/** An item flow: none when the producer declares none; incompatible when only the producer does. */
+function optionalFlow(
+  name: "item" | "send",
+  from: PeerSide,
+  receiver: CanonicalNode | undefined,
+  sender: CanonicalNode | undefined,
+): FlowVerdict | undefined {
+  if (sender === undefined) return undefined;
+  if (receiver === undefined) {
+    const reasons = [{ path: "", message: `the receiver declares no ${name} schema` }];
+    return { flow: name, from, compatible: false, reasons };
+  }
+  return flow(name, from, receiver, sender);
 }
 
 const UNDEFINED: CanonicalNode = Object.freeze({ type: "undefined" });

@@ -8,15 +8,21 @@ import type {
 } from "../canonical/node-types.js";
 import { validateCanonicalContract } from "../canonical/validate-form.js";
 import { defineContract } from "../define-contract.js";
-import type { Contract, DirectionSchema, RequestSchema } from "../types.js";
+import type { Contract, DirectionSchema, RequestSchema, StreamSchema } from "../types.js";
 import { schemaFromForm } from "./schema-from-form.js";
+
+interface FormDirection {
+  events: Record<string, z.ZodType>;
+  requests: Record<string, RequestSchema>;
+  streams?: Record<string, StreamSchema>;
+}
 
 /** What {@link contractFromForm} returns: a contract whose schemas are known only at run time. */
 export type FormContract = Contract<{
   name: string;
   credentials?: z.ZodType;
-  client: { events: Record<string, z.ZodType>; requests: Record<string, RequestSchema> };
-  server: { events: Record<string, z.ZodType>; requests: Record<string, RequestSchema> };
+  client: FormDirection;
+  server: FormDirection;
 }>;
 
 /**
@@ -52,7 +58,7 @@ export function contractFromForm(form: unknown): FormContract {
 function direction(
   form: CanonicalDirection,
   side: string,
-): Required<Pick<DirectionSchema, "events" | "requests">> {
+): DirectionSchema {
   const events: Record<string, z.ZodType> = {};
   const requests: Record<string, RequestSchema> = {};
   for (const [name, node] of Object.entries(form.events)) {
@@ -65,7 +71,19 @@ function direction(
       output: rebuild(request.output, `${key}.output`),
     };
   }
-  return { events, requests };
+  if (form.streams === undefined) return { events, requests };
+  const streams: Record<string, StreamSchema> = {};
+  for (const [name, stream] of Object.entries(form.streams)) {
+    const key = `${side}.streams.${name}`;
+    const schema: { -readonly [P in keyof StreamSchema]: StreamSchema[P] } = {
+      input: rebuild(stream.input, `${key}.input`),
+    };
+    if (stream.item !== undefined) schema.item = rebuild(stream.item, `${key}.item`);
+    if (stream.send !== undefined) schema.send = rebuild(stream.send, `${key}.send`);
+    if (stream.result !== undefined) schema.result = rebuild(stream.result, `${key}.result`);
+    streams[name] = schema;
+  }
+  return { events, requests, streams };
 }
 
 function rebuild(node: CanonicalNode, where: string): z.ZodType {
