@@ -47,6 +47,7 @@ export const PACKAGES = {
       ["connection-handshake.ts"],
       ["connection-core.ts"],
       ["connection.ts"],
+      ["stream-handler.ts"],
       ["broadcast.ts", "router.ts"],
       ["registry.ts"],
       ["cluster.ts"],

@@ -28,6 +28,8 @@ import {
   type RequestContext,
   reflectedForm,
   Session,
+  type StreamContext,
+  type StreamHandlerResult,
   type Ticker,
   tlsMismatch,
 } from "@sockwire/protocol/internal";
@@ -57,6 +59,7 @@ export interface AttemptHooks {
   detached(attempt: Attempt, info: CloseInfo): void;
   event(name: string, data: unknown): unknown;
   request(name: string, params: unknown, context: RequestContext): unknown;
+  stream(name: string, input: unknown, context: StreamContext): StreamHandlerResult | undefined;
   error(error: SockwireError): void;
   goaway(attempt: Attempt, reason: Reason): void;
   /**
@@ -135,6 +138,7 @@ export class Attempt {
         handshake: (envelope) => this.onHandshake(envelope),
         event: (name, data) => hooks.event(name, data),
         request: (name, params, context) => hooks.request(name, params, context),
+        stream: (name, input, context) => hooks.stream(name, input, context),
         error: (error) => this.onError(error),
         goaway: (reason) => hooks.goaway(this, reason),
         closed: (info) => this.onClosed(info),
@@ -259,7 +263,9 @@ export class Attempt {
       return;
     }
     const resume = welcome.resume !== undefined && this.options.resume ? this.options : undefined;
-    this.session.open(welcome.maxFrameBytes, welcome.heartbeat, { terms, resume });
+    // Streams need protocol 1.2 on both sides (PROTOCOL.md 10).
+    const streams = welcome.protocol.minor >= 2;
+    this.session.open(welcome.maxFrameBytes, welcome.heartbeat, { terms, resume, streams });
     this.hooks.opened(this, welcome);
   }
 

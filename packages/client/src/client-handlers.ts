@@ -9,6 +9,13 @@ import {
   type RequestParams,
   type ResponseInput,
   SockwireError,
+  type StreamHandlerContext,
+  type StreamHandlerReturn,
+  type StreamItemInput,
+  type StreamName,
+  type StreamParams,
+  type StreamResultInput,
+  type StreamSent,
 } from "@sockwire/protocol";
 import { handlerFailed, type RequestContext } from "@sockwire/protocol/internal";
 import type { ConnectionState } from "./connection-state.js";
@@ -33,6 +40,25 @@ export type ClientRequestHandler<C extends AnyContract, K extends RequestName<C,
 ) => ResponseInput<C, "server", K> | Promise<ResponseInput<C, "server", K>>;
 
 /**
+ * Handler of a stream the server opens (PROTOCOL.md 8.7): an async generator whose yields are
+ * the items (each waits for the server's credit) and whose return value is the result; the
+ * server's `send` items, if the stream declares them, are `ctx.items`. When the server cancels,
+ * the deadline passes or the connection ends, `ctx.signal` aborts and the generator is ended.
+ *
+ * @example
+ * ```ts
+ * const probe: ClientStreamHandler<typeof logs, "probe"> = async function* ({ depth }) {
+ *   for (const dir of await listDirs(depth)) yield [dir];
+ * };
+ * client.handleStream("probe", probe);
+ * ```
+ */
+export type ClientStreamHandler<C extends AnyContract, K extends StreamName<C, "server">> = (
+  input: StreamParams<C, "server", K>,
+  context: StreamHandlerContext<StreamSent<C, "server", K>>,
+) => StreamHandlerReturn<StreamItemInput<C, "server", K>, StreamResultInput<C, "server", K>>;
+
+/**
  * What an application registers on a client, and how the client calls it: listeners of server
  * events (and event streams), handlers of server requests, and listeners of status changes,
  * errors and failed resumes. The base of `SockwireClient` (client.ts), which adds the connection
@@ -46,6 +72,13 @@ export abstract class ClientHandlers<C extends AnyContract> {
   protected readonly handlers = new Map<
     string,
     (input: unknown, context: RequestContext) => unknown
+  >();
+  protected readonly streamHandlers = new Map<
+    string,
+    (
+      input: unknown,
+      context: StreamHandlerContext<unknown>,
+    ) => AsyncIterable<unknown> | Iterable<unknown>
   >();
   private readonly statusListeners = new Set<(status: ClientStatus) => void>();
   private readonly errorListeners = new Set<(error: SockwireError) => void>();
@@ -198,6 +231,32 @@ export abstract class ClientHandlers<C extends AnyContract> {
   ): this {
     if (!this.contract.server.requests.has(name)) throw unknownName("server request", name);
     this.handlers.set(name, handler as (input: unknown, context: RequestContext) => unknown);
+    return this;
+  }
+
+  /**
+   * Serves a stream the server opens; a second call for the same name replaces the handler. A
+   * stream without a handler is refused `NOT_IMPLEMENTED`.
+   *
+   * @example
+   * ```ts
+   * client.handleStream("probe", async function* ({ depth }) {
+   *   yield await listDirs(depth);
+   * });
+   * ```
+   */
+  handleStream<K extends string>(
+    name: NameArg<K, StreamName<C, "server">>,
+    handler: ClientStreamHandler<C, NameKey<K, StreamName<C, "server">>>,
+  ): this {
+    if (!this.contract.server.streams.has(name)) throw unknownName("server stream", name);
+    this.streamHandlers.set(
+      name,
+      handler as unknown as (
+        input: unknown,
+        context: StreamHandlerContext<unknown>,
+      ) => AsyncIterable<unknown> | Iterable<unknown>,
+    );
     return this;
   }
 

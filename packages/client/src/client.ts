@@ -9,6 +9,13 @@ import {
   type RequestName,
   type ResponseData,
   SockwireError,
+  type StreamCall,
+  type StreamCallOptions,
+  type StreamInput,
+  type StreamItem,
+  type StreamName,
+  type StreamResult,
+  type StreamSendInput,
 } from "@sockwire/protocol";
 import { ClientHandlers } from "./client-handlers.js";
 import { ConnectionManager } from "./connection-manager.js";
@@ -65,6 +72,7 @@ export class SockwireClient<C extends AnyContract = AnyContract>
           );
         return handler(params, context);
       },
+      stream: (name, input, context) => this.streamHandlers.get(name)?.(input, context),
       error: (error) => this.report(error),
       status: (status) => this.publish(status),
       opened: (session) => this.outbox.flush(session, false),
@@ -192,6 +200,42 @@ export class SockwireClient<C extends AnyContract = AnyContract>
   ): Promise<ResponseData<C, "client", NameKey<K, RequestName<C, "client">>>> {
     return this.outbox.request(name, input, options) as Promise<
       ResponseData<C, "client", NameKey<K, RequestName<C, "client">>>
+    >;
+  }
+
+  /**
+   * Opens a stream (PROTOCOL.md 8.7): `for await` reads its items as the server yields them,
+   * `result` gives its final value. Credit flows as you read, so however slow the loop the
+   * server never sends more than the window (`streamWindow`, default 64 items, bounded by
+   * `streamBufferBytes`). Leaving the loop early, `cancel()`, the signal or `timeoutMs` (the
+   * whole stream's deadline) cancel it on both sides. A stream is not queued while the client is
+   * disconnected: it needs an open connection. With resumable sessions a stream rides out a lost
+   * link like any message; without, the link's loss ends it with `ERR_CONNECTION_LOST`.
+   *
+   * @throws `ERR_NOT_CONNECTED`, `ERR_STREAMS_UNSUPPORTED` (a server before protocol 1.2),
+   * `ERR_MESSAGE_DISABLED`, `ERR_VALIDATION_FAILED`, `ERR_REQUEST_CANCELLED`.
+   *
+   * @example
+   * ```ts
+   * const tail = client.stream("tail", { service: "api" }, { signal: AbortSignal.timeout(60_000) });
+   * for await (const { at, line } of tail) console.log(at, line);
+   * ```
+   */
+  stream<K extends string>(
+    name: NameArg<K, StreamName<C, "client">>,
+    input: StreamInput<C, "client", NameKey<K, StreamName<C, "client">>>,
+    options: StreamCallOptions<
+      StreamSendInput<C, "client", NameKey<K, StreamName<C, "client">>>
+    > = {},
+  ): StreamCall<
+    StreamItem<C, "client", NameKey<K, StreamName<C, "client">>>,
+    StreamResult<C, "client", NameKey<K, StreamName<C, "client">>>
+  > {
+    const session = this.manager.session;
+    if (session === undefined) throw notConnected(this.state);
+    return session.openStream(name, input, options) as unknown as StreamCall<
+      StreamItem<C, "client", NameKey<K, StreamName<C, "client">>>,
+      StreamResult<C, "client", NameKey<K, StreamName<C, "client">>>
     >;
   }
 

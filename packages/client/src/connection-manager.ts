@@ -67,6 +67,7 @@ export class ConnectionManager extends ReconnectLoop {
       detached: (attempt, info) => this.onDetached(attempt, info),
       event: hooks.event,
       request: hooks.request,
+      stream: hooks.stream,
       error: hooks.error,
       goaway: (attempt, reason) => this.onGoaway(attempt, reason),
       closed: (attempt, info, failure) => this.onClosed(attempt, info, failure),

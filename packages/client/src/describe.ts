@@ -95,6 +95,7 @@ export async function describeServer(options: DescribeOptions): Promise<Canonica
       opened: () => {},
       event: () => undefined,
       request: () => undefined,
+      stream: () => undefined,
       error: () => {},
       goaway: () => {},
       resumed: () => {},

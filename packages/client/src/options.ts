@@ -116,6 +116,16 @@ export interface ClientOptions<C extends AnyContract = AnyContract> {
   writeDeadlineMs?: number | undefined;
   /** Server requests handled at once; above it the client stops reading. Default 1000. */
   maxInFlight?: number | undefined;
+  /**
+   * Items a stream's reader here lets its producer send ahead (the credit window, PROTOCOL.md
+   * 8.7): the items of streams the client opens, and those a server-opened stream sends here.
+   * Default 64.
+   */
+  streamWindow?: number | undefined;
+  /** Bytes of unread stream items past which no more credit is granted. Default 1 MiB. */
+  streamBufferBytes?: number | undefined;
+  /** Streams the server may have open on this client at once. Default 100. */
+  maxStreams?: number | undefined;
   /** Graceful close gives up and destroys the socket after this long. Default 30000 ms. */
   closeTimeoutMs?: number | undefined;
   /** A partially received frame must complete within this long; 0 disables. Default 30000 ms. */
@@ -161,6 +171,9 @@ export interface ResolvedOptions {
   sendHardBytes: number;
   writeDeadlineMs: number;
   maxInFlight: number;
+  streamWindow: number;
+  streamBufferBytes: number;
+  maxStreams: number;
   closeTimeoutMs: number;
   frameTimeoutMs: number;
   maxRetainedChunks: number;
@@ -234,6 +247,9 @@ const optionsSchema = z
     sendHardBytes: bytes(8 * MiB, 1),
     writeDeadlineMs: ms(10_000),
     maxInFlight: z.number().int().min(1).max(1_000_000).default(1000),
+    streamWindow: z.number().int().min(1).max(1_000_000).default(64),
+    streamBufferBytes: bytes(MiB, 1024),
+    maxStreams: z.number().int().min(1).max(1_000_000).default(100),
     closeTimeoutMs: ms(30_000, 1),
     frameTimeoutMs: ms(30_000),
     maxRetainedChunks: z
@@ -301,6 +317,9 @@ export function resolveOptions(contract: AnyContract, options: ClientOptions): R
     sendHardBytes: o.sendHardBytes,
     writeDeadlineMs: o.writeDeadlineMs,
     maxInFlight: o.maxInFlight,
+    streamWindow: o.streamWindow,
+    streamBufferBytes: o.streamBufferBytes,
+    maxStreams: o.maxStreams,
     closeTimeoutMs: o.closeTimeoutMs,
     frameTimeoutMs: o.frameTimeoutMs,
     maxRetainedChunks: o.maxRetainedChunks,

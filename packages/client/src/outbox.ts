@@ -9,9 +9,9 @@ import {
 import type { ConnectionManager } from "./connection-manager.js";
 import { closedError, notConnected } from "./errors.js";
 import { OfflineQueue } from "./offline-queue.js";
-import { rejoining } from "./rejoining.js";
 import type { ResolvedOptions } from "./options.js";
 import { type Outgoing, QueuedEvent, type QueuedRequest } from "./outgoing.js";
+import { rejoining } from "./rejoining.js";
 import {
   checkEmitOptions,
   checkRequestOptions,

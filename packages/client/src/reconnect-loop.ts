@@ -4,6 +4,8 @@ import {
   deferred,
   type RequestContext,
   type Session,
+  type StreamContext,
+  type StreamHandlerResult,
 } from "@sockwire/protocol/internal";
 import type { Attempt } from "./attempt.js";
 import { type ConnectionEvent, type ConnectionState, transition } from "./connection-state.js";
@@ -17,6 +19,8 @@ import type { ClientStatus, ResumeFailure } from "./status.js";
 export interface ManagerHooks {
   event(name: string, data: unknown): unknown;
   request(name: string, params: unknown, context: RequestContext): unknown;
+  /** A stream the server opened: its handler's items, or undefined for none. */
+  stream(name: string, input: unknown, context: StreamContext): StreamHandlerResult | undefined;
   error(error: SockwireError): void;
   status(status: ClientStatus): void;
   /** A connection opened; called synchronously, before any frame after the welcome is routed. */

@@ -1,7 +1,7 @@
 /** Protocol major version. Peers with different majors refuse each other in the handshake. */
 export const PROTOCOL_MAJOR = 1;
 /** Protocol minor version. A newer minor only adds things an older peer may ignore. */
-export const PROTOCOL_MINOR = 1;
+export const PROTOCOL_MINOR = 2;
 
 /** Bytes in the frame length prefix (unsigned 32-bit big-endian). */
 export const FRAME_PREFIX_BYTES = 4;

@@ -102,3 +102,4 @@ export {
   type InboundRequest,
 } from "./message/messages.js";
 export { toWireValue } from "./message/outbound.js";
+export type * from "./session/streams/stream-types.js";

@@ -59,6 +59,16 @@ export {
   type SessionState,
   type SessionStats,
 } from "./session/session.js";
+export {
+  STREAM_DEFAULTS,
+  type StreamContext,
+  type StreamHandlerResult,
+} from "./session/session-types.js";
 export type { SocketLike } from "./session/socket-like.js";
+export {
+  creditOf,
+  OpenedStream,
+  type OpenStreamOptions,
+} from "./session/streams/opened-stream.js";
 export { periodFor, type Tickable, Ticker } from "./session/ticker.js";
 export { clip } from "./session/wire-error.js";

@@ -41,6 +41,12 @@ describe("Kind and Flag values", () => {
       GOAWAY: 11,
       CONTRACT: 0x40,
       ACK: 0x41,
+      STREAM_OPEN: 0x42,
+      STREAM_ITEM: 0x43,
+      STREAM_CREDIT: 0x44,
+      STREAM_END: 0x45,
+      STREAM_ERROR: 0x46,
+      STREAM_CANCEL: 0x47,
     });
     expect(Flag.DEADLINE).toBe(0x10);
   });

@@ -18,8 +18,15 @@ import {
   reasonSchema,
   welcomeSchema,
 } from "../src/index.js";
-import { decodeContractFrame, reflectedForm } from "../src/internal.js";
+import { creditOf, decodeContractFrame, reflectedForm } from "../src/internal.js";
 import { chat } from "./fixtures/chat.js";
+import { logs } from "./fixtures/logs.js";
+
+const tail = logs.client.streams.get("tail") as {
+  input: z.ZodType;
+  item: z.ZodType<{ line: string }>;
+};
+const upload = logs.client.streams.get("upload") as { result: z.ZodType };
 
 // Named golden vectors, quoted in PROTOCOL.md. Each is checked both ways: the header fields and
 // payload encode to exactly the stored hex, and the hex decodes back to the same fields. Changing
@@ -95,6 +102,13 @@ describe("golden vectors", () => {
         "request",
         "request-with-deadline",
         "response",
+        "stream-cancel",
+        "stream-credit",
+        "stream-end",
+        "stream-end-sends",
+        "stream-error",
+        "stream-item",
+        "stream-open",
         "welcome",
         "welcome-contract",
         "welcome-resumed",
@@ -180,6 +194,24 @@ describe("golden vectors", () => {
           break;
         case "response":
           expect(decodeResponse(chat, "client", "join", envelope)).toEqual({ members: 3 });
+          break;
+        case "stream_open":
+          expect(tail.input.parse(JSON.parse(vector.payload))).toEqual({ service: "api" });
+          break;
+        case "stream_item":
+          expect(tail.item.parse(JSON.parse(vector.payload)).line).toBe("ready");
+          break;
+        case "stream_credit":
+          expect(creditOf(envelope)).toBe(64);
+          break;
+        case "stream_end":
+          // The responder's result, or the opener's end of its items (empty).
+          if (vector.payload !== "")
+            expect(upload.result.parse(JSON.parse(vector.payload))).toEqual({ bytes: 4096 });
+          break;
+        case "stream_error":
+        case "stream_cancel":
+          decodeControl(reasonSchema, envelope.payload, vector.header.kind);
           break;
         default:
           expect(z.literal(0).parse(envelope.payload.length)).toBe(0);

@@ -6,6 +6,7 @@ import {
   deferred,
   differsReport,
   type RequestContext as SessionRequestContext,
+  type StreamContext,
 } from "@sockwire/protocol/internal";
 import { ConnectionHandshake } from "./connection-handshake.js";
 import type { CoreOwner } from "./connection-host.js";
@@ -104,6 +105,15 @@ export class ConnectionCore<Conn extends CoreOwner> extends ConnectionHandshake<
     return this.host.dispatchRequest(name, input, this.conn, request);
   }
 
+  /** Session hook: a stream the client opened; its handler's items, or undefined for none. */
+  stream(
+    name: string,
+    input: unknown,
+    context: StreamContext,
+  ): AsyncIterable<unknown> | Iterable<unknown> | undefined {
+    return this.host.dispatchStream(name, input, this.conn, context);
+  }
+
   /** Session hook: a problem that does not end the connection. */
   error(error: SockwireError): void {
     this.host.reportError(error, this.conn);
@@ -183,7 +193,9 @@ export class ConnectionCore<Conn extends CoreOwner> extends ConnectionHandshake<
     this.session.sendControl(Kind.WELCOME, welcome);
     // The resolved options carry the replay bounds, one object for every session.
     const resume = resumption && this.host.options;
-    this.session.open(hello.maxFrameBytes, heartbeat, { terms, resume });
+    // Streams need protocol 1.2 on both sides (PROTOCOL.md 10).
+    const streams = hello.protocol.minor >= 2;
+    this.session.open(hello.maxFrameBytes, heartbeat, { terms, resume, streams });
     this.host.opened(this.conn);
     // Once per connection: what the client's other contract version disables here.
     if (terms !== undefined && terms.disabled.length > 0) {

@@ -3,6 +3,7 @@ import type {
   LocalContract,
   SessionOptions,
   RequestContext as SessionRequestContext,
+  StreamContext,
 } from "@sockwire/protocol/internal";
 import type { ResolvedOptions } from "./options.js";
 import type { Resumable, Resumption } from "./resumption.js";
@@ -42,6 +43,13 @@ export interface ConnectionHost<Conn> {
     conn: Conn,
     request: SessionRequestContext,
   ): unknown;
+  /** Runs the handler of a stream the client opened; undefined when it has none. */
+  dispatchStream(
+    name: string,
+    input: unknown,
+    conn: Conn,
+    context: StreamContext,
+  ): AsyncIterable<unknown> | Iterable<unknown> | undefined;
   joinRoom(conn: Conn, room: string): void;
   leaveRoom(conn: Conn, room: string): void;
   opened(conn: Conn): void;

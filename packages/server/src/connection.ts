@@ -12,6 +12,13 @@ import {
   type RequestName,
   type ResponseData,
   SockwireError,
+  type StreamCall,
+  type StreamCallOptions,
+  type StreamInput,
+  type StreamItem,
+  type StreamName,
+  type StreamResult,
+  type StreamSendInput,
   WireCode,
 } from "@sockwire/protocol";
 import { CORE, ConnectionCore } from "./connection-core.js";
@@ -180,6 +187,37 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
   ): Promise<ResponseData<C, "server", NameKey<K, RequestName<C, "server">>>> {
     return this[CORE].session.request(name, input, options) as Promise<
       ResponseData<C, "server", NameKey<K, RequestName<C, "server">>>
+    >;
+  }
+
+  /**
+   * Opens a stream to the client (one the contract's `server.streams` declares; the client
+   * serves it with `client.handleStream`): read its items with `for await`, its result from
+   * `result`. Credit flows as you read, so the client never sends more than you can hold.
+   *
+   * @throws `ERR_NOT_CONNECTED`, `ERR_STREAMS_UNSUPPORTED` (a client before protocol 1.2),
+   * `ERR_MESSAGE_DISABLED`, `ERR_VALIDATION_FAILED`, `ERR_REQUEST_CANCELLED`.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of conn.stream("probe", { depth: 2 }, { timeoutMs: 10_000 })) {
+   *   console.log(entry);
+   * }
+   * ```
+   */
+  stream<K extends string>(
+    name: NameArg<K, StreamName<C, "server">>,
+    input: StreamInput<C, "server", NameKey<K, StreamName<C, "server">>>,
+    options: StreamCallOptions<
+      StreamSendInput<C, "server", NameKey<K, StreamName<C, "server">>>
+    > = {},
+  ): StreamCall<
+    StreamItem<C, "server", NameKey<K, StreamName<C, "server">>>,
+    StreamResult<C, "server", NameKey<K, StreamName<C, "server">>>
+  > {
+    return this[CORE].session.openStream(name, input, options) as unknown as StreamCall<
+      StreamItem<C, "server", NameKey<K, StreamName<C, "server">>>,
+      StreamResult<C, "server", NameKey<K, StreamName<C, "server">>>
     >;
   }
 

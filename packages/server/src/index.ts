@@ -50,6 +50,7 @@ export { SERVER_DEFAULTS, type ServerOptions } from "./options.js";
 export { MAX_ROOM_NAME_LENGTH } from "./rooms.js";
 export type { EventHandler, RequestHandler } from "./router.js";
 export { createServer, SockwireServer } from "./server.js";
+export type { StreamHandler } from "./stream-handler.js";
 export type {
   AuthenticateInfo,
   CloseOptions,

@@ -69,6 +69,16 @@ export interface ServerOptions<C extends AnyContract = AnyContract, Ctx = undefi
   maxInFlight?: number | undefined;
   /** Default timeout of requests the server sends to a client. Default 30000 ms; 0 = none. */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Items a stream's reader here lets its producer send ahead (the credit window, PROTOCOL.md
+   * 8.7): for streams a client opens and sends items on, and for streams the server opens.
+   * Default 64.
+   */
+  streamWindow?: number | undefined;
+  /** Bytes of unread stream items past which no more credit is granted. Default 1 MiB. */
+  streamBufferBytes?: number | undefined;
+  /** Streams one client may have open at once; more are refused `TOO_MANY_STREAMS`. Default 100. */
+  maxStreams?: number | undefined;
   /** A graceful close that has not finished after this long destroys the socket. Default 30000 ms. */
   closeTimeoutMs?: number | undefined;
   /** A partly received frame must complete within this time. Default 30000 ms; 0 = none. */
@@ -123,6 +133,9 @@ export interface ResolvedOptions {
   writeDeadlineMs: number;
   maxInFlight: number;
   requestTimeoutMs: number;
+  streamWindow: number;
+  streamBufferBytes: number;
+  maxStreams: number;
   closeTimeoutMs: number;
   frameTimeoutMs: number;
   maxPingStrikes: number;
@@ -164,6 +177,9 @@ export const SERVER_DEFAULTS = Object.freeze({
   writeDeadlineMs: 10_000,
   maxInFlight: 1000,
   requestTimeoutMs: 30_000,
+  streamWindow: 64,
+  streamBufferBytes: MiB,
+  maxStreams: 100,
   closeTimeoutMs: 30_000,
   frameTimeoutMs: 30_000,
   maxPingStrikes: 2,
@@ -210,6 +226,9 @@ const optionsSchema = z
     writeDeadlineMs: timer().default(SERVER_DEFAULTS.writeDeadlineMs),
     maxInFlight: int(1, 1_000_000).default(SERVER_DEFAULTS.maxInFlight),
     requestTimeoutMs: timer().default(SERVER_DEFAULTS.requestTimeoutMs),
+    streamWindow: int(1, 1_000_000).default(SERVER_DEFAULTS.streamWindow),
+    streamBufferBytes: int(1024, 2 ** 40).default(SERVER_DEFAULTS.streamBufferBytes),
+    maxStreams: int(1, 1_000_000).default(SERVER_DEFAULTS.maxStreams),
     closeTimeoutMs: int(1, MAX_TIMER_MS).default(SERVER_DEFAULTS.closeTimeoutMs),
     frameTimeoutMs: timer().default(SERVER_DEFAULTS.frameTimeoutMs),
     maxPingStrikes: int(0, 1000).default(SERVER_DEFAULTS.maxPingStrikes),

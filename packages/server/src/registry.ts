@@ -11,6 +11,7 @@ import {
   localContract,
   type SessionOptions,
   type RequestContext as SessionRequestContext,
+  type StreamContext,
   type Ticker,
 } from "@sockwire/protocol/internal";
 import { adapterFailed, type ServerAdapter } from "./adapter.js";
@@ -167,6 +168,15 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
     request: SessionRequestContext,
   ): unknown {
     return this.router.dispatchRequest(name, input, conn, request);
+  }
+
+  dispatchStream(
+    name: string,
+    input: unknown,
+    conn: ServerConnection,
+    context: StreamContext,
+  ): AsyncIterable<unknown> | Iterable<unknown> | undefined {
+    return this.router.dispatchStream(name, input, conn, context);
   }
 
   joinRoom(conn: ServerConnection, room: string): void {

@@ -7,6 +7,7 @@ import {
   type RequestParams,
   type ResponseInput,
   SockwireError,
+  type StreamHandlerContext,
 } from "@sockwire/protocol";
 import {
   handlerFailed,
@@ -14,6 +15,7 @@ import {
   type RequestContext as SessionRequestContext,
 } from "@sockwire/protocol/internal";
 import type { ServerConnection } from "./connection.js";
+import type { StoredStreamHandler } from "./stream-handler.js";
 import type { RequestContext } from "./types.js";
 
 /**
@@ -76,6 +78,7 @@ export class Router {
   /** Handlers by event name; each list is replaced on change, never mutated. */
   private readonly events = new Map<string, readonly EventEntry[]>();
   private readonly requests = new Map<string, StoredRequestHandler>();
+  private readonly streams = new Map<string, StoredStreamHandler>();
 
   constructor(private readonly contract: AnyContract) {}
 
@@ -108,6 +111,28 @@ export class Router {
     // Two handlers for one request is always a wiring mistake; silently replacing hides it.
     if (this.requests.has(name)) throw invalid(`request ${name} already has a handler`);
     this.requests.set(name, fn);
+  }
+
+  handleStream(name: string, fn: StoredStreamHandler): void {
+    if (!this.contract.client.streams.has(name)) {
+      throw invalid(`the contract declares no client stream named ${JSON.stringify(name)}`);
+    }
+    if (typeof fn !== "function") throw invalid(`the handler of stream ${name} must be a function`);
+    if (this.streams.has(name)) throw invalid(`stream ${name} already has a handler`);
+    this.streams.set(name, fn);
+  }
+
+  /**
+   * Runs the handler of a stream the client opened and returns its items; undefined when none is
+   * registered (the session answers `NOT_IMPLEMENTED`).
+   */
+  dispatchStream(
+    name: string,
+    input: unknown,
+    conn: AnyConnection,
+    context: StreamHandlerContext<unknown>,
+  ): AsyncIterable<unknown> | Iterable<unknown> | undefined {
+    return this.streams.get(name)?.(input, conn, context);
   }
 
   /**

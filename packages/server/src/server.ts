@@ -12,6 +12,7 @@ import {
   type NameKey,
   type RequestName,
   SockwireError,
+  type StreamName,
 } from "@sockwire/protocol";
 import { type MessageCodec, messageCodecFor, periodFor, Ticker } from "@sockwire/protocol/internal";
 import { type BroadcastOptions, deliver, type RoomTarget } from "./broadcast.js";
@@ -28,6 +29,7 @@ import {
   type StoredEventHandler,
   type StoredRequestHandler,
 } from "./router.js";
+import type { StoredStreamHandler, StreamHandler } from "./stream-handler.js";
 import type {
   CloseOptions,
   DisconnectInfo,
@@ -151,6 +153,28 @@ export class SockwireServer<C extends AnyContract = AnyContract, Ctx = undefined
     handler: RequestHandler<C, NameKey<K, RequestName<C, "client">>, Ctx>,
   ): this {
     this.#router.handle(name, handler as StoredRequestHandler);
+    return this;
+  }
+
+  /**
+   * Sets the handler of a stream the client opens (PROTOCOL.md 8.7): an async generator whose
+   * yields are the items (each waits for the client's credit) and whose return value is the
+   * result. A stream without a handler is refused `NOT_IMPLEMENTED`.
+   *
+   * @throws `ERR_INVALID_ARGUMENT` if the contract declares no such stream or it already has a handler.
+   *
+   * @example
+   * ```ts
+   * server.handleStream("tail", async function* ({ file }, conn, { signal }) {
+   *   for await (const line of follow(file, signal)) yield { line };
+   * });
+   * ```
+   */
+  handleStream<K extends string>(
+    name: NameArg<K, StreamName<C, "client">>,
+    handler: StreamHandler<C, NameKey<K, StreamName<C, "client">>, Ctx>,
+  ): this {
+    this.#router.handleStream(name, handler as unknown as StoredStreamHandler);
     return this;
   }
 

@@ -117,7 +117,8 @@ describe("a 1.1 hello whose digest differs", () => {
     ]);
     const welcome = decodeControl(welcomeSchema, welcomeFrame.payload, "welcome");
     expect(welcome.contract).toEqual({ digest: server.digest, disabled: DISABLED });
-    expect(welcome.protocol).toEqual({ major: 1, minor: 1 });
+    // The server speaks 1.2 and says so; the connection speaks the lower of the two (1.1).
+    expect(welcome.protocol).toEqual({ major: 1, minor: 2 });
     await until(() => run.opened.length === 1, "onConnection");
     expect(run.opened[0]?.disabledMessages).toEqual(DISABLED);
     await until(() => run.errors.length === 1, "the report");

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { ALL_WIRE_CODES, ErrorCode } from "@sockwire/protocol";
 import { describe, expect, test } from "vitest";
 import { chat } from "../examples/contract.js";
+import { logs } from "../examples/log-contract.js";
 import { SERVER_DEFAULTS } from "../src/index.js";
 import { TS_EXEC_ARGV } from "./helpers/server-process.js";
 import { TestClient } from "./helpers/session-client.js";
@@ -26,7 +27,12 @@ const SERVER_ERROR_CODES = Object.values(ErrorCode).filter(
 
 describe("README", () => {
   test("the examples in the README are the files in examples/", () => {
-    for (const file of ["examples/contract.ts", "examples/chat-server.ts"]) {
+    for (const file of [
+      "examples/contract.ts",
+      "examples/chat-server.ts",
+      "examples/log-contract.ts",
+      "examples/log-server.ts",
+    ]) {
       const source = readFileSync(new URL(file, root), "utf8").trim();
       expect(readme).toContain(`\`\`\`ts\n${source}\n\`\`\``);
     }
@@ -96,6 +102,48 @@ describe("README", () => {
       expect(output).toContain("- ada GOING_AWAY\n");
       expect(output).toContain("! ERR_HANDSHAKE_REJECTED");
       expect(stdout).toMatch(/closed\n$/);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  test("the log example: a slow reader holds the tail to its pace, and leaving its loop ends it", async () => {
+    const script = fileURLToPath(new URL("examples/log-server.ts", root));
+    const child: ChildProcess = spawn(process.execPath, [...TS_EXEC_ARGV, script], {
+      cwd: fileURLToPath(root),
+      env: { ...process.env, PORT: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      await until(() => /listening on 127\.0\.0\.1:\d+/.test(output), "example listening", 20_000);
+      const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      const reader = await TestClient.connect(port, logs);
+      const tail = reader.session.openStream("tail", { from: 0 });
+      const seen: number[] = [];
+      // 10 lines at one every 50 ms, while the log grows by one every 5 ms.
+      for await (const item of tail) {
+        seen.push((item as { n: number }).n);
+        if (seen.length === 10) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      await until(() => /tail \S+ ended at line (\d+) of (\d+)/.test(output), "tail ended");
+      const [, at, of] = /tail \S+ ended at line (\d+) of (\d+)/.exec(output) ?? [];
+      // The producer stopped within its credit (a 64-line window, one more pulled), far behind
+      // the log, which kept growing meanwhile.
+      expect(Number(at)).toBeLessThanOrEqual(10 + 64 + 1);
+      expect(Number(of)).toBeGreaterThan(Number(at));
+      child.kill("SIGINT");
+      await within(reader.closed, "goaway");
+      expect(await within(exited, "example exit", 10_000)).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }

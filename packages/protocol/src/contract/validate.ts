@@ -38,6 +38,10 @@ export const PayloadRole = {
   EVENT: 0,
   REQUEST_INPUT: 1,
   RESPONSE: 2,
+  STREAM_INPUT: 3,
+  STREAM_ITEM: 4,
+  STREAM_SEND: 5,
+  STREAM_RESULT: 6,
 } as const;
 export type PayloadRole = (typeof PayloadRole)[keyof typeof PayloadRole];
 
@@ -46,8 +50,22 @@ export type PayloadRole = (typeof PayloadRole)[keyof typeof PayloadRole];
  * pass the role and the name and build this only when validation fails, not for every message.
  */
 export function describePayload(role: PayloadRole, name: string): string {
-  if (role === PayloadRole.EVENT) return `event ${name}`;
-  return role === PayloadRole.REQUEST_INPUT ? `request ${name} input` : `response to ${name}`;
+  switch (role) {
+    case PayloadRole.EVENT:
+      return `event ${name}`;
+    case PayloadRole.REQUEST_INPUT:
+      return `request ${name} input`;
+    case PayloadRole.RESPONSE:
+      return `response to ${name}`;
+    case PayloadRole.STREAM_INPUT:
+      return `stream ${name} input`;
+    case PayloadRole.STREAM_ITEM:
+      return `stream ${name} item`;
+    case PayloadRole.STREAM_SEND:
+      return `stream ${name} sent item`;
+    default:
+      return `stream ${name} result`;
+  }
 }
 
 /**

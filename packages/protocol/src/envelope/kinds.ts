@@ -26,6 +26,22 @@ export const Kind = {
    * the count of sequenced frames received so far, in the id field (PROTOCOL.md 8.6).
    */
   ACK: 0x41,
+  /**
+   * Protocol 1.1, streams (PROTOCOL.md 8.7), in the extension range. The id is the stream's (odd
+   * for streams the client opens, even for the server's). `stream-open` carries the stream's
+   * name as its type and its input as payload (with a whole-stream deadline when DEADLINE is set).
+   */
+  STREAM_OPEN: 0x42,
+  /** One item: from the responder (`item`) or from the opener (`send`). */
+  STREAM_ITEM: 0x43,
+  /** The consumer of one direction grants the producer more items: JSON `{"items": n}`. */
+  STREAM_CREDIT: 0x44,
+  /** The sender ends its direction: the responder with the stream's result, the opener with nothing. */
+  STREAM_END: 0x45,
+  /** The stream failed: JSON `Reason`; both directions end. */
+  STREAM_ERROR: 0x46,
+  /** The sender abandons the stream (JSON `Reason`): the peer stops producing and ends its handler. */
+  STREAM_CANCEL: 0x47,
 } as const;
 
 /** Union of the known kind values. */

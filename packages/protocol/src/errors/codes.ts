@@ -109,6 +109,16 @@ export const ErrorCode = {
    */
   SESSION_EXPIRED: "ERR_SESSION_EXPIRED",
   /**
+   * A stream's peer sent more items than it was granted (PROTOCOL.md 8.7): the stream ends, the
+   * extra items are dropped, the connection goes on.
+   */
+  CREDIT_EXCEEDED: "ERR_CREDIT_EXCEEDED",
+  /**
+   * A stream cannot be opened on this connection: the peer speaks a protocol version before 1.2,
+   * which has no streams (PROTOCOL.md 8.7, 10). Events and requests work as before.
+   */
+  STREAMS_UNSUPPORTED: "ERR_STREAMS_UNSUPPORTED",
+  /**
    * The server does not describe its contract (reflection is off, the default): a client that
    * asked for it (`describeServer`, `sockwire describe`) was refused with the wire code
    * `REFLECTION_DISABLED`. Give the client the contract itself instead.

@@ -59,6 +59,10 @@ export const WireCode = {
    * resume window passed, or its replay log overflowed).
    */
   SESSION_EXPIRED: "SESSION_EXPIRED",
+  /** A stream's peer sent more items than it was granted (stream-error or stream-cancel). */
+  CREDIT_EXCEEDED: "CREDIT_EXCEEDED",
+  /** The peer has as many streams open on this connection as it allows (stream-error). */
+  TOO_MANY_STREAMS: "TOO_MANY_STREAMS",
   /** Handshake (1.1): the client asked for the server's contract, and reflection is off. */
   REFLECTION_DISABLED: "REFLECTION_DISABLED",
 } as const;

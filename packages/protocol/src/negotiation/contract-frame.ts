@@ -4,8 +4,6 @@ import { canonicalDigest, canonicalText } from "../contract/canonical/canonical-
 import type {
   CanonicalContract,
   CanonicalMessage,
-  CanonicalNode,
-  CanonicalRequest,
   MessageKey,
 } from "../contract/canonical/node-types.js";
 import {

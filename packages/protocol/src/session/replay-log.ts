@@ -173,6 +173,12 @@ export function isSequencedKind(kind: number, id: number): boolean {
     case Kind.REQUEST:
     case Kind.RESPONSE:
     case Kind.CANCEL:
+    case Kind.STREAM_OPEN:
+    case Kind.STREAM_ITEM:
+    case Kind.STREAM_CREDIT:
+    case Kind.STREAM_END:
+    case Kind.STREAM_ERROR:
+    case Kind.STREAM_CANCEL:
       return true;
     case Kind.ERROR:
       return id !== 0;

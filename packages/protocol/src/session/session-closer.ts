@@ -32,6 +32,10 @@ export interface CloserHost {
   readonly output: SessionOutput;
   readonly reader: InboundReader;
   readonly incoming: IncomingRequests;
+  /** Streams open either way: a graceful close waits for them (PROTOCOL.md 8.7). */
+  readonly openStreams: number;
+  /** Every open stream fails with `cause` (a protocol error, the end). */
+  endStreams(cause: SockwireError): void;
   /**
    * True when a lost link would detach the session rather than end it: both peers agreed to
    * resume it, it is open, and its replay log kept everything.
@@ -146,7 +150,15 @@ export class SessionCloser {
         );
       return lost(name, cause);
     });
-    // A request of ours went unanswered, or the peer's last ack (sent just before its FIN) left
+    // The peer sends nothing more: a stream still open either way cannot end as it should.
+    if (this.host.openStreams > 0) {
+      cause ??= new SockwireError(
+        ErrorCode.CONNECTION_CLOSED,
+        `the peer closed the connection (${this.reasons.current?.code ?? WireCode.NORMAL})`,
+      );
+      this.host.endStreams(cause);
+    }
+    // A request or stream of ours went unfinished, or the peer's last ack (sent just before its FIN) left
     // frames of ours unread (a middlebox that dropped them): whatever the peer thinks, this
     // close lost something.
     const unread = this.host.unacknowledged;
@@ -176,6 +188,7 @@ export class SessionCloser {
     parts.output.sendRaw(encodeEnvelope({ kind: Kind.ERROR }, encodeControl(reason)));
     parts.incoming.abandonAll({ code, message: "connection failed" });
     parts.output.rejectPending((name) => lost(name, error));
+    parts.endStreams(error);
     this.move({ type: "protocol-error" }, lingerMs);
   }
 
@@ -184,7 +197,8 @@ export class SessionCloser {
     const state = this.state;
     if (state.phase !== "draining") return;
     const parts = this.host;
-    if (!state.discard && (parts.incoming.size > 0 || parts.output.inFlight > 0)) return;
+    const busy = parts.incoming.size > 0 || parts.output.inFlight > 0 || parts.openStreams > 0;
+    if (!state.discard && busy) return;
     this.move({ type: "work-done" });
   }
 

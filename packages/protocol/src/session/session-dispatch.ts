@@ -38,6 +38,8 @@ export interface DispatchTarget {
   report(error: unknown): void;
   pongReceived(id: number): void;
   goawayReceived(reason: Reason): void;
+  /** A stream frame (streams/stream-table.ts). */
+  streamFrame(envelope: Envelope): void;
   connectionErrorReceived(error: SockwireError, reason: Reason): void;
 }
 
@@ -101,6 +103,14 @@ export function dispatchInbound(session: DispatchTarget, envelope: Envelope): vo
       return;
     case Kind.GOAWAY:
       onGoaway(session, envelope);
+      return;
+    case Kind.STREAM_OPEN:
+    case Kind.STREAM_ITEM:
+    case Kind.STREAM_CREDIT:
+    case Kind.STREAM_END:
+    case Kind.STREAM_ERROR:
+    case Kind.STREAM_CANCEL:
+      session.streamFrame(envelope);
       return;
     default:
       session.closer.fail(unexpected(kind, "after the handshake"));

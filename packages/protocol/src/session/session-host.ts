@@ -4,6 +4,7 @@ import { isSockwireError, type SockwireError } from "../errors/sockwire-error.js
 import { WireCode } from "../errors/wire-codes.js";
 import type { Reason } from "../handshake/handshake.js";
 import { type MessageCodec, messageCodecFor } from "../message/message-codec.js";
+import type { OutgoingFrame } from "../message/outgoing-frame.js";
 import type { ContractTerms } from "../negotiation/contract-terms.js";
 import { InboundReader, type InboundSink } from "./inbound-reader.js";
 import { type IncomingHost, IncomingRequests, type RequestContext } from "./incoming-requests.js";
@@ -17,8 +18,18 @@ import { detachLink } from "./session-link.js";
 import { onTick } from "./session-liveness.js";
 import { type OutputHost, SessionOutput } from "./session-output.js";
 import { listenTo } from "./session-socket.js";
-import type { CloseInfo, SessionHooks, SessionOptions, SessionState } from "./session-types.js";
+import {
+  type CloseInfo,
+  type SessionHooks,
+  type SessionOptions,
+  type SessionState,
+  STREAM_DEFAULTS,
+  type StreamContext,
+  type StreamHandlerResult,
+} from "./session-types.js";
 import type { SocketLike } from "./socket-like.js";
+import type { StreamLimits } from "./streams/stream-host.js";
+import { StreamTable, type StreamTableHost } from "./streams/stream-table.js";
 import type { Tickable } from "./ticker.js";
 
 /** The heartbeat before the handshake settles one: none. Shared, never mutated. */
@@ -36,7 +47,15 @@ const NO_HEARTBEAT: HeartbeatSettings = Object.freeze({ intervalMs: 0, timeoutMs
  * the parts, not for owners.
  */
 export class SessionHost
-  implements Tickable, InboundSink, IncomingHost, DispatchTarget, OutputHost, CloserHost, AckHost
+  implements
+    Tickable,
+    InboundSink,
+    IncomingHost,
+    DispatchTarget,
+    OutputHost,
+    CloserHost,
+    AckHost,
+    StreamTableHost
 {
   state: SessionState = "handshake";
   /** @internal The shared message codec (contract, side, payload codec, validation). */
@@ -57,6 +76,11 @@ export class SessionHost
   terms: ContractTerms | undefined;
   /** @internal Set when both peers agreed to resume this session after a lost link. */
   resume: ResumeState | undefined;
+  /** Both peers speak a protocol with streams (1.2 or later). */
+  protected streamsAgreed = false;
+  /** Made on the first stream either way: most connections never open one. */
+  private streamTable: StreamTable | undefined;
+  private streamTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly options: SessionOptions,
@@ -90,6 +114,82 @@ export class SessionHost
   /** True once the session has ended. */
   get finished(): boolean {
     return this.closer.finished;
+  }
+
+  /** False above the soft mark of the outbound queue. */
+  get hasRoom(): boolean {
+    return this.output.writer.hasRoom;
+  }
+
+  /** Resolves when the outbound queue is below its soft mark. */
+  waitForRoom(): Promise<void> {
+    return this.output.writer.waitForRoom();
+  }
+
+  // ── streams (streams/stream-table.ts) ──────────────────────────────────────────────────
+
+  /** @internal The session's streams, made on first use. */
+  get streams(): StreamTable {
+    this.streamTable ??= new StreamTable(this);
+    return this.streamTable;
+  }
+
+  /** @internal Streams open either way (0 without making the table). */
+  get openStreams(): number {
+    return this.streamTable?.size ?? 0;
+  }
+
+  /** @internal The stream limits, with their defaults. */
+  get streamLimits(): StreamLimits {
+    const limits = this.options.limits;
+    return {
+      streamWindow: limits.streamWindow ?? STREAM_DEFAULTS.streamWindow,
+      streamBufferBytes: limits.streamBufferBytes ?? STREAM_DEFAULTS.streamBufferBytes,
+      maxStreams: limits.maxStreams ?? STREAM_DEFAULTS.maxStreams,
+    };
+  }
+
+  /** @internal A stream frame from the peer. */
+  streamFrame(envelope: Envelope): void {
+    this.streams.received(envelope);
+  }
+
+  /** @internal A stream's frame: sent as answers are, so while closing too; kept while detached. */
+  sendStreamFrame(frame: OutgoingFrame): SockwireError | undefined {
+    return this.output.respond(frame);
+  }
+
+  /** @internal */
+  runStreamHandler(
+    name: string,
+    input: unknown,
+    context: StreamContext,
+  ): StreamHandlerResult | undefined {
+    return this.hooks.stream?.(name, input, context);
+  }
+
+  /** @internal A fatal protocol error found by a part. */
+  protocolError(error: SockwireError): void {
+    this.closer.fail(error);
+  }
+
+  /**
+   * @internal A graceful close began: open streams get half the close timeout to end, then are
+   * cancelled with `GOING_AWAY` so the FIN can follow within the rest (PROTOCOL.md 8.7).
+   */
+  private startStreamDeadline(): void {
+    if (this.openStreams === 0) return;
+    this.streamTimer = setTimeout(() => {
+      this.streamTimer = undefined;
+      this.streamTable?.goingAway();
+    }, this.options.limits.closeTimeoutMs / 2);
+  }
+
+  /** @internal The session ended (or failed): every open stream fails with `cause`. */
+  endStreams(cause: SockwireError): void {
+    if (this.streamTimer !== undefined) clearTimeout(this.streamTimer);
+    this.streamTimer = undefined;
+    if (this.openStreams > 0) this.streamTable?.endAll(cause);
   }
 
   /** Periodic check from the shared ticker: heartbeat and frame deadline (session-liveness.ts). */
@@ -245,6 +345,7 @@ export class SessionHost
   /** @internal */
   closingStarted(): void {
     this.state = "closing";
+    this.startStreamDeadline();
   }
 
   /** @internal The session has ended. */
@@ -253,6 +354,7 @@ export class SessionHost
     this.options.ticker.delete(this);
     this.pings?.clear();
     this.resume?.ended(info.error ?? notConnected("closed"));
+    this.endStreams(info.error ?? notConnected("closed"));
     this.hooks.closed(info);
   }
 }

@@ -84,7 +84,7 @@ export function takeLink(
  */
 export function canReplayFrom(session: LinkHolder, wireCount: number): boolean {
   const log = session.resume?.log;
-  return log !== undefined && log.canServe(log.fromWire(wireCount));
+  return log?.canServe(log.fromWire(wireCount)) === true;
 }
 
 /** Sends again, on the new link, every kept frame after the peer's `wireCount`. */

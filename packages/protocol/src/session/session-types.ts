@@ -34,7 +34,33 @@ export interface SessionLimits {
   maxPingStrikes: number;
   /** Default timeout of outbound requests (0 = none). */
   requestTimeoutMs: number;
+  /** Items a stream's consumer grants its producer at most at once (default 64; PROTOCOL.md 8.7). */
+  streamWindow?: number;
+  /** Bytes of unread items past which a stream's consumer grants no more (default 1 MiB). */
+  streamBufferBytes?: number;
+  /** Streams the peer may have open on this connection at once (default 100). */
+  maxStreams?: number;
 }
+
+/** What a stream handler is told besides its input. */
+export interface StreamContext {
+  /** The stream's id on this connection. */
+  readonly id: number;
+  /** Aborts when the opener cancels, the deadline passes or the connection ends. */
+  readonly signal: AbortSignal;
+  /** The opener's `send` items (a client stream, or bidirectional); empty otherwise. */
+  readonly items: AsyncIterable<unknown>;
+}
+
+/** A stream handler's answer: the items, and for a generator its return value as the result. */
+export type StreamHandlerResult = AsyncIterable<unknown> | Iterable<unknown>;
+
+/** The stream limits' defaults (PROTOCOL.md 9). */
+export const STREAM_DEFAULTS = Object.freeze({
+  streamWindow: 64,
+  streamBufferBytes: 1024 * 1024,
+  maxStreams: 100,
+});
 
 /** How a session ended. */
 export interface CloseInfo {
@@ -59,6 +85,11 @@ export interface SessionHooks {
   event(name: string, data: unknown): unknown;
   /** A validated inbound request; the return value (or promise) is the response. */
   request(name: string, params: unknown, context: RequestContext): unknown;
+  /**
+   * A stream the peer opened, with its validated input: the owner's handler's items (an async
+   * generator, whose return value is the result), or undefined when it has no handler for it.
+   */
+  stream?(name: string, input: unknown, context: StreamContext): StreamHandlerResult | undefined;
   /** A non-fatal problem: an invalid event dropped, a handler that threw, a late response. */
   error(error: SockwireError): void;
   /** The peer announced it is going away. */

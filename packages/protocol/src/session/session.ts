@@ -1,3 +1,4 @@
+import type { DirectionTable } from "../contract/canonical/node-types.js";
 import { encodeEnvelope } from "../envelope/envelope.js";
 import { Kind } from "../envelope/kinds.js";
 import type { SockwireError } from "../errors/sockwire-error.js";
@@ -6,7 +7,6 @@ import type { Reason } from "../handshake/handshake.js";
 import { encodeControl } from "../message/control.js";
 import type { OutgoingFrame } from "../message/outgoing-frame.js";
 import { type ContractTerms, disabledRefusal, messageKey } from "../negotiation/contract-terms.js";
-import type { DirectionTable } from "../contract/canonical/node-types.js";
 import { noop, rejected } from "./deferred.js";
 import type { HeartbeatSettings } from "./liveness.js";
 import { PingWaiters } from "./ping-waiters.js";
@@ -15,6 +15,8 @@ import { notConnected, notResumable } from "./session-errors.js";
 import { SessionHost } from "./session-host.js";
 import { canReplayFrom, replayFrom, takeLink } from "./session-link.js";
 import type { SessionStats } from "./session-types.js";
+import type { OpenedStream, OpenStreamOptions } from "./streams/opened-stream.js";
+import { streamCancelled, streamsUnsupported } from "./streams/stream-errors.js";
 
 export type {
   CloseInfo,
@@ -54,11 +56,17 @@ export class Session extends SessionHost {
   open(
     peerMaxFrameBytes: number,
     heartbeat: HeartbeatSettings,
-    extras: { terms?: ContractTerms | undefined; resume?: ResumeLimits | undefined } = {},
+    extras: {
+      terms?: ContractTerms | undefined;
+      resume?: ResumeLimits | undefined;
+      /** Both peers speak protocol 1.2 or later: streams may be opened (PROTOCOL.md 8.7). */
+      streams?: boolean | undefined;
+    } = {},
   ): void {
     if (this.state !== "handshake") return;
     this.state = "open";
     this.terms = extras.terms;
+    this.streamsAgreed = extras.streams === true;
     if (extras.resume !== undefined) {
       this.resume = new ResumeState(extras.resume);
       this.output.log = this.resume.log;
@@ -93,14 +101,31 @@ export class Session extends SessionHost {
     return this.output.writer.bufferedAmount;
   }
 
-  /** False above the soft mark of the outbound queue. */
-  get hasRoom(): boolean {
-    return this.output.writer.hasRoom;
-  }
-
-  /** Resolves when the outbound queue is below its soft mark. */
-  waitForRoom(): Promise<void> {
-    return this.output.writer.waitForRoom();
+  /**
+   * Opens this side's stream `name` with `input` (PROTOCOL.md 8.7): read its items with
+   * `for await`, its result from `result`. Ending the loop early, `cancel()`, the signal or the
+   * deadline cancel it on both sides.
+   *
+   * @throws `ERR_NOT_CONNECTED`, `ERR_STREAMS_UNSUPPORTED` (the peer speaks a protocol without
+   * streams), `ERR_MESSAGE_DISABLED`, `ERR_UNKNOWN_MESSAGE_TYPE`, `ERR_VALIDATION_FAILED`,
+   * `ERR_REQUEST_CANCELLED` (the signal was already aborted), `ERR_PEER_FRAME_LIMIT`.
+   *
+   * @example
+   * ```ts
+   * const tail = session.openStream("tail", { file: "app.log" }, { timeoutMs: 60_000 });
+   * for await (const line of tail) console.log(line);
+   * console.log(await tail.result);
+   * ```
+   */
+  openStream(name: string, input: unknown, options: OpenStreamOptions = {}): OpenedStream {
+    const state = this.state;
+    if (state !== "open" && state !== "detached") throw notConnected(state);
+    if (!this.streamsAgreed) throw streamsUnsupported(name);
+    const refusal =
+      this.terms && disabledRefusal(this.terms, messageKey(this.options.side, "streams", name));
+    if (refusal) throw refusal;
+    if (options.signal?.aborted) throw streamCancelled(name, options.signal.reason);
+    return this.streams.open(name, input, options);
   }
 
   /**

@@ -142,13 +142,16 @@ describe("compareContracts", () => {
 });
 
 describe("compareContracts with streams", () => {
-  const base = (streams: ContractSchema["client"]): ContractSchema => ({ name: "logs", client: streams });
+  const base = (streams: ContractSchema["client"]): ContractSchema => ({
+    name: "logs",
+    client: streams,
+  });
   const tail = (item: z.ZodType, extra: object = {}) =>
     base({ streams: { tail: { input: z.object({ file: z.string() }), item, ...extra } } });
   const verdict = (client: ContractSchema, server: ContractSchema) =>
-    byKey(compareContracts(canonicalContract(client), canonicalContract(server), "client").messages)[
-      "client.streams.tail"
-    ];
+    byKey(
+      compareContracts(canonicalContract(client), canonicalContract(server), "client").messages,
+    )["client.streams.tail"];
 
   it("checks input from the opener, items and the result from the responder", () => {
     const old = tail(z.object({ line: z.string() }), { result: z.object({ lines: z.int() }) });

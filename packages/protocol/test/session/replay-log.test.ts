@@ -73,7 +73,19 @@ describe("which frames are kept", () => {
   });
 
   test("isSequencedKind agrees, for every kind byte", () => {
-    const sequenced = new Set<number>([Kind.EVENT, Kind.REQUEST, Kind.RESPONSE, Kind.CANCEL]);
+    const sequenced = new Set<number>([
+      Kind.EVENT,
+      Kind.REQUEST,
+      Kind.RESPONSE,
+      Kind.CANCEL,
+      // Protocol 1.2: every stream frame carries the conversation (PROTOCOL.md 8.6, 8.7).
+      Kind.STREAM_OPEN,
+      Kind.STREAM_ITEM,
+      Kind.STREAM_CREDIT,
+      Kind.STREAM_END,
+      Kind.STREAM_ERROR,
+      Kind.STREAM_CANCEL,
+    ]);
     for (let kind = 0; kind < 256; kind++) {
       expect(isSequencedKind(kind, 0)).toBe(sequenced.has(kind));
       expect(isSequencedKind(kind, 7)).toBe(sequenced.has(kind) || kind === Kind.ERROR);

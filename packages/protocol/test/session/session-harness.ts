@@ -1,5 +1,6 @@
 import { vi } from "vitest";
 import {
+  type AnyContract,
   decodeControl,
   defaultCodec,
   type Envelope,
@@ -75,6 +76,12 @@ export class HookLog implements SessionHooks {
 
   handshake(envelope: Envelope): void {
     this.handshakes.push({ ...envelope, payload: Buffer.from(envelope.payload) });
+  }
+  /** The stream handler (none by default: streams are refused NOT_IMPLEMENTED). */
+  onStream: SessionHooks["stream"] = undefined;
+
+  stream(...args: Parameters<NonNullable<SessionHooks["stream"]>>) {
+    return this.onStream?.(...args);
   }
   event(name: string, data: unknown): unknown {
     this.events.push([name, data]);
@@ -197,6 +204,10 @@ export interface StartOptions {
   socket?: SocketPairOptions;
   /** Both peers agreed to resume the session after a lost link (PROTOCOL.md 8.6). */
   resume?: ResumeLimits;
+  /** The contract (default `chat`). */
+  contract?: AnyContract;
+  /** Both peers speak protocol 1.2, with streams (default true). */
+  streams?: boolean;
 }
 
 /** A session on one end of a socket pair, its hooks recorded, a peer on the other end. */
@@ -209,7 +220,7 @@ export function startSession(options: StartOptions = {}) {
   const session = new Session(
     {
       side,
-      contract: chat,
+      contract: options.contract ?? chat,
       codec: defaultCodec,
       limits,
       overflow: options.overflow ?? (side === "server" ? "close" : "reject"),
@@ -224,7 +235,7 @@ export function startSession(options: StartOptions = {}) {
     session.open(
       open.peerMaxFrameBytes ?? limits.maxFrameBytes,
       open.heartbeat ?? { intervalMs: 0, timeoutMs: 0 },
-      { resume: options.resume },
+      { resume: options.resume, streams: options.streams ?? true },
     );
   }
   return { session, log, peer: new WirePeer(remote), socket: local, ticker, limits };

@@ -60,6 +60,11 @@ export class FakeHost implements ConnectionHost<FakeConn> {
     return input;
   }
 
+  dispatchStream(name: string, _input: unknown, conn: FakeConn): undefined {
+    this.calls.push(`stream ${name} ${conn.id}`);
+    return undefined;
+  }
+
   joinRoom(conn: FakeConn, room: string): void {
     this.calls.push(`join ${room} ${conn.id}`);
   }

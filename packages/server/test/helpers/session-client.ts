@@ -151,7 +151,9 @@ export class TestClient {
   private onHandshake(env: Envelope): void {
     if (env.kind === Kind.WELCOME) {
       const welcome = decodeControl(welcomeSchema, env.payload, "welcome");
-      this.session.open(welcome.maxFrameBytes, welcome.heartbeat);
+      this.session.open(welcome.maxFrameBytes, welcome.heartbeat, {
+        streams: welcome.protocol.minor >= 2,
+      });
       this.onWelcome(welcome);
     } else if (env.kind === Kind.REJECT) {
       const reason = decodeControl(reasonSchema, env.payload, "reject");

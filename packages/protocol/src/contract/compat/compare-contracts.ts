@@ -156,21 +156,21 @@ function message(
     table === "streams"
       ? streamFlows(sender, sent as CanonicalStream, received as CanonicalStream)
       : table === "events"
-      ? [flow("event", sender, received as CanonicalNode, sent as CanonicalNode)]
-      : [
-          flow(
-            "input",
-            sender,
-            (received as CanonicalRequest).input,
-            (sent as CanonicalRequest).input,
-          ),
-          flow(
-            "output",
-            OTHER[sender],
-            (sent as CanonicalRequest).output,
-            (received as CanonicalRequest).output,
-          ),
-        ];
+        ? [flow("event", sender, received as CanonicalNode, sent as CanonicalNode)]
+        : [
+            flow(
+              "input",
+              sender,
+              (received as CanonicalRequest).input,
+              (sent as CanonicalRequest).input,
+            ),
+            flow(
+              "output",
+              OTHER[sender],
+              (sent as CanonicalRequest).output,
+              (received as CanonicalRequest).output,
+            ),
+          ];
   const status = flows.every((f) => f.compatible) ? "compatible" : "incompatible";
   return { key, status, sender, identical: canonicalText(sent) === canonicalText(received), flows };
 }

@@ -55,10 +55,7 @@ export function contractFromForm(form: unknown): FormContract {
   }) as FormContract;
 }
 
-function direction(
-  form: CanonicalDirection,
-  side: string,
-): DirectionSchema {
+function direction(form: CanonicalDirection, side: string): DirectionSchema {
   const events: Record<string, z.ZodType> = {};
   const requests: Record<string, RequestSchema> = {};
   for (const [name, node] of Object.entries(form.events)) {
