@@ -328,3 +328,39 @@ describe("many streams, and the connection's end", () => {
     await until(() => produced.finals.includes(stream.id), 2000, "finally ran");
   });
 });
+
+describe("a lost link in a resumable session", () => {
+  test("a stream cut mid-way goes on after the resume: every item once, in order, then the result", async () => {
+    const produced: number[] = [];
+    const { port } = await h.server(streams, {}, (s) => {
+      s.handleStream("count", async function* ({ to, delayMs }) {
+        for (let n = 1; n <= to; n++) {
+          if (delayMs) await sleep(delayMs);
+          produced.push(n);
+          yield { n };
+        }
+        return { total: to };
+      });
+    });
+    const proxy = await h.proxy(port);
+    const client = h.client(streams, {
+      port: proxy.port,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
+    await client.connect();
+    const stream = client.stream("count", { to: 300, delayMs: 1 });
+    const seen: number[] = [];
+    let cut = false;
+    for await (const { n } of stream) {
+      seen.push(n);
+      if (n === 50 && !cut) {
+        cut = true;
+        proxy.cut();
+      }
+    }
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(await stream.result).toEqual({ total: 300 });
+    // The producer ran once: the resume sent again what the client lacked, not the handler.
+    expect(produced).toEqual(seen);
+  });
+});
