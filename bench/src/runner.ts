@@ -1,6 +1,6 @@
 import { Child, RUNTIME } from "./child-process.js";
 import type { ClusterResult } from "./cluster.js";
-import type { ContenderName, ServerAddress } from "./contenders/types.js";
+import { type ContenderName, type ServerAddress, STREAMING_ONLY } from "./contenders/types.js";
 import { type MachineInfo, machineInfo } from "./machine.js";
 import type { Progress } from "./progress.js";
 import { SCENARIOS } from "./scenarios/index.js";
@@ -136,6 +136,9 @@ async function runScenario(
 ): Promise<ScenarioResult> {
   const { progress, taskTimeoutMs } = options;
   const params = scenario.params(options.scale);
+  const contenders = options.contenders.filter((name) =>
+    scenario.contenders ? scenario.contenders.includes(name) : !STREAMING_ONLY.includes(name),
+  );
   const repetitions =
     options.repetitions ?? (options.quick ? scenario.repetitions.quick : scenario.repetitions.full);
   const result: ScenarioResult = {
@@ -149,7 +152,7 @@ async function runScenario(
     summary: {},
     ratios: {},
   };
-  for (const name of options.contenders) result.runs[name] = [];
+  for (const name of contenders) result.runs[name] = [];
   const pairs = new Map<ContenderName, Pair>();
   const fail = (name: ContenderName, error: unknown): void => {
     result.failures[name] ??= errorText(error);
@@ -167,7 +170,7 @@ async function runScenario(
   };
   try {
     if (!scenario.freshProcesses) {
-      for (const name of options.contenders) {
+      for (const name of contenders) {
         progress.step(`${scenario.name}: starting ${name}`);
         const pair = await startPair(name);
         if (!pair) continue;
@@ -190,7 +193,7 @@ async function runScenario(
       }
     }
     for (let rep = 0; rep < repetitions; rep++) {
-      for (const name of rotation(options.contenders, rep)) {
+      for (const name of rotation(contenders, rep)) {
         const runs = result.runs[name] as (Measures | null)[];
         if (!scenario.freshProcesses && !pairs.has(name)) {
           runs.push(null);

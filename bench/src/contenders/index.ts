@@ -20,6 +20,8 @@ export async function loadContender(name: ContenderName): Promise<Contender> {
       return (await import("./socketio.js")).contender;
     case "zeromq":
       return (await import("./zeromq.js")).contender;
+    case "grpc":
+      return (await import("./grpc.js")).contender;
   }
 }
 

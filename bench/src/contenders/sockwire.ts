@@ -2,7 +2,8 @@ import { createRequire } from "node:module";
 import { createClient } from "@sockwire/client";
 import { defineContract } from "@sockwire/protocol";
 import { createServer } from "@sockwire/server";
-import { type ChatPayload, chatPayloadSchema } from "../message.js";
+import { z } from "zod";
+import { type ChatPayload, chat, chatPayloadSchema } from "../message.js";
 import {
   type BenchClient,
   type BenchServer,
@@ -25,7 +26,13 @@ export const benchContract = defineContract({
   name: "bench",
   client: {
     events: { chat: chatPayloadSchema },
-    requests: { echo: { input: chatPayloadSchema, output: chatPayloadSchema } },
+    requests: {
+      echo: { input: chatPayloadSchema, output: chatPayloadSchema },
+      push: { input: z.object({ count: z.number().int().min(0) }), output: z.undefined() },
+    },
+    streams: {
+      feed: { input: z.object({ count: z.number().int().min(0) }), item: chatPayloadSchema },
+    },
   },
   server: { events: { chat: chatPayloadSchema } },
 });
@@ -40,6 +47,18 @@ async function startServer(variant: Variant): Promise<BenchServer> {
   let chatHandler: (payload: ChatPayload) => void = () => {};
   server.on("chat", (data) => chatHandler(data));
   server.handle("echo", (input) => input);
+  // Streaming: `count` messages as one stream, each yield waiting for the reader's credit.
+  server.handleStream("feed", async function* ({ count }) {
+    for (let seq = 0; seq < count; seq++) yield chat(seq);
+  });
+  // The same messages as plain events, with the one-way producer's backpressure.
+  server.handle("push", async ({ count }, conn) => {
+    for (let seq = 0; seq < count; seq++) {
+      void conn.emit("chat", chat(seq)).catch(() => {});
+      if (!conn.hasRoom) await conn.waitForRoom();
+    }
+    return undefined;
+  });
   server.onError(() => {});
   const { port } = await server.listen({ host: "127.0.0.1", port: 0, backlog: 4096 });
   const hasRoom = (): boolean => {
@@ -77,7 +96,7 @@ async function connect(
     reconnect: { maxAttempts: 1 },
     resume: variant.resume,
   });
-  const chatHandler: (payload: ChatPayload) => void = options.onChat ?? (() => {});
+  let chatHandler: (payload: ChatPayload) => void = options.onChat ?? (() => {});
   // Registered before connect() so nothing sent right after the welcome is missed.
   client.on("chat", (data) => chatHandler(data));
   client.onError(() => {});
@@ -102,6 +121,29 @@ async function connect(
     hasRoom: () => client.bufferedAmount < HIGH_WATER_BYTES,
     waitForRoom: () => client.waitForRoom(),
     request: (payload) => client.request("echo", payload),
+    async streamItems(count) {
+      let seq = 0;
+      for await (const item of client.stream("feed", { count })) {
+        if (item.seq !== seq) throw new Error(`item ${item.seq} arrived as number ${seq}`);
+        seq++;
+      }
+      return seq;
+    },
+    async pushedItems(count) {
+      let seq = 0;
+      let bad: string | undefined;
+      const done = new Promise<void>((resolve) => {
+        chatHandler = (payload) => {
+          if (payload.seq !== seq) bad ??= `event ${payload.seq} arrived as number ${seq}`;
+          if (++seq === count) resolve();
+        };
+      });
+      await client.request("push", { count }, { timeoutMs: 0 });
+      if (count > 0) await done;
+      chatHandler = options.onChat ?? (() => {});
+      if (bad) throw new Error(bad);
+      return seq;
+    },
     close: () => client.close({ timeoutMs: 2000 }),
   };
 }

@@ -9,8 +9,15 @@ export const CONTENDER_NAMES = [
   "ws",
   "socketio",
   "zeromq",
+  "grpc",
 ] as const;
 export type ContenderName = (typeof CONTENDER_NAMES)[number];
+
+/**
+ * Contenders that take part in the streaming scenario only: gRPC is here for its server
+ * streaming, the model sockwire's streams are measured against.
+ */
+export const STREAMING_ONLY: readonly ContenderName[] = ["grpc"];
 
 /**
  * Where a client finds a server: the TCP port, plus anything else a contender needs (zeromq
@@ -53,6 +60,17 @@ export interface BenchClient {
   waitForRoom(): Promise<void>;
   /** Sends a request; resolves with the server's echo (validated where the contender validates). */
   request(payload: ChatPayload): Promise<ChatPayload>;
+  /**
+   * Streaming: asks the server for `count` chat messages as one stream (the library's own, with
+   * its flow control) and reads them all; resolves with how many arrived, in order, or throws.
+   * Absent for libraries without streams.
+   */
+  streamItems?(count: number): Promise<number>;
+  /**
+   * The same count pushed by the server as plain one-way events (no stream, no credit), for the
+   * libraries that stream too: what a stream costs over events.
+   */
+  pushedItems?(count: number): Promise<number>;
   close(): Promise<void>;
 }
 

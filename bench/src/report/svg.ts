@@ -30,6 +30,7 @@ const PEER_COLOURS: Record<ContenderName, string> = {
   ws: "#f28e2b",
   socketio: "#e15759",
   zeromq: "#b07aa1",
+  grpc: "#59a14f",
 };
 
 const xmlText = (text: string): string =>

@@ -17,6 +17,14 @@ export interface Target {
 
 export const TARGETS: Target[] = [
   {
+    scenario: "stream",
+    metric: "itemsPerSec",
+    peer: "grpc",
+    op: ">=",
+    value: 5,
+    text: "server-to-client streaming ≥ 5× gRPC server streaming",
+  },
+  {
     scenario: "oneway",
     metric: "msgsPerSec",
     peer: "ws",

@@ -1,6 +1,14 @@
-import type { BenchServer, Contender, ServerAddress } from "../contenders/types.js";
+import type { BenchServer, Contender, ContenderName, ServerAddress } from "../contenders/types.js";
 
-export const SCENARIO_NAMES = ["oneway", "rtt", "pipelined", "fanout", "connect", "idle"] as const;
+export const SCENARIO_NAMES = [
+  "oneway",
+  "rtt",
+  "pipelined",
+  "fanout",
+  "stream",
+  "connect",
+  "idle",
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** Sizes of one scenario run; plain numbers so they cross the IPC channel as they are. */
@@ -47,6 +55,11 @@ export interface Scenario {
    * processes, which get no warm-up.
    */
   warmupSeconds: number;
+  /**
+   * The contenders that take part; absent: every contender but those that only stream
+   * (`STREAMING_ONLY`).
+   */
+  contenders?: readonly ContenderName[];
   serverTask(server: BenchServer, params: Params, armed: () => void): Promise<Measures>;
   clientTask(contender: Contender, address: ServerAddress, params: Params): Promise<ClientOutcome>;
   /** Fails the run (throws) when a message was lost or out of order; returns the metrics. */

@@ -206,8 +206,8 @@ export class SockwireClient<C extends AnyContract = AnyContract>
   /**
    * Opens a stream (PROTOCOL.md 8.7): `for await` reads its items as the server yields them,
    * `result` gives its final value. Credit flows as you read, so however slow the loop the
-   * server never sends more than the window (`streamWindow`, default 64 items, bounded by
-   * `streamBufferBytes`). Leaving the loop early, `cancel()`, the signal or `timeoutMs` (the
+   * server never has more in flight than the window (`streamWindow`, default 16384 items,
+   * and at most `streamBufferBytes`, 1 MiB, of them). Leaving the loop early, `cancel()`, the signal or `timeoutMs` (the
    * whole stream's deadline) cancel it on both sides. A stream is not queued while the client is
    * disconnected: it needs an open connection. With resumable sessions a stream rides out a lost
    * link like any message; without, the link's loss ends it with `ERR_CONNECTION_LOST`.

@@ -119,7 +119,8 @@ export interface ClientOptions<C extends AnyContract = AnyContract> {
   /**
    * Items a stream's reader here lets its producer send ahead (the credit window, PROTOCOL.md
    * 8.7): the items of streams the client opens, and those a server-opened stream sends here.
-   * Default 64.
+   * Default 16384, and never more than `streamBufferBytes` of items at their average size (the
+   * first grant is 16 items, before their size is known).
    */
   streamWindow?: number | undefined;
   /** Bytes of unread stream items past which no more credit is granted. Default 1 MiB. */
@@ -247,7 +248,7 @@ const optionsSchema = z
     sendHardBytes: bytes(8 * MiB, 1),
     writeDeadlineMs: ms(10_000),
     maxInFlight: z.number().int().min(1).max(1_000_000).default(1000),
-    streamWindow: z.number().int().min(1).max(1_000_000).default(64),
+    streamWindow: z.number().int().min(1).max(1_000_000).default(16_384),
     streamBufferBytes: bytes(MiB, 1024),
     maxStreams: z.number().int().min(1).max(1_000_000).default(100),
     closeTimeoutMs: ms(30_000, 1),

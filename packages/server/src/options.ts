@@ -72,7 +72,8 @@ export interface ServerOptions<C extends AnyContract = AnyContract, Ctx = undefi
   /**
    * Items a stream's reader here lets its producer send ahead (the credit window, PROTOCOL.md
    * 8.7): for streams a client opens and sends items on, and for streams the server opens.
-   * Default 64.
+   * Default 16384, and never more than `streamBufferBytes` of items at their average size (the
+   * first grant is 16 items, before their size is known).
    */
   streamWindow?: number | undefined;
   /** Bytes of unread stream items past which no more credit is granted. Default 1 MiB. */
@@ -177,7 +178,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   writeDeadlineMs: 10_000,
   maxInFlight: 1000,
   requestTimeoutMs: 30_000,
-  streamWindow: 64,
+  streamWindow: 16_384,
   streamBufferBytes: MiB,
   maxStreams: 100,
   closeTimeoutMs: 30_000,

@@ -21,7 +21,7 @@ describe("createServer options", () => {
       writeDeadlineMs: 10_000,
       maxInFlight: 1000,
       requestTimeoutMs: 30_000,
-      streamWindow: 64,
+      streamWindow: 16_384,
       streamBufferBytes: 1024 * 1024,
       maxStreams: 100,
       closeTimeoutMs: 30_000,

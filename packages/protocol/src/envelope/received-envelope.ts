@@ -31,3 +31,13 @@ export class ReceivedEnvelope implements Envelope {
     return this.#view;
   }
 }
+
+/**
+ * The payload's size in bytes, without making a view of it for a received envelope (a stream
+ * item's size is counted for its credit, and most are then parsed where they lie).
+ */
+export function payloadSize(envelope: Envelope): number {
+  return envelope instanceof ReceivedEnvelope
+    ? envelope.payloadEnd - envelope.payloadStart
+    : envelope.payload.length;
+}

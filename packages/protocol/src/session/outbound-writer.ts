@@ -25,6 +25,8 @@ export interface OutboundLimits {
 /** Who hears that the socket stayed unwritable past the write deadline. */
 export interface StallListener {
   writeStalled(): void;
+  /** True while a stream's producer runs on this session (see `schedule`). */
+  readonly producing?: boolean;
 }
 
 /**
@@ -178,7 +180,12 @@ export class OutboundWriter implements RunOwner {
    */
   private schedule(): void {
     this.scheduled = true;
-    queueMicrotask(() => this.endOfTick());
+    // A stream's producer makes one frame per microtask turn (each step of an async generator
+    // is one): a microtask flush would write each frame alone. While one runs, the flush waits
+    // for the end of the macrotask instead, so its frames leave together (a batch is still
+    // written early past INLINE_FLUSH_BYTES).
+    if (this.owner.producing === true) setImmediate(() => this.endOfTick());
+    else queueMicrotask(() => this.endOfTick());
   }
 
   /** Resolves when the buffered amount is below the soft mark (at once if it already is). */

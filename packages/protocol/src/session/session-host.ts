@@ -81,6 +81,8 @@ export class SessionHost
   /** Made on the first stream either way: most connections never open one. */
   private streamTable: StreamTable | undefined;
   private streamTimer: NodeJS.Timeout | undefined;
+  /** Stream producers running (their loops between start and end). */
+  private producers = 0;
 
   constructor(
     readonly options: SessionOptions,
@@ -166,6 +168,16 @@ export class SessionHost
     context: StreamContext,
   ): StreamHandlerResult | undefined {
     return this.hooks.stream?.(name, input, context);
+  }
+
+  /** @internal A stream's producer started (1) or stopped (-1). */
+  streamProducing(delta: 1 | -1): void {
+    this.producers += delta;
+  }
+
+  /** @internal True while a stream's producer runs: the writer batches per macrotask. */
+  get producing(): boolean {
+    return this.producers > 0;
   }
 
   /** @internal A fatal protocol error found by a part. */

@@ -166,8 +166,9 @@ export class SessionOutput {
       dropOutgoing(frame);
       return tooLargeForPeer(bodyBytes, this.peerMaxFrameBytes);
     }
-    if (this.host.state === "detached") void this.keep(frame).catch(noop);
-    else if (this.mayQueueRaw(bytes)) void this.writer.send(frame).catch(noop);
+    // Both promises are marked handled where they are made (the batch's, a refusal's).
+    if (this.host.state === "detached") void this.keep(frame);
+    else if (this.mayQueueRaw(bytes)) void this.writer.send(frame);
     else dropOutgoing(frame);
     return undefined;
   }

@@ -34,7 +34,7 @@ export interface SessionLimits {
   maxPingStrikes: number;
   /** Default timeout of outbound requests (0 = none). */
   requestTimeoutMs: number;
-  /** Items a stream's consumer grants its producer at most at once (default 64; PROTOCOL.md 8.7). */
+  /** Items a stream's consumer grants its producer at most at once (default 16384, bounded by `streamBufferBytes`; PROTOCOL.md 8.7). */
   streamWindow?: number;
   /** Bytes of unread items past which a stream's consumer grants no more (default 1 MiB). */
   streamBufferBytes?: number;
@@ -57,7 +57,7 @@ export type StreamHandlerResult = AsyncIterable<unknown> | Iterable<unknown>;
 
 /** The stream limits' defaults (PROTOCOL.md 9). */
 export const STREAM_DEFAULTS = Object.freeze({
-  streamWindow: 64,
+  streamWindow: 16_384,
   streamBufferBytes: 1024 * 1024,
   maxStreams: 100,
 });

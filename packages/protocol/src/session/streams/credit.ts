@@ -8,25 +8,31 @@ export interface WindowLimits {
   readonly streamBufferBytes: number;
 }
 
+/** The first grant, before the items' size is known: a small window, like TCP's slow start. */
+export const INITIAL_CREDIT = 16;
+
 /**
- * The consumer's side of a stream's flow control. Credit is counted in items: the producer may
- * send as many as were granted. The consumer grants the whole window at first, then tops it up
- * once the items in flight and the ones read but not yet taken are down to half the window, and
- * not at all while unread items hold `streamBufferBytes` or more. So at most a window of items is
- * ever on its way or waiting, and a slow reader holds the producer back instead of growing a
- * buffer.
+ * The consumer's side of a stream's flow control (PROTOCOL.md 8.7). Credit is counted in items:
+ * the producer may send as many as were granted. The first grant is {@link INITIAL_CREDIT} items
+ * (at most the window); then, whenever the items in flight and the ones read but not yet taken are
+ * down to half of `streamWindow`, the consumer tops them up to the window, bounded in bytes: at
+ * the average size of the items so far, what is in flight or unread stays within
+ * `streamBufferBytes`, and nothing is granted while unread items hold that much. So a slow reader
+ * holds its producer back instead of growing a buffer, and a fast one keeps a window of items in
+ * flight (the window is what bounds throughput, at one round trip per half window).
  *
  * @example
  * ```ts
- * const window = new ConsumerWindow({ streamWindow: 64, streamBufferBytes: 1 << 20 });
- * sendCredit(window.grant()); // 64
+ * const window = new ConsumerWindow({ streamWindow: 16_384, streamBufferBytes: 1 << 20 });
+ * sendCredit(window.grant()); // 16
  * if (!window.arrived(bytes)) failStream("credit exceeded");
- * window.taken(bytes); const more = window.grant(); // 0 until half the window is free
+ * window.taken(bytes); const more = window.grant(); // up to the window once half of it is free
  * ```
  */
 export class ConsumerWindow {
   private granted = 0;
   private received = 0;
+  private receivedBytes = 0;
   private buffered = 0;
   private bufferedBytes = 0;
 
@@ -36,9 +42,17 @@ export class ConsumerWindow {
   grant(): number {
     const { streamWindow, streamBufferBytes } = this.limits;
     if (this.bufferedBytes >= streamBufferBytes) return 0;
-    const used = this.granted - this.received + this.buffered;
-    if (used > streamWindow / 2) return 0;
-    const n = streamWindow - used;
+    const inFlight = this.granted - this.received;
+    const used = inFlight + this.buffered;
+    let n: number;
+    if (this.received === 0) {
+      n = Math.min(streamWindow, INITIAL_CREDIT) - used;
+    } else {
+      if (used > streamWindow / 2) return 0;
+      const average = Math.max(1, this.receivedBytes / this.received);
+      const room = Math.floor((streamBufferBytes - this.bufferedBytes) / average) - inFlight;
+      n = Math.min(streamWindow - used, room);
+    }
     if (n <= 0) return 0;
     this.granted += n;
     return n;
@@ -48,6 +62,7 @@ export class ConsumerWindow {
   arrived(bytes: number): boolean {
     if (this.received >= this.granted) return false;
     this.received++;
+    this.receivedBytes += bytes;
     this.buffered++;
     this.bufferedBytes += bytes;
     return true;

@@ -1,6 +1,9 @@
 import { type Deferred, deferred } from "../deferred.js";
 import { ConsumerWindow, type WindowLimits } from "./credit.js";
 
+/** Items read before the queue's array drops them (see `next`). */
+const COMPACT_AFTER = 64;
+
 /** What an item queue tells the stream it belongs to. */
 export interface QueueOwner {
   /** The consumer made room: grant the producer `items` more. */
@@ -81,6 +84,11 @@ export class ItemQueue<T> implements AsyncIterableIterator<T> {
       const { value, bytes } = this.items[this.head++] as { value: T; bytes: number };
       if (this.head === this.items.length) {
         this.items = [];
+        this.head = 0;
+      } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.items.length) {
+        // A reader that never quite catches up never empties the queue: drop what it has read,
+        // or the array (and the items it still references) would grow for as long as it reads.
+        this.items = this.items.slice(this.head);
         this.head = 0;
       }
       this.window.taken(bytes);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { StreamSchema } from "../../contract/types.js";
 import type { Envelope } from "../../envelope/envelope.js";
 import { Kind } from "../../envelope/kinds.js";
+import { payloadSize } from "../../envelope/received-envelope.js";
 import { WireCode } from "../../errors/wire-codes.js";
 import { type Reason, reasonSchema } from "../../handshake/handshake.js";
 import { decodeControl } from "../../message/control.js";
@@ -161,7 +162,7 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
       this.stop(error, { code: WireCode.VALIDATION_ERROR });
       return;
     }
-    if (!this.queue.push(value, envelope.payload.length)) {
+    if (!this.queue.push(value, payloadSize(envelope))) {
       const error = creditExceeded(this.name);
       this.host.report(error);
       this.stop(error, { code: WireCode.CREDIT_EXCEEDED });
@@ -186,9 +187,12 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
   private async pump(source: AsyncIterable<unknown> | Iterable<unknown>): Promise<void> {
     const schema = this.schema.send;
     if (schema === undefined) return;
+    this.host.streamProducing(1);
     try {
       for await (const item of source) {
-        if (this.finished || !(await this.sendCredit.take())) return;
+        if (this.finished) return;
+        const credit = this.sendCredit.take();
+        if (credit !== true && !(await credit)) return;
         if (!this.host.hasRoom) await this.host.waitForRoom().catch(noop);
         if (this.finished) return;
         const { messages } = this.host;
@@ -205,6 +209,8 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
     } catch (error) {
       // The source (or a sent item's validation) failed: the stream cannot go on.
       this.stop(streamCancelled(this.name, error), { code: WireCode.CANCELLED });
+    } finally {
+      this.host.streamProducing(-1);
     }
   }
 

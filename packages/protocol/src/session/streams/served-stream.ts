@@ -1,6 +1,7 @@
 import type { StreamSchema } from "../../contract/types.js";
 import type { Envelope } from "../../envelope/envelope.js";
 import { Kind } from "../../envelope/kinds.js";
+import { payloadSize } from "../../envelope/received-envelope.js";
 import { handlerFailed } from "../../errors/handler-failed.js";
 import type { SockwireError } from "../../errors/sockwire-error.js";
 import { WireCode } from "../../errors/wire-codes.js";
@@ -10,7 +11,7 @@ import {
   streamEndFrame,
   streamItemFrame,
 } from "../../message/stream-messages.js";
-import { noop } from "../deferred.js";
+import { isThenable, noop } from "../deferred.js";
 import type { StreamContext, StreamHandlerResult } from "../session-types.js";
 import { reasonForInvalid, reasonForThrown, remoteError } from "../wire-error.js";
 import { ProducerCredit } from "./credit.js";
@@ -139,12 +140,16 @@ export class ServedStream implements QueueOwner {
   /** Pulls the handler's items and sends each once it has credit, then sends its result. */
   private async pump(iterator: AsyncIterator<unknown> | Iterator<unknown>): Promise<void> {
     const schema = this.schema.item;
+    this.host.streamProducing(1);
     try {
       for (;;) {
         // The next item is pulled before its credit is awaited: the end (and the result) needs
         // no credit, so a producer that has run out of items ends even with none left. The
-        // generator is thus at most one item ahead of what the consumer granted.
-        const step = await iterator.next();
+        // generator is thus at most one item ahead of what the consumer granted. A synchronous
+        // iterator (an array, a `function*`) is pulled without an await while credit and room
+        // last: its items leave in one burst.
+        const next = iterator.next();
+        const step = isThenable(next) ? await next : next;
         if (this.finished) return;
         if (step.done === true) {
           const { messages } = this.host;
@@ -161,7 +166,8 @@ export class ServedStream implements QueueOwner {
           return;
         }
         if (schema === undefined) continue; // a client stream's handler yields nothing to send
-        if (!(await this.credit.take())) return;
+        const credit = this.credit.take();
+        if (credit !== true && !(await credit)) return;
         if (!this.host.hasRoom) await this.host.waitForRoom().catch(noop);
         if (this.finished) return;
         const { messages } = this.host;
@@ -172,6 +178,8 @@ export class ServedStream implements QueueOwner {
       }
     } catch (error) {
       if (!this.finished) this.failWith(error);
+    } finally {
+      this.host.streamProducing(-1);
     }
   }
 
@@ -185,7 +193,7 @@ export class ServedStream implements QueueOwner {
       this.end(Kind.STREAM_ERROR, reasonForInvalid(error as SockwireError));
       return;
     }
-    if (!sent.push(value, envelope.payload.length)) {
+    if (!sent.push(value, payloadSize(envelope))) {
       this.host.report(creditExceeded(this.name));
       this.end(Kind.STREAM_ERROR, {
         code: WireCode.CREDIT_EXCEEDED,

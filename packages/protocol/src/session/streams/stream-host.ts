@@ -24,6 +24,8 @@ export interface StreamHost {
   /** False above the outbound queue's soft mark: producers wait for room, as other senders do. */
   readonly hasRoom: boolean;
   waitForRoom(): Promise<void>;
+  /** A producer's loop started (1) or ended (-1): the writer batches its frames meanwhile. */
+  streamProducing(delta: 1 | -1): void;
   /** Runs the application's handler of stream `name` the peer opened; undefined when none. */
   runStreamHandler(
     name: string,

@@ -1,0 +1,26 @@
+import { createServer } from "@sockwire/server";
+import { feed } from "./contract.js";
+
+// The producer's process: a stream handler that yields as fast as its reader's credit lets it,
+// and a request that reports this process's memory after a collection. Started by run.ts with
+// --expose-gc; prints its port on stdout and stops on SIGTERM.
+
+let produced = 0;
+const server = createServer(feed);
+server.handleStream("feed", async function* ({ bytes }, _conn, { signal }) {
+  const pad = "x".repeat(bytes);
+  while (!signal.aborted) {
+    produced++;
+    // Nothing here waits: only the reader's credit holds this loop back.
+    yield { n: produced, pad };
+  }
+  return { produced };
+});
+server.handle("memory", () => {
+  globalThis.gc?.();
+  const { heapUsed, rss } = process.memoryUsage();
+  return { heap: heapUsed, rss, produced };
+});
+const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
+console.log(`port ${port}`);
+process.once("SIGTERM", () => void server.close({ timeoutMs: 2000 }).then(() => process.exit(0)));
