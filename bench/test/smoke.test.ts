@@ -77,3 +77,31 @@ describe("pnpm bench --scenario connect (smoke)", () => {
     expect(connect?.ratios["net-raw"]?.connectsPerSec?.n).toBe(2);
   }, 30_000);
 });
+
+describe("pnpm bench --scenario stream (smoke)", () => {
+  test("sockwire's stream and events and gRPC's server stream deliver every item; other contenders sit it out", async () => {
+    const results = await bench({
+      quick: true,
+      only: ["sockwire", "net-raw", "grpc"],
+      scenarios: ["stream"],
+      scale: 0.01, // 2,000 items
+      repetitions: 1,
+      warmup: false,
+      out: OUT,
+      docs: false,
+      progress: false,
+      taskTimeoutMs: 15_000,
+    });
+    const [stream] = results.scenarios;
+    expect(stream?.name).toBe("stream");
+    expect(stream?.params).toEqual({ items: 2000 });
+    expect(stream?.failures).toEqual({});
+    // net-raw has no streams: it does not take part (no runs, no failure).
+    expect(Object.keys(stream?.runs ?? {}).sort()).toEqual(["grpc", "sockwire"]);
+    const ours = stream?.runs.sockwire?.[0];
+    expect(ours?.itemsPerSec).toBeGreaterThan(0);
+    expect(ours?.pushedPerSec).toBeGreaterThan(0);
+    expect(stream?.runs.grpc?.[0]?.itemsPerSec).toBeGreaterThan(0);
+    expect(stream?.ratios.grpc?.itemsPerSec?.n).toBe(1);
+  }, 60_000);
+});

@@ -26,6 +26,10 @@ for (const s of result.samples) {
     `| ${(s.at / 1000).toFixed(0)} | ${mib(s.reader.heap)} | ${mib(s.reader.rss)} | ${mib(s.producer.heap)} | ${mib(s.producer.rss)} |`,
   );
 }
+const { before, during } = result.neighbours;
+console.log(
+  `the rest of the connection, before the slow stream / while it ran: another stream ${Math.round(before.streamPerSec)} / ${Math.round(during.streamPerSec)} items/s, request round trip p50 ${before.requestMs.toFixed(3)} / ${during.requestMs.toFixed(3)} ms`,
+);
 const range = (values: number[]) => Math.max(...values) - Math.min(...values);
 console.log(
   `heap range over the run: reader ${mib(range(result.samples.map((s) => s.reader.heap)))} MiB, producer ${mib(range(result.samples.map((s) => s.producer.heap)))} MiB`,

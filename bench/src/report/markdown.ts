@@ -1,7 +1,7 @@
 import { CLUSTER_MODES, type ClusterResult } from "../cluster.js";
 import type { ContenderName } from "../contenders/types.js";
 import { type BenchResults, formatNumber, type ScenarioResult } from "../runner.js";
-import type { Summary } from "../stats.js";
+import { type Summary, summarize } from "../stats.js";
 import { meets, TARGETS } from "./targets.js";
 
 const cell = (s: Summary | undefined): string =>
@@ -91,6 +91,27 @@ export function clusterSection(cluster: ClusterResult): string {
   return out.join("\n");
 }
 
+/**
+ * What a stream costs over plain events, for each sockwire variant: its streamed rate ÷ its
+ * events' rate, repetition by repetition, summarised.
+ */
+function streamCostText(result: ScenarioResult): string[] {
+  const lines: string[] = [];
+  for (const name of ["sockwire", "sockwire-noresume"] as const) {
+    const ratios = (result.runs[name] ?? [])
+      .map((run) => (run ? (run.itemsPerSec as number) / (run.pushedPerSec as number) : Number.NaN))
+      .filter((r) => Number.isFinite(r));
+    if (ratios.length === 0) continue;
+    const s = summarize(ratios);
+    const pct = (x: number) => `${Math.round(x * 100)} %`;
+    lines.push(
+      `${name === "sockwire" ? "sockwire" : "sockwire (resumption off)"} streams at ${pct(s.median)} [${pct(s.min)}–${pct(s.max)}] of the rate of the same messages sent as server events.`,
+      "",
+    );
+  }
+  return lines;
+}
+
 /** The report: machine, one table per scenario, the targets and how the numbers were taken. */
 export function renderMarkdown(results: BenchResults): string {
   const labels = new Map(results.contenders.map((c) => [c.name, c.label]));
@@ -122,6 +143,7 @@ export function renderMarkdown(results: BenchResults): string {
       "",
     );
     out.push(scenarioTable(scenario, labels), "");
+    if (scenario.name === "stream") out.push(...streamCostText(scenario));
   }
   if (results.cluster) out.push(clusterSection(results.cluster));
   out.push(
@@ -144,6 +166,10 @@ export function renderMarkdown(results: BenchResults): string {
       "the others an id in the body.",
     "- Fan-out: the server uses each library's broadcast (encode once where the library allows) and waits while any " +
       "client's queue is over 1 MiB; deliveries are timed in the client process from first to last.",
+    "- Streaming: one stream of N messages from server to client, read in order with `for await` (sockwire: an async " +
+      "generator on the server, credit flow control; gRPC: `@grpc/grpc-js` server streaming over HTTP/2, the same JSON " +
+      "validated with the same zod schema on both ends); timed in the client from the call to the last item. sockwire " +
+      "also receives the same N as plain server events, for the cost of a stream over events.",
     "- Idle: a fresh server process per repetition; RSS and heap are read after two full GCs before and after all " +
       "connections are open and have settled for a second. ws runs the heartbeat its README recommends, socket.io " +
       "and sockwire their built-in ones.",

@@ -7,14 +7,16 @@ export const feed = defineContract({
   client: {
     streams: {
       feed: {
-        input: z.object({ bytes: z.number().int().min(0).max(65_536) }),
+        input: z.object({ bytes: z.number().int().min(0).max(65_536), tag: z.string() }),
         item: z.object({ n: z.number().int(), pad: z.string() }),
         result: z.object({ produced: z.number().int() }),
       },
     },
     requests: {
+      ping: { input: z.undefined(), output: z.undefined() },
       memory: {
-        input: z.undefined(),
+        /** `produced` counts the items of the streams opened with this tag. */
+        input: z.object({ tag: z.string() }),
         output: z.object({ heap: z.number(), rss: z.number(), produced: z.number() }),
       },
     },

@@ -5,21 +5,25 @@ import { feed } from "./contract.js";
 // and a request that reports this process's memory after a collection. Started by run.ts with
 // --expose-gc; prints its port on stdout and stops on SIGTERM.
 
-let produced = 0;
+/** Items produced, by the tag the streams were opened with. */
+const produced = new Map<string, number>();
 const server = createServer(feed);
-server.handleStream("feed", async function* ({ bytes }, _conn, { signal }) {
+server.handleStream("feed", async function* ({ bytes, tag }, _conn, { signal }) {
   const pad = "x".repeat(bytes);
+  let n = 0;
   while (!signal.aborted) {
-    produced++;
+    n++;
+    produced.set(tag, (produced.get(tag) ?? 0) + 1);
     // Nothing here waits: only the reader's credit holds this loop back.
-    yield { n: produced, pad };
+    yield { n, pad };
   }
-  return { produced };
+  return { produced: n };
 });
-server.handle("memory", () => {
+server.handle("ping", () => undefined);
+server.handle("memory", ({ tag }) => {
   globalThis.gc?.();
   const { heapUsed, rss } = process.memoryUsage();
-  return { heap: heapUsed, rss, produced };
+  return { heap: heapUsed, rss, produced: produced.get(tag) ?? 0 };
 });
 const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
 console.log(`port ${port}`);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
-import { createClient } from "@sockwire/client";
+import { createClient, type SockwireClient } from "@sockwire/client";
 import { TS_CHILD_ARGV } from "../server/server-process.js";
 import { feed } from "./contract.js";
 
@@ -20,6 +20,36 @@ export interface SlowStreamResult {
   }[];
   /** Items per second the producer managed when read at full speed (its unthrottled pace). */
   fullSpeed: number;
+  /**
+   * The rest of the connection, measured before the slow stream opened and again while it ran
+   * (its producer held at the window): another stream's rate, and request round trips.
+   */
+  neighbours: { before: Neighbours; during: Neighbours };
+}
+
+/** What the other users of the connection get. */
+export interface Neighbours {
+  /** Items per second of a second stream read at full speed. */
+  streamPerSec: number;
+  /** Median round trip of sequential requests, ms. */
+  requestMs: number;
+}
+
+type SlowClient = SockwireClient<typeof feed>;
+
+async function neighbours(client: SlowClient, itemBytes: number): Promise<Neighbours> {
+  const start = performance.now();
+  let n = 0;
+  for await (const _ of client.stream("feed", { bytes: itemBytes, tag: "neighbour" })) if (++n === 20_000) break;
+  const streamPerSec = n / ((performance.now() - start) / 1000);
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    await client.request("ping", undefined);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { streamPerSec, requestMs: times[100] as number };
 }
 
 export interface SlowStreamOptions {
@@ -71,16 +101,18 @@ export async function runSlowStream(options: SlowStreamOptions): Promise<SlowStr
     await client.connect();
     try {
       // The producer's pace, read at full speed for a second.
-      const fast = client.stream("feed", { bytes: options.itemBytes });
+      const fast = client.stream("feed", { bytes: options.itemBytes, tag: "full-speed" });
       let fastCount = 0;
       const fastStart = performance.now();
       for await (const _ of fast)
         if (++fastCount >= 1 && performance.now() - fastStart >= 1000) break;
       const fullSpeed = fastCount / ((performance.now() - fastStart) / 1000);
       await sleep(200);
-      const before = await client.request("memory", undefined);
+      const neighboursBefore = await neighbours(client, options.itemBytes);
+      let neighboursDuring: Neighbours | undefined;
+      const before = await client.request("memory", { tag: "slow" });
       const everyMs = Math.max(1, Math.ceil(100_000 / fullSpeed)); // at most 1 % of the producer's pace (timers take whole ms)
-      const slow = client.stream("feed", { bytes: options.itemBytes });
+      const slow = client.stream("feed", { bytes: options.itemBytes, tag: "slow" });
       const samples: SlowStreamResult["samples"] = [];
       const start = performance.now();
       let nextSample = 0;
@@ -89,15 +121,24 @@ export async function runSlowStream(options: SlowStreamOptions): Promise<SlowStr
         read++;
         const at = performance.now() - start;
         if (at >= nextSample) {
-          const producer = await client.request("memory", undefined);
+          const producer = await client.request("memory", { tag: "slow" });
           samples.push({ at: Math.round(at), reader: gcMemory(), producer });
           nextSample += options.sampleMs;
+        }
+        if (neighboursDuring === undefined && at >= (options.seconds * 1000) / 2) {
+          // Midway, with the slow stream's producer held at its window: the rest of the
+          // connection must not be held with it.
+          neighboursDuring = await neighbours(client, options.itemBytes);
         }
         if (at >= options.seconds * 1000) break;
         await sleep(everyMs);
       }
-      const after = await client.request("memory", undefined);
+      const after = await client.request("memory", { tag: "slow" });
       return {
+        neighbours: {
+          before: neighboursBefore,
+          during: neighboursDuring ?? (await neighbours(client, options.itemBytes)),
+        },
         seconds: (performance.now() - start) / 1000,
         read,
         produced: after.produced - before.produced,
