@@ -40,7 +40,8 @@ type SlowClient = SockwireClient<typeof feed>;
 async function neighbours(client: SlowClient, itemBytes: number): Promise<Neighbours> {
   const start = performance.now();
   let n = 0;
-  for await (const _ of client.stream("feed", { bytes: itemBytes, tag: "neighbour" })) if (++n === 20_000) break;
+  for await (const _ of client.stream("feed", { bytes: itemBytes, tag: "neighbour" }))
+    if (++n === 20_000) break;
   const streamPerSec = n / ((performance.now() - start) / 1000);
   const times: number[] = [];
   for (let i = 0; i < 200; i++) {
