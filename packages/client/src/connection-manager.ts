@@ -131,7 +131,7 @@ export class ConnectionManager extends ReconnectLoop {
     if ((this.state as ConnectionState) !== "closing") return this.closeDone.promise;
     const open = previous === "open" ? this.current : undefined;
     this.hooks.closing(open?.session);
-    if (open) open.session.close(WireCode.NORMAL);
+    if (open) open.session.close(WireCode.NORMAL, "", undefined, timeoutMs);
     else this.current?.abort(closedError("connect was cancelled by close()"));
     this.closeTimer = setTimeout(() => {
       const error = closedError(`close did not complete within ${timeoutMs} ms; socket destroyed`);

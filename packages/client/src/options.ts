@@ -119,11 +119,14 @@ export interface ClientOptions<C extends AnyContract = AnyContract> {
   /**
    * Items a stream's reader here lets its producer send ahead (the credit window, PROTOCOL.md
    * 8.7): the items of streams the client opens, and those a server-opened stream sends here.
-   * Default 16384, and never more than `streamBufferBytes` of items at their average size (the
-   * first grant is 16 items, before their size is known).
+   * Default 16384; with `streamBufferBytes`, the whole window is granted at the start and topped
+   * up whenever half of it has been read.
    */
   streamWindow?: number | undefined;
-  /** Bytes of unread stream items past which no more credit is granted. Default 1 MiB. */
+  /**
+   * Payload bytes of stream items a reader here lets its producer send ahead (the byte credit):
+   * what it holds per stream is at most this plus one item. Default 1 MiB.
+   */
   streamBufferBytes?: number | undefined;
   /** Streams the server may have open on this client at once. Default 100. */
   maxStreams?: number | undefined;

@@ -26,3 +26,6 @@ export const DEFAULT_MAX_DEPTH = 64;
 export const MAX_REQUEST_ID = 0xffff_ffff;
 /** Longest request deadline the u32 field can carry, in ms (about 49.7 days). */
 export const MAX_DEADLINE_MS = 0xffff_ffff;
+
+/** The longest delay a Node.js timer holds (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;

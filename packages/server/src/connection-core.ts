@@ -79,12 +79,12 @@ export class ConnectionCore<Conn extends CoreOwner> extends ConnectionHandshake<
    * Graceful close in any phase: a handshake in progress is refused with `code`, an open
    * connection gets a goaway with `code` and the optional reconnect hint.
    */
-  shutdown(code: string, message: string, reconnectAfterMs?: number): void {
+  shutdown(code: string, message: string, reconnectAfterMs?: number, timeoutMs?: number): void {
     if (this.undecided) {
       const reason = message || "connection closed during the handshake";
       this.refuse({ code, message }, new SockwireError(ErrorCode.SERVER_CLOSED, reason));
     } else {
-      this.session.close(code, message, reconnectAfterMs);
+      this.session.close(code, message, reconnectAfterMs, timeoutMs);
     }
   }
 

@@ -111,6 +111,7 @@ export class ServerLifecycle<C extends AnyContract, Ctx> {
       WireCode.GOING_AWAY,
       "the server is shutting down",
       reconnectAfterMs,
+      timeoutMs,
     );
     const force = setTimeout(() => {
       const message = `server close timed out after ${timeoutMs} ms`;

@@ -72,11 +72,14 @@ export interface ServerOptions<C extends AnyContract = AnyContract, Ctx = undefi
   /**
    * Items a stream's reader here lets its producer send ahead (the credit window, PROTOCOL.md
    * 8.7): for streams a client opens and sends items on, and for streams the server opens.
-   * Default 16384, and never more than `streamBufferBytes` of items at their average size (the
-   * first grant is 16 items, before their size is known).
+   * Default 16384; with `streamBufferBytes`, the whole window is granted at the start and topped
+   * up whenever half of it has been read.
    */
   streamWindow?: number | undefined;
-  /** Bytes of unread stream items past which no more credit is granted. Default 1 MiB. */
+  /**
+   * Payload bytes of stream items a reader here lets its producer send ahead (the byte credit):
+   * what it holds per stream is at most this plus one item. Default 1 MiB.
+   */
   streamBufferBytes?: number | undefined;
   /** Streams one client may have open at once; more are refused `TOO_MANY_STREAMS`. Default 100. */
   maxStreams?: number | undefined;

@@ -232,8 +232,15 @@ export class ConnectionRegistry<C extends AnyContract, Ctx>
   }
 
   /** Graceful close of every session: refusal for handshakes, goaway for open connections. */
-  shutdownAll(code: string, message: string, reconnectAfterMs: number | undefined): void {
-    for (const conn of [...this.live]) conn[CORE].shutdown(code, message, reconnectAfterMs);
+  /** Graceful close of every session, each to be done within `timeoutMs` (the server's close). */
+  shutdownAll(
+    code: string,
+    message: string,
+    reconnectAfterMs: number | undefined,
+    timeoutMs?: number,
+  ): void {
+    for (const conn of [...this.live])
+      conn[CORE].shutdown(code, message, reconnectAfterMs, timeoutMs);
   }
 
   /** Immediate close of every session and lingering refusal. */

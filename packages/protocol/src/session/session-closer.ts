@@ -51,8 +51,8 @@ export interface CloserHost {
   readonly unacknowledged: number;
   /** The link is lost and the session detaches (see `detachable`), for the reason `info`. */
   linkLost(info: CloseInfo): void;
-  /** The session starts closing: no new work from now on. */
-  closingStarted(): void;
+  /** The session starts closing, to be done within `timeoutMs`: no new work from now on. */
+  closingStarted(timeoutMs: number): void;
   /** The session has ended; called once, with how. */
   closed(info: CloseInfo): void;
 }
@@ -104,8 +104,8 @@ export class SessionCloser {
   }
 
   /** A graceful close begins: `goaway` when one went either way (the session was open). */
-  begin(goaway: boolean): void {
-    this.move({ type: "begin", goaway });
+  begin(goaway: boolean, timeoutMs?: number): void {
+    this.move({ type: "begin", goaway }, timeoutMs);
   }
 
   /**
@@ -262,7 +262,7 @@ export class SessionCloser {
     if (after.phase === "fin-sent" && before.phase !== "fin-sent") parts.finalAck();
     this.state = after;
     if (before.phase === "active") {
-      this.host.closingStarted();
+      this.host.closingStarted(timeoutMs);
       this.timer = setTimeout(() => this.timedOut(), timeoutMs);
     }
     if (after.phase === "draining") {

@@ -40,6 +40,8 @@ export interface DispatchTarget {
   goawayReceived(reason: Reason): void;
   /** A stream frame (streams/stream-table.ts). */
   streamFrame(envelope: Envelope): void;
+  /** Both peers speak protocol 1.2: stream frames are understood. */
+  readonly streamsAgreed: boolean;
   connectionErrorReceived(error: SockwireError, reason: Reason): void;
 }
 
@@ -72,6 +74,9 @@ export function dispatchInbound(session: DispatchTarget, envelope: Envelope): vo
     session.hooks.handshake(envelope);
     return;
   }
+  // Stream kinds from a peer that did not agree to protocol 1.2 are ignored, as a 1.1 receiver
+  // ignores extension kinds it does not know (PROTOCOL.md 10), and not counted.
+  if (kind >= Kind.STREAM_OPEN && kind <= Kind.STREAM_CANCEL && !session.streamsAgreed) return;
   const resume = session.resume;
   if (resume !== undefined) {
     if (kind === Kind.ACK) {

@@ -76,8 +76,8 @@ export class SessionHost
   terms: ContractTerms | undefined;
   /** @internal Set when both peers agreed to resume this session after a lost link. */
   resume: ResumeState | undefined;
-  /** Both peers speak a protocol with streams (1.2 or later). */
-  protected streamsAgreed = false;
+  /** @internal Both peers speak a protocol with streams (1.2 or later). */
+  streamsAgreed = false;
   /** Made on the first stream either way: most connections never open one. */
   private streamTable: StreamTable | undefined;
   private streamTimer: NodeJS.Timeout | undefined;
@@ -186,15 +186,16 @@ export class SessionHost
   }
 
   /**
-   * @internal A graceful close began: open streams get half the close timeout to end, then are
-   * cancelled with `GOING_AWAY` so the FIN can follow within the rest (PROTOCOL.md 8.7).
+   * @internal A graceful close began, to be done within `timeoutMs`: open streams get half of it
+   * to end, then are cancelled with `GOING_AWAY` so the FIN can follow within the rest
+   * (PROTOCOL.md 8.7).
    */
-  private startStreamDeadline(): void {
+  private startStreamDeadline(timeoutMs: number): void {
     if (this.openStreams === 0) return;
     this.streamTimer = setTimeout(() => {
       this.streamTimer = undefined;
       this.streamTable?.goingAway();
-    }, this.options.limits.closeTimeoutMs / 2);
+    }, timeoutMs / 2);
   }
 
   /** @internal The session ended (or failed): every open stream fails with `cause`. */
@@ -355,9 +356,9 @@ export class SessionHost
   }
 
   /** @internal */
-  closingStarted(): void {
+  closingStarted(timeoutMs: number): void {
     this.state = "closing";
-    this.startStreamDeadline();
+    this.startStreamDeadline(timeoutMs);
   }
 
   /** @internal The session has ended. */

@@ -36,7 +36,7 @@ export interface SessionLimits {
   requestTimeoutMs: number;
   /** Items a stream's consumer grants its producer at most at once (default 16384, bounded by `streamBufferBytes`; PROTOCOL.md 8.7). */
   streamWindow?: number;
-  /** Bytes of unread items past which a stream's consumer grants no more (default 1 MiB). */
+  /** Payload bytes a stream's consumer grants its producer at most at once (default 1 MiB). */
   streamBufferBytes?: number;
   /** Streams the peer may have open on this connection at once (default 100). */
   maxStreams?: number;

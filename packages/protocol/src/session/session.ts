@@ -1,7 +1,9 @@
+import { MAX_TIMER_MS } from "../constants.js";
 import type { DirectionTable } from "../contract/canonical/node-types.js";
 import { encodeEnvelope } from "../envelope/envelope.js";
 import { Kind } from "../envelope/kinds.js";
-import type { SockwireError } from "../errors/sockwire-error.js";
+import { ErrorCode } from "../errors/codes.js";
+import { SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
 import type { Reason } from "../handshake/handshake.js";
 import { encodeControl } from "../message/control.js";
@@ -108,7 +110,8 @@ export class Session extends SessionHost {
    *
    * @throws `ERR_NOT_CONNECTED`, `ERR_STREAMS_UNSUPPORTED` (the peer speaks a protocol without
    * streams), `ERR_MESSAGE_DISABLED`, `ERR_UNKNOWN_MESSAGE_TYPE`, `ERR_VALIDATION_FAILED`,
-   * `ERR_REQUEST_CANCELLED` (the signal was already aborted), `ERR_PEER_FRAME_LIMIT`.
+   * `ERR_REQUEST_CANCELLED` (the signal was already aborted), `ERR_PEER_FRAME_LIMIT`,
+   * `ERR_INVALID_ARGUMENT` (a `timeoutMs` that is not an integer from 0 to 2^31 - 1).
    *
    * @example
    * ```ts
@@ -124,6 +127,16 @@ export class Session extends SessionHost {
     const refusal =
       this.terms && disabledRefusal(this.terms, messageKey(this.options.side, "streams", name));
     if (refusal) throw refusal;
+    const timeoutMs = options.timeoutMs;
+    if (
+      timeoutMs !== undefined &&
+      (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_MS)
+    ) {
+      throw new SockwireError(
+        ErrorCode.INVALID_ARGUMENT,
+        `timeoutMs must be an integer from 0 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
+      );
+    }
     if (options.signal?.aborted) throw streamCancelled(name, options.signal.reason);
     return this.streams.open(name, input, options);
   }
@@ -242,9 +255,15 @@ export class Session extends SessionHost {
   /**
    * Graceful close: goaway, let in-flight requests finish both ways, flush everything accepted,
    * half-close (FIN; a client waits for the server's first), keep reading until the peer's FIN,
-   * then close. After `closeTimeoutMs` the socket is destroyed instead.
+   * then close. After `timeoutMs` (default `closeTimeoutMs`) the socket is destroyed instead;
+   * open streams get half of it before they are cancelled `GOING_AWAY`.
    */
-  close(code: string = WireCode.NORMAL, message = "", reconnectAfterMs?: number): void {
+  close(
+    code: string = WireCode.NORMAL,
+    message = "",
+    reconnectAfterMs?: number,
+    timeoutMs = this.options.limits.closeTimeoutMs,
+  ): void {
     if (!this.closer.active) return;
     if (this.state === "detached") {
       // No link to say goodbye on: the session ends here, and what waited for the peer fails.
@@ -261,7 +280,7 @@ export class Session extends SessionHost {
       };
       this.output.sendRaw(encodeEnvelope({ kind: Kind.GOAWAY }, encodeControl(reason)));
     }
-    this.closer.begin(wasOpen);
+    this.closer.begin(wasOpen, timeoutMs);
   }
 
   /** Sends a final control frame (reject) and closes without goaway. */

@@ -29,7 +29,8 @@ afterEach(() => {
 const frame = (kind: Kind, id: number, payload?: string, type = "") =>
   encodeEnvelope({ kind, id, type }, payload);
 const item = (id: number, value: unknown) => frame(Kind.STREAM_ITEM, id, JSON.stringify(value));
-const credit = (id: number, items: number) => frame(Kind.STREAM_CREDIT, id, `{"items":${items}}`);
+const credit = (id: number, items: number, bytes = 1 << 20) =>
+  frame(Kind.STREAM_CREDIT, id, `{"items":${items},"bytes":${bytes}}`);
 const cancel = (id: number) => frame(Kind.STREAM_CANCEL, id, encodeControl({ code: "CANCELLED" }));
 
 describe("a peer that sends beyond its credit", () => {
@@ -43,7 +44,7 @@ describe("a peer that sends beyond its credit", () => {
     await settle();
     expect(peer.labels()).toEqual(["stream_open 1", "stream_credit 1"]);
     expect(peer.frames[0]?.type).toBe("tail");
-    expect(jsonOf(peer.frames[1])).toEqual({ items: 4 });
+    expect(jsonOf(peer.frames[1])).toEqual({ items: 4, bytes: 1024 * 1024 });
     // Five items against a window of four, then a thousand more.
     for (let n = 0; n < 5; n++) peer.send(item(1, { at: n, line: `l${n}` }));
     await settle();
@@ -60,6 +61,25 @@ describe("a peer that sends beyond its credit", () => {
     expect(session.openStreams).toBe(0);
     expect(session.state).toBe("open");
     expect(await session.emit("mark", { note: "still here" }).then(() => "ok")).toBe("ok");
+  });
+
+  test("items within the item credit but past the byte credit are refused: memory bounded in bytes", async () => {
+    const { session, log, peer } = startSession({
+      side: "client",
+      contract: logs,
+      limits: { streamWindow: 100, streamBufferBytes: 1024 },
+    });
+    const stream = session.openStream("tail", { service: "api" });
+    await settle();
+    expect(jsonOf(peer.frames[1])).toEqual({ items: 100, bytes: 1024 });
+    const big = (n: number) => item(1, { at: n, line: "x".repeat(800) });
+    // The second item may overshoot the byte credit (it had 1024 - 8xx bytes left); the third
+    // comes with none left.
+    peer.send(big(1), big(2), big(3));
+    await settle();
+    expect(await stream.result.catch((e: SockwireError) => e.code)).toBe(ErrorCode.CREDIT_EXCEEDED);
+    expect(reasonOf(peer.frames.at(-1)).code).toBe("CREDIT_EXCEEDED");
+    expect(log.errors.map((e) => e.code)).toEqual([ErrorCode.CREDIT_EXCEEDED]);
   });
 
   test("as opener of a client stream: the responder ends it stream-error CREDIT_EXCEEDED", async () => {
@@ -85,7 +105,7 @@ describe("a peer that sends beyond its credit", () => {
     peer.send(frame(Kind.STREAM_OPEN, 1, '{"file":"a"}', "upload"));
     await settle();
     expect(peer.labels()).toEqual(["stream_credit 1"]);
-    expect(jsonOf(peer.frames[0])).toEqual({ items: 3 });
+    expect(jsonOf(peer.frames[0])).toEqual({ items: 3, bytes: 1024 * 1024 });
     for (let n = 0; n < 10; n++) peer.send(item(1, `chunk ${n}`));
     await settle();
     const ended = peer.frames.at(-1);

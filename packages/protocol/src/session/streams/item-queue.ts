@@ -1,13 +1,13 @@
 import { type Deferred, deferred } from "../deferred.js";
-import { ConsumerWindow, type WindowLimits } from "./credit.js";
+import { ConsumerWindow, type Grant, type WindowLimits } from "./credit.js";
 
 /** Items read before the queue's array drops them (see `next`). */
 const COMPACT_AFTER = 64;
 
 /** What an item queue tells the stream it belongs to. */
 export interface QueueOwner {
-  /** The consumer made room: grant the producer `items` more. */
-  grant(items: number): void;
+  /** The consumer made room: grant the producer more. */
+  grant(grant: Grant): void;
   /** The consumer stopped reading before the end (`break`, `return`, a throw in its loop). */
   abandoned(): void;
 }
@@ -41,9 +41,9 @@ export class ItemQueue<T> implements AsyncIterableIterator<T> {
     this.window = new ConsumerWindow(limits);
   }
 
-  /** The credit to grant when the stream starts. */
-  initialCredit(): number {
-    return this.window.grant();
+  /** The credit to grant when the stream starts: the whole window. */
+  initialCredit(): Grant {
+    return this.window.grant() as Grant;
   }
 
   /** Whether the queue has ended (all read, failed, or left). */
@@ -131,7 +131,7 @@ export class ItemQueue<T> implements AsyncIterableIterator<T> {
 
   private topUp(): void {
     const more = this.window.grant();
-    if (more > 0) this.owner.grant(more);
+    if (more !== undefined) this.owner.grant(more);
   }
 
   private settleWaiting(): void {

@@ -14,10 +14,11 @@ import {
 } from "../../message/stream-messages.js";
 import { type Deferred, deferred, noop } from "../deferred.js";
 import { remoteError } from "../wire-error.js";
-import { ProducerCredit } from "./credit.js";
+import { type Grant, ProducerCredit } from "./credit.js";
 import { ItemQueue, type QueueOwner } from "./item-queue.js";
 import {
   creditExceeded,
+  itemPayloadBytes,
   streamCancelled,
   streamCreditFrame,
   streamGoingAway,
@@ -58,6 +59,8 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined;
   private finished = false;
+  /** The send pump counts as a producer on the session (see `producingEnded`). */
+  private producing = false;
 
   constructor(
     readonly id: number,
@@ -98,6 +101,9 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
     if (refusal !== undefined) throw refusal;
     if (this.schema.item !== undefined) this.grant(this.queue.initialCredit());
     else this.queue.end();
+    // Writing may have ended the session (a server's queue past its hard cap), and the stream
+    // with it: nothing more to start.
+    if (this.finished) return;
     if (timeoutMs > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -144,9 +150,9 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
     });
   }
 
-  /** @internal The reader made room: grant more items. */
-  grant(items: number): void {
-    if (!this.finished && items > 0) this.host.sendStreamFrame(streamCreditFrame(this.id, items));
+  /** @internal The reader made room: grant more. */
+  grant(grant: Grant): void {
+    if (!this.finished) this.host.sendStreamFrame(streamCreditFrame(this.id, grant));
   }
 
   /** @internal The reader left its loop before the end. */
@@ -187,6 +193,7 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
   private async pump(source: AsyncIterable<unknown> | Iterable<unknown>): Promise<void> {
     const schema = this.schema.send;
     if (schema === undefined) return;
+    this.producing = true;
     this.host.streamProducing(1);
     try {
       for await (const item of source) {
@@ -196,10 +203,11 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
         if (!this.host.hasRoom) await this.host.waitForRoom().catch(noop);
         if (this.finished) return;
         const { messages } = this.host;
-        const refusal = this.host.sendStreamFrame(
-          streamItemFrame(messages, schema, this.id, this.name, "send", item),
-        );
+        const frame = streamItemFrame(messages, schema, this.id, this.name, "send", item);
+        const bytes = itemPayloadBytes(frame);
+        const refusal = this.host.sendStreamFrame(frame);
         if (refusal !== undefined) throw refusal;
+        this.sendCredit.spent(bytes);
       }
       if (!this.finished) {
         this.host.sendStreamFrame(
@@ -210,8 +218,18 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
       // The source (or a sent item's validation) failed: the stream cannot go on.
       this.stop(streamCancelled(this.name, error), { code: WireCode.CANCELLED });
     } finally {
-      this.host.streamProducing(-1);
+      this.producingEnded();
     }
+  }
+
+  /**
+   * The send pump stopped producing, or the stream ended while it waits on its source (which
+   * may never yield again): either way the writer stops batching for it, once.
+   */
+  private producingEnded(): void {
+    if (!this.producing) return;
+    this.producing = false;
+    this.host.streamProducing(-1);
   }
 
   /** Ends the stream from this side: the responder is told `reason`, our reader gets `error`. */
@@ -233,20 +251,26 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.sendCredit.close();
+    this.producingEnded();
     if (this.onAbort !== undefined) this.signal?.removeEventListener("abort", this.onAbort);
     this.onAbort = undefined;
     this.done(this);
   }
 }
 
-const creditSchema = z.object({ items: z.number().int().min(1).max(0xffff_ffff) });
+const creditSchema = z.object({
+  items: z.number().int().min(0).max(0xffff_ffff),
+  bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
 
-/** The items a `stream-credit` frame grants (0 for a malformed one, which grants nothing). */
-export function creditOf(envelope: Envelope): number {
+const NO_GRANT: Grant = Object.freeze({ items: 0, bytes: 0 });
+
+/** What a `stream-credit` frame grants (nothing for a malformed one). */
+export function creditOf(envelope: Envelope): Grant {
   try {
-    return decodeControl(creditSchema, envelope.payload, "stream-credit").items;
+    return decodeControl(creditSchema, envelope.payload, "stream-credit");
   } catch {
-    return 0;
+    return NO_GRANT;
   }
 }
 

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "../../constants.js";
 import type { StreamSchema } from "../../contract/types.js";
 import type { Envelope } from "../../envelope/envelope.js";
 import { Kind } from "../../envelope/kinds.js";
@@ -14,10 +15,15 @@ import {
 import { isThenable, noop } from "../deferred.js";
 import type { StreamContext, StreamHandlerResult } from "../session-types.js";
 import { reasonForInvalid, reasonForThrown, remoteError } from "../wire-error.js";
-import { ProducerCredit } from "./credit.js";
+import { type Grant, ProducerCredit } from "./credit.js";
 import { ItemQueue, type QueueOwner } from "./item-queue.js";
 import { creditOf, reasonOf } from "./opened-stream.js";
-import { creditExceeded, streamCreditFrame, streamReasonFrame } from "./stream-errors.js";
+import {
+  creditExceeded,
+  itemPayloadBytes,
+  streamCreditFrame,
+  streamReasonFrame,
+} from "./stream-errors.js";
 import type { StreamHost } from "./stream-host.js";
 
 const NO_ITEMS: AsyncIterable<unknown> = {
@@ -47,6 +53,8 @@ export class ServedStream implements QueueOwner {
   private iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
+  /** The pump counts as a producer on the session (see `producingEnded`). */
+  private producing = false;
 
   constructor(
     readonly id: number,
@@ -76,13 +84,19 @@ export class ServedStream implements QueueOwner {
       this.end(Kind.STREAM_ERROR, { code: WireCode.NOT_IMPLEMENTED, message: "no handler" });
       return;
     }
-    const iterator =
-      Symbol.asyncIterator in handled
-        ? handled[Symbol.asyncIterator]()
-        : (handled as Iterable<unknown>)[Symbol.iterator]();
+    let iterator: AsyncIterator<unknown> | Iterator<unknown>;
+    try {
+      iterator = iteratorOf(handled);
+    } catch (error) {
+      this.failWith(error);
+      return;
+    }
     this.iterator = iterator;
     if (this.sent !== undefined) this.grant(this.sent.initialCredit());
-    if (deadlineMs !== undefined && deadlineMs > 0) {
+    // Writing the grant may have ended the session, and the stream with it.
+    if (this.finished) return;
+    // A deadline past what a timer can hold (about 24.8 days) is no deadline in practice.
+    if (deadlineMs !== undefined && deadlineMs > 0 && deadlineMs <= MAX_TIMER_MS) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.end(Kind.STREAM_ERROR, {
@@ -130,8 +144,8 @@ export class ServedStream implements QueueOwner {
   }
 
   /** @internal The handler read `send` items: grant more. */
-  grant(items: number): void {
-    if (!this.finished && items > 0) this.host.sendStreamFrame(streamCreditFrame(this.id, items));
+  grant(grant: Grant): void {
+    if (!this.finished) this.host.sendStreamFrame(streamCreditFrame(this.id, grant));
   }
 
   /** @internal The handler stopped reading `send` items: nothing to do, its loop goes on. */
@@ -140,6 +154,7 @@ export class ServedStream implements QueueOwner {
   /** Pulls the handler's items and sends each once it has credit, then sends its result. */
   private async pump(iterator: AsyncIterator<unknown> | Iterator<unknown>): Promise<void> {
     const schema = this.schema.item;
+    this.producing = true;
     this.host.streamProducing(1);
     try {
       for (;;) {
@@ -171,16 +186,24 @@ export class ServedStream implements QueueOwner {
         if (!this.host.hasRoom) await this.host.waitForRoom().catch(noop);
         if (this.finished) return;
         const { messages } = this.host;
-        const refusal = this.host.sendStreamFrame(
-          streamItemFrame(messages, schema, this.id, this.name, "item", step.value),
-        );
+        const frame = streamItemFrame(messages, schema, this.id, this.name, "item", step.value);
+        const bytes = itemPayloadBytes(frame);
+        const refusal = this.host.sendStreamFrame(frame);
         if (refusal !== undefined) throw refusal;
+        this.credit.spent(bytes);
       }
     } catch (error) {
       if (!this.finished) this.failWith(error);
     } finally {
-      this.host.streamProducing(-1);
+      this.producingEnded();
     }
+  }
+
+  /** The pump stopped, or the stream ended while the handler is busy: once, the writer stops batching for it. */
+  private producingEnded(): void {
+    if (!this.producing) return;
+    this.producing = false;
+    this.host.streamProducing(-1);
   }
 
   private sentItem(envelope: Envelope): void {
@@ -219,14 +242,19 @@ export class ServedStream implements QueueOwner {
   /** Stops the handler: its signal aborts and its generator is ended (its `finally` blocks run). */
   private stop(): void {
     if (this.finished) return;
+    // Before finish(), which ends the opener's items normally: here they stop with an error.
+    this.sent?.fail(new Error("the stream ended"));
     this.finish();
     this.controller.abort();
-    this.sent?.fail(new Error("the stream ended"));
     const iterator = this.iterator;
     if (iterator?.return !== undefined) {
+      // What the handler's `finally` throws is the application's failure, reported like a
+      // handler's; the stream has ended either way.
       Promise.resolve()
         .then(() => iterator.return?.())
-        .catch(noop);
+        .catch((error: unknown) =>
+          this.host.report(handlerFailed(`stream ${this.name} handler (while ending)`, error)),
+        );
     }
   }
 
@@ -235,6 +263,23 @@ export class ServedStream implements QueueOwner {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.credit.close();
+    this.producingEnded();
+    // A handler still reading the opener's items after it returned gets their end.
+    this.sent?.end();
     this.done(this);
   }
+}
+
+/** The iterator of what a handler returned; a TypeError when it returned no iterable. */
+function iteratorOf(handled: unknown): AsyncIterator<unknown> | Iterator<unknown> {
+  const value = handled as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null;
+  if (typeof value?.[Symbol.asyncIterator] === "function") {
+    return (value as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  }
+  if (typeof value?.[Symbol.iterator] === "function") {
+    return (value as Iterable<unknown>)[Symbol.iterator]();
+  }
+  throw new TypeError(
+    "a stream handler must return an async iterable or an iterable (an async generator, usually)",
+  );
 }

@@ -1,18 +1,21 @@
+import { ENVELOPE_FIXED_BYTES, FRAME_PREFIX_BYTES } from "../../constants.js";
 import { encodeEnvelope } from "../../envelope/envelope.js";
 import { Kind } from "../../envelope/kinds.js";
 import { ErrorCode } from "../../errors/codes.js";
 import { SockwireError } from "../../errors/sockwire-error.js";
 import type { Reason } from "../../handshake/handshake.js";
 import { encodeControl } from "../../message/control.js";
+import { type OutgoingFrame, outgoingBytes } from "../../message/outgoing-frame.js";
+import type { Grant } from "./credit.js";
 
 // The coded errors of streams, and their control frames. Errors are built only when a stream
 // ends that way (each captures a stack).
 
-/** The peer sent more items than it was granted. */
+/** The peer sent more items (or bytes) than it was granted. */
 export function creditExceeded(name: string): SockwireError {
   return new SockwireError(
     ErrorCode.CREDIT_EXCEEDED,
-    `stream ${name}: the peer sent more items than it was granted`,
+    `stream ${name}: the peer sent more than it was granted`,
   );
 }
 
@@ -71,7 +74,15 @@ export function streamReasonFrame(
   return encodeEnvelope({ kind, id }, encodeControl(reason));
 }
 
-/** A `stream-credit` frame granting `items` more. */
-export function streamCreditFrame(id: number, items: number): Buffer {
-  return encodeEnvelope({ kind: Kind.STREAM_CREDIT, id }, `{"items":${items}}`);
+/** A `stream-credit` frame granting `grant.items` more items and `grant.bytes` more bytes. */
+export function streamCreditFrame(id: number, grant: Grant): Buffer {
+  return encodeEnvelope(
+    { kind: Kind.STREAM_CREDIT, id },
+    `{"items":${grant.items},"bytes":${grant.bytes}}`,
+  );
+}
+
+/** Payload bytes of an item frame this side encoded (no type, no deadline), for its credit. */
+export function itemPayloadBytes(frame: OutgoingFrame): number {
+  return outgoingBytes(frame) - FRAME_PREFIX_BYTES - ENVELOPE_FIXED_BYTES;
 }

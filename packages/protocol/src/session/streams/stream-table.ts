@@ -68,10 +68,17 @@ export class StreamTable {
     }
     const id = this.nextId;
     const stream = new OpenedStream(id, name, schema, this.host, (s) => this.ended(s));
-    stream.start(input, options);
-    // Registered after the open frame was written: a refused input throws before it has an id.
+    // Registered before it starts: writing its first frames may end the session, which must
+    // find it here to end it too.
+    this.streams.set(id, stream);
+    try {
+      stream.start(input, options);
+    } catch (error) {
+      // Refused before anything was written (invalid input, too large): the id stays free.
+      this.streams.delete(id);
+      throw error;
+    }
     this.nextId += 2;
-    if (!stream.isFinished) this.streams.set(id, stream);
     return stream;
   }
 
@@ -87,7 +94,7 @@ export class StreamTable {
 
   /**
    * The session is closing and its streams had their time: each is ended with `GOING_AWAY`
-   * (PROTOCOL.md 8.7), the peer told with `stream-cancel` (our streams) or `stream-error`.
+   * (PROTOCOL.md 8.7), the peer told with `stream-cancel`.
    */
   goingAway(): void {
     for (const stream of [...this.streams.values()]) stream.goingAway();
