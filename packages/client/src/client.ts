@@ -9,13 +9,10 @@ import {
   type RequestName,
   type ResponseData,
   SockwireError,
-  type StreamCall,
-  type StreamCallOptions,
+  type StreamCallOf,
+  type StreamCallOptionsOf,
   type StreamInput,
-  type StreamItem,
   type StreamName,
-  type StreamResult,
-  type StreamSendInput,
 } from "@sockwire/protocol";
 import { ClientHandlers } from "./client-handlers.js";
 import { ConnectionManager } from "./connection-manager.js";
@@ -224,18 +221,14 @@ export class SockwireClient<C extends AnyContract = AnyContract>
   stream<K extends string>(
     name: NameArg<K, StreamName<C, "client">>,
     input: StreamInput<C, "client", NameKey<K, StreamName<C, "client">>>,
-    options: StreamCallOptions<
-      StreamSendInput<C, "client", NameKey<K, StreamName<C, "client">>>
-    > = {},
-  ): StreamCall<
-    StreamItem<C, "client", NameKey<K, StreamName<C, "client">>>,
-    StreamResult<C, "client", NameKey<K, StreamName<C, "client">>>
-  > {
+    options: StreamCallOptionsOf<C, "client", NameKey<K, StreamName<C, "client">>> = {},
+  ): StreamCallOf<C, "client", NameKey<K, StreamName<C, "client">>> {
     const session = this.manager.session;
     if (session === undefined) throw notConnected(this.state);
-    return session.openStream(name, input, options) as unknown as StreamCall<
-      StreamItem<C, "client", NameKey<K, StreamName<C, "client">>>,
-      StreamResult<C, "client", NameKey<K, StreamName<C, "client">>>
+    return session.openStream(name, input, options) as unknown as StreamCallOf<
+      C,
+      "client",
+      NameKey<K, StreamName<C, "client">>
     >;
   }
 

@@ -12,13 +12,10 @@ import {
   type RequestName,
   type ResponseData,
   SockwireError,
-  type StreamCall,
-  type StreamCallOptions,
+  type StreamCallOf,
+  type StreamCallOptionsOf,
   type StreamInput,
-  type StreamItem,
   type StreamName,
-  type StreamResult,
-  type StreamSendInput,
   WireCode,
 } from "@sockwire/protocol";
 import { CORE, ConnectionCore } from "./connection-core.js";
@@ -208,16 +205,12 @@ export class ServerConnection<C extends AnyContract = AnyContract, Ctx = unknown
   stream<K extends string>(
     name: NameArg<K, StreamName<C, "server">>,
     input: StreamInput<C, "server", NameKey<K, StreamName<C, "server">>>,
-    options: StreamCallOptions<
-      StreamSendInput<C, "server", NameKey<K, StreamName<C, "server">>>
-    > = {},
-  ): StreamCall<
-    StreamItem<C, "server", NameKey<K, StreamName<C, "server">>>,
-    StreamResult<C, "server", NameKey<K, StreamName<C, "server">>>
-  > {
-    return this[CORE].session.openStream(name, input, options) as unknown as StreamCall<
-      StreamItem<C, "server", NameKey<K, StreamName<C, "server">>>,
-      StreamResult<C, "server", NameKey<K, StreamName<C, "server">>>
+    options: StreamCallOptionsOf<C, "server", NameKey<K, StreamName<C, "server">>> = {},
+  ): StreamCallOf<C, "server", NameKey<K, StreamName<C, "server">>> {
+    return this[CORE].session.openStream(name, input, options) as unknown as StreamCallOf<
+      C,
+      "server",
+      NameKey<K, StreamName<C, "server">>
     >;
   }
 

@@ -25,7 +25,7 @@ import {
   streamReasonFrame,
   streamTimedOut,
 } from "./stream-errors.js";
-import type { StreamHost } from "./stream-host.js";
+import { ProducerSlot, type StreamHost } from "./stream-host.js";
 
 /** Options of opening a stream. */
 export interface OpenStreamOptions {
@@ -59,8 +59,8 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined;
   private finished = false;
-  /** The send pump counts as a producer on the session (see `producingEnded`). */
-  private producing = false;
+  /** The send pump, as the session counts producers. */
+  private readonly producer: ProducerSlot;
 
   constructor(
     readonly id: number,
@@ -70,6 +70,7 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
     private readonly done: (stream: OpenedStream) => void,
   ) {
     this.queue = new ItemQueue(host.streamLimits, this);
+    this.producer = new ProducerSlot(host);
   }
 
   /** The responder's result, once the items have ended; rejects with the error the stream ended with. */
@@ -193,8 +194,7 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
   private async pump(source: AsyncIterable<unknown> | Iterable<unknown>): Promise<void> {
     const schema = this.schema.send;
     if (schema === undefined) return;
-    this.producing = true;
-    this.host.streamProducing(1);
+    this.producer.start();
     try {
       for await (const item of source) {
         if (this.finished) return;
@@ -218,18 +218,8 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
       // The source (or a sent item's validation) failed: the stream cannot go on.
       this.stop(streamCancelled(this.name, error), { code: WireCode.CANCELLED });
     } finally {
-      this.producingEnded();
+      this.producer.end();
     }
-  }
-
-  /**
-   * The send pump stopped producing, or the stream ended while it waits on its source (which
-   * may never yield again): either way the writer stops batching for it, once.
-   */
-  private producingEnded(): void {
-    if (!this.producing) return;
-    this.producing = false;
-    this.host.streamProducing(-1);
   }
 
   /** Ends the stream from this side: the responder is told `reason`, our reader gets `error`. */
@@ -251,7 +241,8 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.sendCredit.close();
-    this.producingEnded();
+    // The pump may wait on its source long after this (it may never yield again).
+    this.producer.end();
     if (this.onAbort !== undefined) this.signal?.removeEventListener("abort", this.onAbort);
     this.onAbort = undefined;
     this.done(this);

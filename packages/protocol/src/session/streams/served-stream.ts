@@ -24,7 +24,7 @@ import {
   streamCreditFrame,
   streamReasonFrame,
 } from "./stream-errors.js";
-import type { StreamHost } from "./stream-host.js";
+import { ProducerSlot, type StreamHost } from "./stream-host.js";
 
 const NO_ITEMS: AsyncIterable<unknown> = {
   [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ value: undefined, done: true }) }),
@@ -53,8 +53,8 @@ export class ServedStream implements QueueOwner {
   private iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private finished = false;
-  /** The pump counts as a producer on the session (see `producingEnded`). */
-  private producing = false;
+  /** The pump, as the session counts producers. */
+  private readonly producer: ProducerSlot;
 
   constructor(
     readonly id: number,
@@ -64,6 +64,7 @@ export class ServedStream implements QueueOwner {
     private readonly done: (stream: ServedStream) => void,
   ) {
     this.sent = schema.send === undefined ? undefined : new ItemQueue(host.streamLimits, this);
+    this.producer = new ProducerSlot(host);
   }
 
   /** Runs the handler on the validated `input`; `deadlineMs` is the opener's, if it set one. */
@@ -154,8 +155,7 @@ export class ServedStream implements QueueOwner {
   /** Pulls the handler's items and sends each once it has credit, then sends its result. */
   private async pump(iterator: AsyncIterator<unknown> | Iterator<unknown>): Promise<void> {
     const schema = this.schema.item;
-    this.producing = true;
-    this.host.streamProducing(1);
+    this.producer.start();
     try {
       for (;;) {
         // The next item is pulled before its credit is awaited: the end (and the result) needs
@@ -195,15 +195,8 @@ export class ServedStream implements QueueOwner {
     } catch (error) {
       if (!this.finished) this.failWith(error);
     } finally {
-      this.producingEnded();
+      this.producer.end();
     }
-  }
-
-  /** The pump stopped, or the stream ended while the handler is busy: once, the writer stops batching for it. */
-  private producingEnded(): void {
-    if (!this.producing) return;
-    this.producing = false;
-    this.host.streamProducing(-1);
   }
 
   private sentItem(envelope: Envelope): void {
@@ -263,7 +256,8 @@ export class ServedStream implements QueueOwner {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.credit.close();
-    this.producingEnded();
+    // The handler may be busy long after this (ignoring its signal).
+    this.producer.end();
     // A handler still reading the opener's items after it returned gets their end.
     this.sent?.end();
     this.done(this);

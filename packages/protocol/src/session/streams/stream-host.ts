@@ -37,3 +37,26 @@ export interface StreamHost {
   /** Streams opened or ended: the session may end if it is closing. */
   workChanged(): void;
 }
+
+/**
+ * A stream's producer as its session counts them (the writer batches per macrotask while any
+ * runs): switched on when the producer's loop starts, off once when the loop ends or the stream
+ * ends first (a loop may wait on its source, or a handler on anything, long after the end).
+ */
+export class ProducerSlot {
+  private on = false;
+
+  constructor(private readonly host: Pick<StreamHost, "streamProducing">) {}
+
+  start(): void {
+    if (this.on) return;
+    this.on = true;
+    this.host.streamProducing(1);
+  }
+
+  end(): void {
+    if (!this.on) return;
+    this.on = false;
+    this.host.streamProducing(-1);
+  }
+}

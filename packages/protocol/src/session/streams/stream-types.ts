@@ -1,3 +1,12 @@
+import type {
+  AnyContract,
+  Side,
+  StreamItem,
+  StreamName,
+  StreamResult,
+  StreamSendInput,
+} from "../../contract/types.js";
+
 // The typed faces of streams (PROTOCOL.md 8.7) that the server and the client both hand to
 // applications. The engine (opened-stream.ts, served-stream.ts) is untyped; these are what its
 // objects are, seen through a contract.
@@ -57,3 +66,25 @@ export interface StreamHandlerContext<Sent> {
 export type StreamHandlerReturn<Item, Result> = [Result] extends [undefined]
   ? AsyncIterable<Item> | Iterable<Item>
   : AsyncGenerator<Item, Result, unknown> | Generator<Item, Result, unknown>;
+
+/**
+ * Stream `K`, which side `S` opens, as its opener holds it: its items and result typed from the
+ * contract.
+ *
+ * @example
+ * ```ts
+ * const tail: StreamCallOf<typeof logs, "client", "tail"> = client.stream("tail", { service: "api" });
+ * ```
+ */
+export type StreamCallOf<
+  C extends AnyContract,
+  S extends Side,
+  K extends StreamName<C, S>,
+> = StreamCall<StreamItem<C, S, K>, StreamResult<C, S, K>>;
+
+/** The options of opening stream `K` of side `S`: `send` takes the stream's `send` items. */
+export type StreamCallOptionsOf<
+  C extends AnyContract,
+  S extends Side,
+  K extends StreamName<C, S>,
+> = StreamCallOptions<StreamSendInput<C, S, K>>;
