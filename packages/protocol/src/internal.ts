@@ -65,10 +65,7 @@ export {
   type StreamHandlerResult,
 } from "./session/session-types.js";
 export type { SocketLike } from "./session/socket-like.js";
-export {
-  creditOf,
-  OpenedStream,
-  type OpenStreamOptions,
-} from "./session/streams/opened-stream.js";
+export { OpenedStream, type OpenStreamOptions } from "./session/streams/opened-stream.js";
+export { creditOf } from "./session/streams/stream-frames.js";
 export { periodFor, type Tickable, Ticker } from "./session/ticker.js";
 export { clip } from "./session/wire-error.js";

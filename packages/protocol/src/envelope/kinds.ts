@@ -60,6 +60,11 @@ export function isKnownKind(kind: number): kind is Kind {
   return names[kind] !== undefined;
 }
 
+/** True for the six stream kinds of protocol 1.2 (PROTOCOL.md 8.7), `stream-open` to `stream-cancel`. */
+export function isStreamKind(kind: number): boolean {
+  return kind >= Kind.STREAM_OPEN && kind <= Kind.STREAM_CANCEL;
+}
+
 /** True for a kind in the extension range that a receiver drops silently when it does not know it. */
 export function isIgnorableKind(kind: number): boolean {
   return kind >= 0x40 && kind <= 0x7f;

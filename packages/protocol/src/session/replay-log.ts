@@ -1,5 +1,5 @@
 import { FRAME_PREFIX_BYTES } from "../constants.js";
-import { Kind } from "../envelope/kinds.js";
+import { isStreamKind, Kind } from "../envelope/kinds.js";
 import { NO_BUFFERS } from "../no-buffers.js";
 
 /**
@@ -173,17 +173,12 @@ export function isSequencedKind(kind: number, id: number): boolean {
     case Kind.REQUEST:
     case Kind.RESPONSE:
     case Kind.CANCEL:
-    case Kind.STREAM_OPEN:
-    case Kind.STREAM_ITEM:
-    case Kind.STREAM_CREDIT:
-    case Kind.STREAM_END:
-    case Kind.STREAM_ERROR:
-    case Kind.STREAM_CANCEL:
       return true;
     case Kind.ERROR:
       return id !== 0;
     default:
-      return false;
+      // Every stream frame carries the conversation (1.2).
+      return isStreamKind(kind);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Envelope } from "../envelope/envelope.js";
 import { encodeEnvelope } from "../envelope/envelope.js";
-import { Kind } from "../envelope/kinds.js";
+import { isStreamKind, Kind } from "../envelope/kinds.js";
 import { ErrorCode } from "../errors/codes.js";
 import { SockwireError } from "../errors/sockwire-error.js";
 import { WireCode } from "../errors/wire-codes.js";
@@ -76,7 +76,8 @@ export function dispatchInbound(session: DispatchTarget, envelope: Envelope): vo
   }
   // Stream kinds from a peer that did not agree to protocol 1.2 are ignored, as a 1.1 receiver
   // ignores extension kinds it does not know (PROTOCOL.md 10), and not counted.
-  if (kind >= Kind.STREAM_OPEN && kind <= Kind.STREAM_CANCEL && !session.streamsAgreed) return;
+  const stream = isStreamKind(kind);
+  if (stream && !session.streamsAgreed) return;
   const resume = session.resume;
   if (resume !== undefined) {
     if (kind === Kind.ACK) {
@@ -109,16 +110,9 @@ export function dispatchInbound(session: DispatchTarget, envelope: Envelope): vo
     case Kind.GOAWAY:
       onGoaway(session, envelope);
       return;
-    case Kind.STREAM_OPEN:
-    case Kind.STREAM_ITEM:
-    case Kind.STREAM_CREDIT:
-    case Kind.STREAM_END:
-    case Kind.STREAM_ERROR:
-    case Kind.STREAM_CANCEL:
-      session.streamFrame(envelope);
-      return;
     default:
-      session.closer.fail(unexpected(kind, "after the handshake"));
+      if (stream) session.streamFrame(envelope);
+      else session.closer.fail(unexpected(kind, "after the handshake"));
   }
 }
 

@@ -1,11 +1,9 @@
-import { z } from "zod";
 import type { StreamSchema } from "../../contract/types.js";
 import type { Envelope } from "../../envelope/envelope.js";
 import { Kind } from "../../envelope/kinds.js";
 import { payloadSize } from "../../envelope/received-envelope.js";
 import { WireCode } from "../../errors/wire-codes.js";
-import { type Reason, reasonSchema } from "../../handshake/handshake.js";
-import { decodeControl } from "../../message/control.js";
+import type { Reason } from "../../handshake/handshake.js";
 import {
   readStreamPayload,
   streamEndFrame,
@@ -18,13 +16,17 @@ import { type Grant, ProducerCredit } from "./credit.js";
 import { ItemQueue, type QueueOwner } from "./item-queue.js";
 import {
   creditExceeded,
-  itemPayloadBytes,
   streamCancelled,
-  streamCreditFrame,
   streamGoingAway,
-  streamReasonFrame,
   streamTimedOut,
 } from "./stream-errors.js";
+import {
+  creditOf,
+  itemPayloadBytes,
+  reasonOf,
+  streamCreditFrame,
+  streamReasonFrame,
+} from "./stream-frames.js";
 import { ProducerSlot, type StreamHost } from "./stream-host.js";
 
 /** Options of opening a stream. */
@@ -246,30 +248,5 @@ export class OpenedStream implements AsyncIterable<unknown>, QueueOwner {
     if (this.onAbort !== undefined) this.signal?.removeEventListener("abort", this.onAbort);
     this.onAbort = undefined;
     this.done(this);
-  }
-}
-
-const creditSchema = z.object({
-  items: z.number().int().min(0).max(0xffff_ffff),
-  bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-});
-
-const NO_GRANT: Grant = Object.freeze({ items: 0, bytes: 0 });
-
-/** What a `stream-credit` frame grants (nothing for a malformed one). */
-export function creditOf(envelope: Envelope): Grant {
-  try {
-    return decodeControl(creditSchema, envelope.payload, "stream-credit");
-  } catch {
-    return NO_GRANT;
-  }
-}
-
-/** The reason a `stream-error` or `stream-cancel` frame carries (a generic one if malformed). */
-export function reasonOf(envelope: Envelope): Reason {
-  try {
-    return decodeControl(reasonSchema, envelope.payload, "stream-error");
-  } catch {
-    return { code: WireCode.PROTOCOL_ERROR, message: "malformed stream reason" };
   }
 }

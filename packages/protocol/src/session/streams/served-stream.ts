@@ -17,13 +17,14 @@ import type { StreamContext, StreamHandlerResult } from "../session-types.js";
 import { reasonForInvalid, reasonForThrown, remoteError } from "../wire-error.js";
 import { type Grant, ProducerCredit } from "./credit.js";
 import { ItemQueue, type QueueOwner } from "./item-queue.js";
-import { creditOf, reasonOf } from "./opened-stream.js";
+import { creditExceeded } from "./stream-errors.js";
 import {
-  creditExceeded,
+  creditOf,
   itemPayloadBytes,
+  reasonOf,
   streamCreditFrame,
   streamReasonFrame,
-} from "./stream-errors.js";
+} from "./stream-frames.js";
 import { ProducerSlot, type StreamHost } from "./stream-host.js";
 
 const NO_ITEMS: AsyncIterable<unknown> = {

@@ -1,15 +1,8 @@
-import { ENVELOPE_FIXED_BYTES, FRAME_PREFIX_BYTES } from "../../constants.js";
-import { encodeEnvelope } from "../../envelope/envelope.js";
-import { Kind } from "../../envelope/kinds.js";
 import { ErrorCode } from "../../errors/codes.js";
 import { SockwireError } from "../../errors/sockwire-error.js";
-import type { Reason } from "../../handshake/handshake.js";
-import { encodeControl } from "../../message/control.js";
-import { type OutgoingFrame, outgoingBytes } from "../../message/outgoing-frame.js";
-import type { Grant } from "./credit.js";
 
-// The coded errors of streams, and their control frames. Errors are built only when a stream
-// ends that way (each captures a stack).
+// The coded errors of streams (their frames are in stream-frames.ts). Errors are built only when
+// a stream ends that way (each captures a stack).
 
 /** The peer sent more items (or bytes) than it was granted. */
 export function creditExceeded(name: string): SockwireError {
@@ -63,26 +56,4 @@ export function streamLost(name: string, cause: unknown): SockwireError {
       cause,
     },
   );
-}
-
-/** A `stream-error` or `stream-cancel` frame with `reason`. */
-export function streamReasonFrame(
-  kind: typeof Kind.STREAM_ERROR | typeof Kind.STREAM_CANCEL,
-  id: number,
-  reason: Reason,
-): Buffer {
-  return encodeEnvelope({ kind, id }, encodeControl(reason));
-}
-
-/** A `stream-credit` frame granting `grant.items` more items and `grant.bytes` more bytes. */
-export function streamCreditFrame(id: number, grant: Grant): Buffer {
-  return encodeEnvelope(
-    { kind: Kind.STREAM_CREDIT, id },
-    `{"items":${grant.items},"bytes":${grant.bytes}}`,
-  );
-}
-
-/** Payload bytes of an item frame this side encoded (no type, no deadline), for its credit. */
-export function itemPayloadBytes(frame: OutgoingFrame): number {
-  return outgoingBytes(frame) - FRAME_PREFIX_BYTES - ENVELOPE_FIXED_BYTES;
 }

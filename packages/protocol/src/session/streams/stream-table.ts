@@ -10,7 +10,8 @@ import { ownStream, peerStream, readStreamPayload } from "../../message/stream-m
 import { reasonForInvalid } from "../wire-error.js";
 import { OpenedStream, type OpenStreamOptions } from "./opened-stream.js";
 import { ServedStream } from "./served-stream.js";
-import { streamLost, streamReasonFrame } from "./stream-errors.js";
+import { streamLost } from "./stream-errors.js";
+import { streamReasonFrame } from "./stream-frames.js";
 import type { StreamHost } from "./stream-host.js";
 
 /** What the table needs of its session besides what each stream needs. */
